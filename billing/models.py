@@ -1,0 +1,282 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from hms.models import TimeStampedModel
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def _not_negative(field: str, what: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": 0}),
+        name=f"%(app_label)s_%(class)s_{field}_not_negative",
+        violation_error_message=f"{what} cannot be negative.",
+    )
+
+
+def _unique_name_ci(what: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        Lower("name"),
+        name="%(app_label)s_%(class)s_name_unique_ci",
+        violation_error_message=f"A {what} with this name already exists (names ignore case).",
+    )
+
+
+class MedicationCost(TimeStampedModel):
+    """The seed's Medication_Cost: the medication price list."""
+
+    name = models.CharField(max_length=200)
+    unit_cost = models.DecimalField(**MONEY)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "medication price"
+        constraints = [_unique_name_ci("medication"), _not_negative("unit_cost", "A unit cost")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:billing_medicationcost_change", args=[self.pk])
+
+
+class ProcedureFee(TimeStampedModel):
+    """Surgery and procedure prices."""
+
+    name = models.CharField(max_length=200)
+    fee = models.DecimalField(**MONEY)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "procedure fee"
+        constraints = [_unique_name_ci("procedure"), _not_negative("fee", "A fee")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:billing_procedurefee_change", args=[self.pk])
+
+
+class BillingSettings(TimeStampedModel):
+    """The one row of billing settings (its primary key is always 1)."""
+
+    hospital_name = models.CharField(max_length=200, default="General Hospital")
+    hospital_address = models.TextField(blank=True)
+    tax_id = models.CharField("tax id", max_length=60, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    default_surgery_fee = models.DecimalField(**MONEY, default=Decimal("50.00"))
+    minimum_charge = models.DecimalField(**MONEY, default=Decimal("50.00"))
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0"), help_text="0.0750 for 7.5 %."
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    payment_terms = models.TextField(blank=True, default="Payment due within 30 days.")
+
+    class Meta:
+        verbose_name = "billing settings"
+        verbose_name_plural = "billing settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1),
+                name="%(app_label)s_%(class)s_single_row",
+                violation_error_message="There is only one set of billing settings.",
+            ),
+            _not_negative("default_surgery_fee", "The default surgery fee"),
+            _not_negative("minimum_charge", "The minimum charge"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lt=1),
+                name="%(app_label)s_%(class)s_tax_rate_valid",
+                violation_error_message="The tax rate is a fraction between 0 and 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Billing settings"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:billing_billingsettings_change", args=[self.pk])
+
+    @classmethod
+    def load(cls) -> "BillingSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Invoice(TimeStampedModel):
+    number = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="invoices"
+    )
+    status = models.CharField(
+        max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    void_reason = models.CharField(max_length=255, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "invoice"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=InvoiceStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message="Unknown invoice status.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=InvoiceStatus.DRAFT) & Q(number__isnull=True))
+                | (~Q(status=InvoiceStatus.DRAFT) & Q(number__isnull=False)),
+                name="%(app_label)s_%(class)s_number_iff_issued",
+                violation_error_message="Only an issued invoice has a number, and it must have one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(number__regex=r"^INV-[0-9]{4}-[0-9]{6}$"),
+                name="%(app_label)s_%(class)s_number_format",
+                violation_error_message="Invoice numbers look like INV-YYYY-NNNNNN.",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")),
+                name="%(app_label)s_%(class)s_total_adds_up",
+                violation_error_message="The total must be the subtotal plus tax.",
+            ),
+            _not_negative("tax", "Tax"),
+            _not_negative("total", "An invoice total"),
+            models.CheckConstraint(
+                condition=~Q(status=InvoiceStatus.VOID) | ~Q(void_reason=""),
+                name="%(app_label)s_%(class)s_void_needs_reason",
+                violation_error_message="Give a reason to void an invoice.",
+            ),
+        ]
+        indexes = [
+            # Invoice list: filter by status, newest first.
+            models.Index(fields=["status", "-created_at"], name="billing_invoice_status_idx"),
+            # Patient's invoices.
+            models.Index(fields=["patient", "-created_at"], name="billing_invoice_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft invoice #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:billing_invoice_change", args=[self.pk])
+
+
+class LineKind(models.TextChoices):
+    MEDICATION = "medication", "Medication"
+    SURGERY = "surgery", "Surgery"
+    CONSULTATION = "consultation", "Consultation"
+    MINIMUM_CHARGE = "minimum_charge", "Minimum charge"
+    OTHER = "other", "Other"
+
+
+class InvoiceLine(TimeStampedModel):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=16, choices=LineKind.choices)
+    description = models.CharField(max_length=255)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    source_key = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text="What the line bills, e.g. history:123 or attendance:45.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        verbose_name = "invoice line"
+        constraints = [
+            # Billed at most once: one active line per source item.
+            models.UniqueConstraint(
+                fields=["source_key"],
+                condition=Q(is_active=True, source_key__isnull=False),
+                name="%(app_label)s_%(class)s_source_billed_once",
+                violation_error_message="This item is already on another invoice.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LineKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message="Unknown kind of invoice line.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="%(app_label)s_%(class)s_quantity_positive",
+                violation_error_message="The quantity must be more than zero.",
+            ),
+            # Only "other" lines (discounts) may be negative.
+            models.CheckConstraint(
+                condition=Q(kind=LineKind.OTHER) | Q(unit_price__gte=0),
+                name="%(app_label)s_%(class)s_price_not_negative",
+                violation_error_message="Only an 'other' line (a discount) can be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    INSURANCE = "insurance", "Insurance"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
+
+class Payment(TimeStampedModel):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    received_at = models.DateTimeField()
+    reference = models.CharField(max_length=100, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invoice", "received_at", "id"]
+        verbose_name = "payment"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+                violation_error_message="A payment must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=PaymentMethod.values),
+                name="%(app_label)s_%(class)s_method_valid",
+                violation_error_message="Unknown payment method.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} by {self.get_method_display()} for {self.invoice}"

@@ -1,0 +1,189 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Concat, Lower
+from django.urls import reverse
+
+from hms.models import TimeStampedModel
+from hms.search import Unaccent
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Patient(TimeStampedModel):
+    mrn = models.CharField("MRN", max_length=20, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    dob_is_estimated = models.BooleanField(
+        "date of birth is estimated", default=False, help_text="Derived from an age in years."
+    )
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "mrn"]
+        verbose_name = "patient"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sex__in=Sex.values),
+                name="%(app_label)s_%(class)s_sex_valid",
+                violation_error_message="Sex must be female, male, other or unknown.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mrn=""),
+                name="%(app_label)s_%(class)s_mrn_not_blank",
+                violation_error_message="A patient needs an MRN.",
+            ),
+        ]
+        indexes = [
+            # Search-as-you-type on the full name: accent- and case-blind trigram match.
+            GinIndex(
+                OpClass(
+                    Unaccent(Lower(Concat("first_name", models.Value(" "), "last_name"))),
+                    name="gin_trgm_ops",
+                ),
+                name="patients_name_trgm",
+            ),
+            # Search by last name alone (and duplicate detection by last name).
+            GinIndex(
+                OpClass(Unaccent(Lower("last_name")), name="gin_trgm_ops"),
+                name="patients_last_name_trgm",
+            ),
+            # Search by (partial) phone number.
+            GinIndex(OpClass("phone", name="gin_trgm_ops"), name="patients_phone_trgm"),
+            # Search by date of birth; duplicate detection by last name + date of birth.
+            models.Index(fields=["date_of_birth"], name="patients_dob_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:patients_patient_change", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class HistoryKind(models.TextChoices):
+    CONDITION = "condition", "Condition"
+    SURGERY = "surgery", "Surgery"
+    MEDICATION = "medication", "Medication"
+    ALLERGY = "allergy", "Allergy"
+
+
+class MedicalHistoryQuerySet(models.QuerySet):
+    def billable(self):
+        return self.filter(is_billable=True, kind__in=[HistoryKind.MEDICATION, HistoryKind.SURGERY])
+
+
+class MedicalHistory(TimeStampedModel):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="history")
+    kind = models.CharField(max_length=12, choices=HistoryKind.choices)
+    description = models.CharField(max_length=255)
+    medication = models.ForeignKey(
+        "billing.MedicationCost",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="history_entries",
+        help_text="The price-list medication, for entries of kind medication.",
+    )
+    recorded_on = models.DateField()
+    attendance = models.ForeignKey(
+        "appointments.Attendance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="history_entries",
+    )
+    is_billable = models.BooleanField(default=True)
+    legacy_id = models.CharField(max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = MedicalHistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        verbose_name = "medical history entry"
+        verbose_name_plural = "medical history entries"
+        permissions = [
+            (
+                "view_billable_items",
+                "Can view billable history items (no diagnoses or notes)",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=HistoryKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message="Unknown kind of history entry.",
+            ),
+            models.CheckConstraint(
+                condition=Q(medication__isnull=True) | Q(kind=HistoryKind.MEDICATION),
+                name="%(app_label)s_%(class)s_medication_only_for_medications",
+                violation_error_message="Only a medication entry can name a price-list medication.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""),
+                name="%(app_label)s_%(class)s_description_not_blank",
+                violation_error_message="Describe the entry.",
+            ),
+            # One seed MedicalHistory row becomes at most one entry of each kind.
+            models.UniqueConstraint(
+                fields=["legacy_id", "kind"],
+                condition=~Q(legacy_id=""),
+                name="%(app_label)s_%(class)s_legacy_kind_unique",
+                violation_error_message="This legacy history row was already imported.",
+            ),
+        ]
+        indexes = [
+            # The chart: a patient's entries by kind, newest first.
+            models.Index(fields=["patient", "kind", "-recorded_on"], name="patients_history_chart_idx"),
+            # Billing: a patient's billable entries.
+            models.Index(
+                fields=["patient"],
+                condition=Q(is_billable=True),
+                name="patients_history_billable_idx",
+            ),
+            # Visit view: entries recorded at an attendance.
+            models.Index(fields=["attendance"], name="patients_history_attend_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:patients_medicalhistory_change", args=[self.pk])
