@@ -1,2 +1,44 @@
+"""The navigation bar: each role sees only the entries it may use."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from hms.roles import role_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None
+    staff_only: bool = False
+
+
+# Later features add their pages here; an entry whose URL does not exist yet is left out.
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Home", "home"),
+    NavItem("Patients", "patients:patient_list", "patients.view_patient"),
+    NavItem("Appointments", "appointments:calendar_day", "appointments.view_appointment"),
+    NavItem("Billing", "billing:invoice_list", "billing.view_invoice"),
+    NavItem("Reports", "reports:report_list", None),
+    NavItem("Admin", "admin:index", staff_only=True),
+)
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for item in NAV_ITEMS:
+        if item.staff_only and not user.is_staff:
+            continue
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": item.label, "url": url, "active": request.path == url})
+    return {"nav_items": items, "user_role": role_of(user)}

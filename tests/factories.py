@@ -1,0 +1,156 @@
+"""factory_boy factories for every model a test needs."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, Attendance
+from billing.models import Invoice, InvoiceLine, LineKind, MedicationCost, ProcedureFee
+from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
+from patients.models import HistoryKind, MedicalHistory, Patient, Sex
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@hospital.test")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class SpecialtyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialty
+        django_get_or_create = ("name",)
+
+    name = factory.Iterator(["Cardiology", "Pediatrics", "Orthopedics", "Dermatology"])
+
+
+class DoctorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Doctor
+
+    code = factory.Sequence(lambda n: f"D{n + 1:04d}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    specialty = factory.SubFactory(SpecialtyFactory)
+    email = factory.LazyAttribute(lambda d: f"{d.code.lower()}@hospital.test")
+    consultation_fee = Decimal("0.00")
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    doctor = factory.SubFactory(DoctorFactory)
+    weekday = 0
+    start_time = datetime.time(9, 0)
+    end_time = datetime.time(17, 0)
+    slot_minutes = 30
+    valid_from = datetime.date(2020, 1, 1)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeOff
+
+    doctor = factory.SubFactory(DoctorFactory)
+    start = factory.LazyFunction(timezone.now)
+    end = factory.LazyAttribute(lambda t: t.start + datetime.timedelta(hours=4))
+    reason = "Conference"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"P{n + 1:07d}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=95)
+    sex = factory.Iterator([Sex.FEMALE, Sex.MALE])
+    phone = factory.Sequence(lambda n: f"+1-555-{n % 10000:04d}")
+
+
+def _aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    doctor = factory.SubFactory(DoctorFactory)
+    start = factory.Sequence(
+        lambda n: _aware(datetime.date(2030, 1, 7) + datetime.timedelta(days=n), 9)
+    )
+    end = factory.LazyAttribute(lambda a: a.start + datetime.timedelta(minutes=30))
+    status = AppointmentStatus.SCHEDULED
+    reason = "Check-up"
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    appointment = factory.SubFactory(AppointmentFactory, status=AppointmentStatus.COMPLETED)
+    patient = factory.SelfAttribute("appointment.patient")
+    checked_in_at = factory.SelfAttribute("appointment.start")
+
+
+class MedicationCostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicationCost
+
+    name = factory.Sequence(lambda n: f"Medication {n}")
+    unit_cost = Decimal("10.00")
+
+
+class ProcedureFeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcedureFee
+
+    name = factory.Sequence(lambda n: f"Procedure {n}")
+    fee = Decimal("100.00")
+
+
+class MedicalHistoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicalHistory
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = HistoryKind.CONDITION
+    description = "Hypertension"
+    recorded_on = datetime.date(2024, 6, 1)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    patient = factory.SubFactory(PatientFactory)
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    kind = LineKind.OTHER
+    description = "Line"
+    unit_price = Decimal("10.00")
+    amount = Decimal("10.00")
