@@ -43,9 +43,7 @@ def _no_overlap(field: str) -> ExclusionConstraint:
             (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
         ],
         condition=Q(status__in=ACTIVE_STATUSES),
-        violation_error_message=(
-            f"This {field} already has an appointment at that time."
-        ),
+        violation_error_message=(f"This {field} already has an appointment at that time."),
     )
 
 

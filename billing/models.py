@@ -155,7 +155,7 @@ class Invoice(TimeStampedModel):
                 condition=(Q(status=InvoiceStatus.DRAFT) & Q(number__isnull=True))
                 | (~Q(status=InvoiceStatus.DRAFT) & Q(number__isnull=False)),
                 name="%(app_label)s_%(class)s_number_iff_issued",
-                violation_error_message="Only an issued invoice has a number, and it must have one.",
+                violation_error_message="Only an issued invoice has a number, and it has one.",
             ),
             models.CheckConstraint(
                 condition=Q(number__isnull=True) | Q(number__regex=r"^INV-[0-9]{4}-[0-9]{6}$"),

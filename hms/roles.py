@@ -89,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Administrators get every permission of the project's apps (see sync_groups).
     ADMINISTRATOR: [],
 }
+# The audit log is written by the system only; nobody, administrators included, edits it.
+AUDIT_WRITES = ("add_auditevent", "change_auditevent", "delete_auditevent")
 ADMIN_APPS = ("hms", "patients", "doctors", "appointments", "billing", "auth", "axes")
 
 
@@ -109,7 +111,11 @@ def sync_groups(apps) -> None:
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         if role == ADMINISTRATOR:
-            perms = list(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+            perms = list(
+                Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).exclude(
+                    codename__in=AUDIT_WRITES
+                )
+            )
         else:
             perms = []
             for code in codes:

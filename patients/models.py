@@ -171,7 +171,9 @@ class MedicalHistory(TimeStampedModel):
         ]
         indexes = [
             # The chart: a patient's entries by kind, newest first.
-            models.Index(fields=["patient", "kind", "-recorded_on"], name="patients_history_chart_idx"),
+            models.Index(
+                fields=["patient", "kind", "-recorded_on"], name="patients_history_chart_idx"
+            ),
             # Billing: a patient's billable entries.
             models.Index(
                 fields=["patient"],

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'draft'), ('number__isnull', True)), models.Q(models.Q(('status', 'draft'), _negated=True), ('number__isnull', False)), _connector='OR'), name='billing_invoice_number_iff_issued', violation_error_message='Only an issued invoice has a number, and it must have one.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'draft'), ('number__isnull', True)), models.Q(models.Q(('status', 'draft'), _negated=True), ('number__isnull', False)), _connector='OR'), name='billing_invoice_number_iff_issued', violation_error_message='Only an issued invoice has a number, and it has one.'),
         ),
         migrations.AddConstraint(
             model_name='invoice',

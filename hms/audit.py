@@ -1,0 +1,133 @@
+"""Writing the audit log: one `AuditEvent` row per thing a person did.
+
+Services call `audit_record` with the actor and the object; the client address and path come
+from the `request` argument or, when a service is called from a view or the admin, from the
+request bound with `request_context` (or by `AuditRequestMiddleware` for every request).
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+from hms.models import AuditEvent
+
+Action = AuditEvent.Action
+
+_current_request: ContextVar[HttpRequest | None] = ContextVar("hms_audit_request", default=None)
+
+
+@contextmanager
+def request_context(request: HttpRequest | None) -> Iterator[None]:
+    """Make `request` the one audit rows written inside the block take their address from."""
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+class AuditRequestMiddleware:
+    """Bind each request for `audit_record`, so services need not pass it along."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_context(request):
+            return self.get_response(request)
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe form of a field value: dates, times and decimals become strings."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta | Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The JSON-safe values of `fields` on `obj` (foreign keys as their id)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = jsonable(getattr(obj, field.attname))
+    return values
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{field: {"before": old, "after": new}}` for the fields whose value changed."""
+    return {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def created(obj: models.Model, fields: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The `changes` of a creation: every non-empty field, from nothing to its value."""
+    return {
+        name: {"before": None, "after": value}
+        for name, value in snapshot(obj, fields).items()
+        if value not in (None, "")
+    }
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    patient: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Insert one audit row. Costs one INSERT; runs inside the caller's transaction, so a
+    rolled-back change leaves no audit row claiming it happened."""
+    request = request if request is not None else _current_request.get()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    patient_id = patient.pk if patient is not None else None
+    if patient_id is None and obj is not None:
+        is_patient = obj._meta.label_lower == "patients.patient"
+        patient_id = obj.pk if is_patient else getattr(obj, "patient_id", None)
+    event = AuditEvent(
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        patient_id=patient_id,
+        changes=jsonable(dict(changes or {})),
+        ip_address=_client_ip(request) if request is not None else None,
+        path=request.path[:255] if request is not None else "",
+    )
+    # The two user/patient ids carry no foreign key on purpose; skip their existence queries.
+    event.full_clean(exclude=["actor", "patient"])
+    event.save()
+    return event
