@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "doctors",
     "appointments",
     "billing",
+    "imports",
 ]
 
 MIDDLEWARE = [
