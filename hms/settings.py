@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "appointments",
     "billing",
     "imports",
+    "reports",
 ]
 
 MIDDLEWARE = [
