@@ -1,0 +1,217 @@
+"""Production settings (`HMS_ENV=production`): Django's deployment checklist passes, a missing
+secret key stops the start, and the protections a hospital relies on are switched on."""
+
+import importlib.util
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import UserFactory
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = BASE_DIR / "hms" / "settings.py"
+HOST = "hms.example.org"
+PASSWORD = "correct-horse-battery"  # UserFactory's default
+# Variables a developer's shell may carry that would change what production means here.
+_OVERRIDES = (
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "HMS_SECURE_SSL_REDIRECT",
+    "HMS_HSTS_SECONDS",
+    "HMS_BEHIND_TLS_PROXY",
+    "HMS_SESSION_IDLE_SECONDS",
+    "HMS_LOGIN_FAILURE_LIMIT",
+)
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _OVERRIDES}
+    env.update(
+        HMS_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),  # 86 characters
+        DJANGO_ALLOWED_HOSTS=HOST,
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def load_production_settings(monkeypatch) -> ModuleType:
+    """hms/settings.py evaluated afresh under a production environment (the settings of this
+    test process stay as they are)."""
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
+    for name in _OVERRIDES:
+        if name not in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
+            monkeypatch.delenv(name, raising=False)
+    spec = importlib.util.spec_from_file_location("hms_production_settings", SETTINGS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def production(settings, monkeypatch) -> ModuleType:
+    """Switches this process to the production settings, for requests through the test client.
+
+    DATABASES stays (the test database), and so does STORAGES: the manifest storage of
+    production needs `collectstatic` first, which a test run does not do.
+    """
+    prod = load_production_settings(monkeypatch)
+    for name in dir(prod):
+        if not name.isupper() or name in {"DATABASES", "STORAGES"}:
+            continue
+        value = getattr(prod, name)
+        if getattr(django_settings, name, object()) != value:
+            setattr(settings, name, value)
+    return prod
+
+
+def https_client() -> Client:
+    """A browser on https://hms.example.org that sends CSRF tokens like a real one."""
+    return Client(
+        enforce_csrf_checks=True,
+        HTTP_HOST=HOST,
+        headers={"Origin": f"https://{HOST}"},
+    )
+
+
+def post_login_form(client: Client, username: str, password: str):
+    form = client.get("/accounts/login/", secure=True)
+    assert form.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())
+    assert token, "the login page has no CSRF token"
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": token[1]},
+        secure=True,
+    )
+
+
+def test_it_passes_the_deployment_checklist_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in result.stdout, output
+    assert "WARNING" not in output and "?: (" not in output, output
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_it_switches_on_the_protections_in_production(monkeypatch):
+    prod = load_production_settings(monkeypatch)
+
+    assert prod.DEBUG is False
+    assert prod.SESSION_COOKIE_SECURE is True
+    assert prod.CSRF_COOKIE_SECURE is True
+    assert prod.SESSION_COOKIE_HTTPONLY is True
+    assert prod.SECURE_SSL_REDIRECT is True
+    assert prod.SECURE_HSTS_SECONDS >= 31_536_000
+    assert prod.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
+    # Thirty minutes without a request end the session; every request restarts the clock.
+    assert prod.SESSION_COOKIE_AGE == 1800
+    assert prod.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_it_sends_a_csp_without_inline_script_and_hsts_on_the_login_page(db, production):
+    response = https_client().get("/accounts/login/", secure=True)
+
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in policy.split(";") if part.strip()
+    )
+    assert "'self'" in directives["script-src"]
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_it_redirects_plain_http_to_https(db, production):
+    response = Client(HTTP_HOST=HOST).get("/accounts/login/")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"https://{HOST}/accounts/login/"
+
+
+def test_it_ends_the_session_after_thirty_idle_minutes(db, production):
+    UserFactory(username="frontdesk")
+    client = https_client()
+
+    response = post_login_form(client, "frontdesk", PASSWORD)
+
+    assert response.status_code == 302
+    session = Session.objects.get(session_key=client.cookies["sessionid"].value)
+    idle = (session.expire_date - timezone.now()).total_seconds()
+    assert 1790 <= idle <= 1800
+    assert client.cookies["sessionid"]["secure"] is True
+
+
+def test_it_locks_the_login_after_too_many_wrong_passwords(db, production):
+    UserFactory(username="frontdesk")
+    client = https_client()
+
+    for _ in range(production.AXES_FAILURE_LIMIT):
+        response = post_login_form(client, "frontdesk", "wrong-password")
+        assert "_auth_user_id" not in client.session
+    response = post_login_form(client, "frontdesk", PASSWORD)
+
+    assert response.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_lets_the_right_password_in_below_the_failure_limit(db, production):
+    UserFactory(username="frontdesk")
+    client = https_client()
+
+    for _ in range(production.AXES_FAILURE_LIMIT - 1):
+        post_login_form(client, "frontdesk", "wrong-password")
+    response = post_login_form(client, "frontdesk", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_it_documents_every_setting_variable_in_env_example():
+    source = SETTINGS_FILE.read_text()
+    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', source))
+    documented = set(
+        re.findall(r"^#? ?([A-Z0-9_]+)=", (BASE_DIR / ".env.example").read_text(), re.M)
+    )
+
+    assert read, "found no env_* calls in hms/settings.py"
+    assert read - documented == set(), "add these to .env.example"
