@@ -33,6 +33,8 @@ _OVERRIDES = (
     "HMS_BEHIND_TLS_PROXY",
     "HMS_SESSION_IDLE_SECONDS",
     "HMS_LOGIN_FAILURE_LIMIT",
+    # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
