@@ -1,0 +1,40 @@
+"""`python manage.py import_workbook PATH [--dry-run]`: the seed-shaped hospital workbook."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from imports.services import workbook_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the hospital workbook: hospital.xlsx, or a folder of CSV files named after the "
+        "sheets (Patient, Doctor, Appointment, PatientsAttendAppointments, MedicalHistory, "
+        "Medication_Cost). Checks everything first; any problem imports nothing."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", help="hospital.xlsx or a folder of CSV files")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the workbook and show what would change, without writing anything",
+        )
+
+    def handle(self, *args, path: str, dry_run: bool, **options) -> None:
+        def progress(message: str) -> None:
+            self.stdout.write(f"… {message}")
+            self.stdout.flush()
+
+        report = workbook_import(path_or_file=path, dry_run=dry_run, progress=progress)
+        if report.rows_read:
+            read = ", ".join(f"{name} {count:,}" for name, count in report.rows_read.items())
+            self.stdout.write(f"Read {report.source}: {read} rows.")
+        for problem in report.errors:
+            self.stderr.write(str(problem))
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+        for line in report.count_lines():
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError(report.outcome())
+        self.stdout.write(self.style.SUCCESS(report.outcome()))

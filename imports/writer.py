@@ -1,0 +1,288 @@
+"""Carrying out a `Plan`: set-based writes through PostgreSQL's COPY.
+
+New rows are COPYed into a temporary staging table and moved with one
+`INSERT ... SELECT ... RETURNING id, key` per table (the ids feed the children's foreign
+keys); changed rows are COPYed into a staging table and applied with one `UPDATE ... FROM`.
+So a sheet costs a handful of statements whatever its size. The caller holds the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+from appointments.models import Appointment, AppointmentStatusChange, Attendance
+from billing.models import MedicationCost
+from doctors.models import Doctor, Specialty
+from imports.plan import Plan
+from patients.models import MedicalHistory, Patient
+
+Progress = Callable[[str], None]
+PROGRESS_EVERY = 100_000
+IMPORT_NOTE = "Workbook import"
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+class _Table:
+    """Column bookkeeping for one model: the columns an import sets, and every other concrete
+    column filled with its model default (so the COPY stays valid when fields are added)."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        self.model = model
+        self.name = model._meta.db_table
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        self.columns = list(columns)
+        stamps = ["created_at", "updated_at"]
+        self.rest = [
+            f
+            for name, f in fields.items()
+            if name not in self.columns and name not in stamps and not f.primary_key
+        ]
+        self.insert_columns = [
+            fields[c].column for c in self.columns + [f.attname for f in self.rest] + stamps
+        ]
+        self.update_columns = [fields[c].column for c in self.columns]
+
+    def defaults(self) -> tuple[Any, ...]:
+        return tuple(f.get_default() for f in self.rest)
+
+
+def _copy(cursor, table: str, columns: list[str], rows: Iterable[tuple], progress, label) -> int:
+    count = 0
+    sql = f"COPY {_q(table)} ({', '.join(_q(c) for c in columns)}) FROM STDIN"
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(f"{label}: {count:,} rows written")
+    return count
+
+
+def _stage(cursor, table: _Table, columns: list[str]) -> str:
+    stage = f"import_stage_{table.name}"
+    cursor.execute(f"DROP TABLE IF EXISTS {_q(stage)}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_q(stage)} ON COMMIT DROP AS "
+        f"SELECT {', '.join(_q(c) for c in columns)} FROM {_q(table.name)} WITH NO DATA"
+    )
+    return stage
+
+
+def insert(
+    table: _Table,
+    rows: Iterable[tuple],
+    *,
+    now: datetime.datetime,
+    returning: str | None = None,
+    progress: Progress | None = None,
+    label: str = "",
+) -> list[tuple[Any, Any]]:
+    """Insert `rows` (values for `table.columns`); with `returning`, give back (key, id)."""
+    rest = table.defaults()
+    full_rows = ((*row, *rest, now, now) for row in rows)
+    with connection.wrap_database_errors, connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        if returning is None:
+            _copy(cursor, table.name, table.insert_columns, full_rows, progress, label)
+            return []
+        stage = _stage(cursor, table, table.insert_columns)
+        if not _copy(cursor, stage, table.insert_columns, full_rows, progress, label):
+            cursor.execute(f"DROP TABLE {_q(stage)}")
+            return []
+        columns = ", ".join(_q(c) for c in table.insert_columns)
+        cursor.execute(
+            f"INSERT INTO {_q(table.name)} ({columns}) SELECT {columns} FROM {_q(stage)} "
+            f"RETURNING {_q(returning)}, {_q('id')}"
+        )
+        result = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {_q(stage)}")
+    return result
+
+
+def update(
+    table: _Table,
+    rows: Iterable[tuple],
+    *,
+    now: datetime.datetime,
+    progress: Progress | None = None,
+    label: str = "",
+) -> int:
+    """Apply `rows` (id, then values for `table.columns`) with one UPDATE ... FROM."""
+    columns = ["id", *table.update_columns]
+    with connection.wrap_database_errors, connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        stage = _stage(cursor, table, columns)
+        count = _copy(cursor, stage, columns, rows, progress, label)
+        if count:
+            cursor.execute(f"ANALYZE {_q(stage)}")
+            assignments = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in table.update_columns)
+            cursor.execute(
+                f"UPDATE {_q(table.name)} AS t SET {assignments}, {_q('updated_at')} = %s "
+                f"FROM {_q(stage)} AS s WHERE t.id = s.id",
+                [now],
+            )
+        cursor.execute(f"DROP TABLE {_q(stage)}")
+    return count
+
+
+_MEDICATION = ("name", "unit_cost")
+_DOCTOR = ("code", "first_name", "last_name", "specialty_id", "phone", "email")
+_PATIENT = (
+    "mrn",
+    "first_name",
+    "last_name",
+    "sex",
+    "phone",
+    "email",
+    "date_of_birth",
+    "dob_is_estimated",
+)
+_APPOINTMENT = ("legacy_id", "patient_id", "doctor_id", "start", "end", "status")
+_ATTENDANCE = ("appointment_id", "patient_id", "checked_in_at", "started_at", "completed_at")
+_HISTORY = (
+    "legacy_id",
+    "kind",
+    "patient_id",
+    "description",
+    "medication_id",
+    "recorded_on",
+    "is_billable",
+)
+_STATUS_CHANGE = (
+    "appointment_id",
+    "from_status",
+    "to_status",
+    "old_start",
+    "old_end",
+    "new_start",
+    "new_end",
+    "changed_by_id",
+    "note",
+)
+
+
+def write_plan(
+    plan: Plan, *, by: Any, now: datetime.datetime, progress: Progress | None = None
+) -> None:
+    """Write everything `plan` holds, parents first. Runs inside the caller's transaction."""
+
+    def say(message: str) -> None:
+        if progress:
+            progress(message)
+
+    if plan.specialty_create:
+        say(f"Specialty: creating {len(plan.specialty_create):,}")
+        table = _Table(Specialty, ("name",))
+        created = insert(
+            table, ((n,) for n in plan.specialty_create.values()), now=now, returning="name"
+        )
+        plan.specialty_ids.update((name.lower(), pk) for name, pk in created)
+
+    table = _Table(MedicationCost, _MEDICATION)
+    if plan.medication_update:
+        say(f"Medication_Cost: updating {len(plan.medication_update):,}")
+        update(table, ((pk, r.name, r.unit_cost) for pk, r in plan.medication_update), now=now)
+    if plan.medication_create:
+        say(f"Medication_Cost: creating {len(plan.medication_create):,}")
+        rows = ((r.name, r.unit_cost) for r in plan.medication_create)
+        created = insert(table, rows, now=now, returning="name")
+        plan.medication_ids.update((name.lower(), pk) for name, pk in created)
+
+    table = _Table(Doctor, _DOCTOR)
+    spec = plan.specialty_ids
+
+    def doctor(r):
+        return (r.code, r.first_name, r.last_name, spec[r.specialty.lower()], r.phone, r.email)
+
+    if plan.doctor_update:
+        say(f"Doctor: updating {len(plan.doctor_update):,}")
+        update(table, ((pk, *doctor(r)) for pk, r in plan.doctor_update), now=now)
+    if plan.doctor_create:
+        say(f"Doctor: creating {len(plan.doctor_create):,}")
+        rows = (doctor(r) for r in plan.doctor_create)
+        plan.doctor_ids.update(insert(table, rows, now=now, returning="code"))
+
+    table = _Table(Patient, _PATIENT)
+
+    def patient(r, born, estimated):
+        return (r.mrn, r.first_name, r.last_name, r.sex, r.phone, r.email, born, estimated)
+
+    if plan.patient_update:
+        say(f"Patient: updating {len(plan.patient_update):,}")
+        rows = ((pk, *patient(r, b, e)) for pk, r, b, e in plan.patient_update)
+        update(table, rows, now=now, progress=progress, label="Patient")
+    if plan.patient_create:
+        say(f"Patient: creating {len(plan.patient_create):,}")
+        rows = (patient(*item) for item in plan.patient_create)
+        created = insert(table, rows, now=now, returning="mrn", progress=progress, label="Patient")
+        plan.patient_ids.update(created)
+
+    table = _Table(Appointment, _APPOINTMENT)
+    patients, doctors = plan.patient_ids, plan.doctor_ids
+
+    def appointment(r):
+        return (r.legacy_id, patients[r.mrn], doctors[r.code], r.start, r.end, r.status)
+
+    if plan.appointment_update:
+        # Moves first, so that a new appointment may take a slot an old one leaves.
+        say(f"Appointment: updating {len(plan.appointment_update):,}")
+        rows = ((pk, *appointment(r)) for pk, r, _ in plan.appointment_update)
+        update(table, rows, now=now, progress=progress, label="Appointment")
+        changes = [
+            (pk, old[0], r.status, old[1], old[2], r.start, r.end, getattr(by, "pk", None))
+            for pk, r, old in plan.appointment_update
+            if old != (r.status, r.start, r.end)
+        ]
+        if changes:
+            insert(
+                _Table(AppointmentStatusChange, _STATUS_CHANGE),
+                ((*c, IMPORT_NOTE) for c in changes),
+                now=now,
+            )
+    if plan.appointment_create:
+        say(f"Appointment: creating {len(plan.appointment_create):,}")
+        rows = (appointment(r) for r in plan.appointment_create)
+        created = insert(
+            table, rows, now=now, returning="legacy_id", progress=progress, label="Appointment"
+        )
+        plan.appointment_ids.update(created)
+
+    table = _Table(Attendance, _ATTENDANCE)
+    appointments = plan.appointment_ids
+    if plan.attendance_update:
+        say(f"PatientsAttendAppointments: updating {len(plan.attendance_update):,}")
+        rows = (
+            (pk, appointments[key], patients[mrn], *times)
+            for pk, key, mrn, *times in plan.attendance_update
+        )
+        update(table, rows, now=now, progress=progress, label="PatientsAttendAppointments")
+    if plan.attendance_create:
+        say(f"PatientsAttendAppointments: creating {len(plan.attendance_create):,}")
+        rows = ((appointments[key], patients[mrn], *t) for key, mrn, *t in plan.attendance_create)
+        insert(table, rows, now=now, progress=progress, label="PatientsAttendAppointments")
+
+    table = _Table(MedicalHistory, _HISTORY)
+    medications = plan.medication_ids
+
+    def entry(legacy_id, kind, mrn, description, key, recorded_on):
+        medication = medications[key] if key else None
+        return (legacy_id, kind, patients[mrn], description, medication, recorded_on)
+
+    if plan.history_update:
+        say(f"MedicalHistory: updating {len(plan.history_update):,} entries")
+        # is_billable is left as it is: an entry may have been billed or corrected since.
+        history_table = _Table(MedicalHistory, _HISTORY[:-1])
+        rows = ((pk, *entry(*item)) for pk, *item in plan.history_update)
+        update(history_table, rows, now=now, progress=progress, label="MedicalHistory")
+    if plan.history_create:
+        say(f"MedicalHistory: creating {len(plan.history_create):,} entries")
+        # Imported history is billable and unbilled (DESIGN.md: the billing rule).
+        rows = ((*entry(*item), True) for item in plan.history_create)
+        insert(table, rows, now=now, progress=progress, label="MedicalHistory")
