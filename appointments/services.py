@@ -1,0 +1,262 @@
+"""Writes on appointments: booking and rescheduling."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
+from appointments.selectors import working_hours_covering
+from doctors.models import Doctor, TimeOff
+from hms import audit
+from patients.models import Patient
+
+_AUDITED_FIELDS = ("patient", "doctor", "start", "end", "status", "reason")
+
+# The exclusion constraints of Appointment, and what to tell a person when one of them
+# catches a booking that raced ours past the checks below.
+DOCTOR_OVERLAP_CONSTRAINT = "appointments_appointment_no_doctor_overlap"
+PATIENT_OVERLAP_CONSTRAINT = "appointments_appointment_no_patient_overlap"
+RACE_MESSAGES = {
+    DOCTOR_OVERLAP_CONSTRAINT: "That slot was just taken — pick another.",
+    PATIENT_OVERLAP_CONSTRAINT: (
+        "This patient was just booked at an overlapping time — pick another slot."
+    ),
+}
+
+
+class SlotUnavailable(ValidationError):
+    """The requested time cannot be booked; `str()` is a sentence to show the person booking.
+
+    A `ValidationError`, so a form can take it as is: `form.add_error(None, exc)`.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="slot_unavailable")
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment, timezone.get_default_timezone())
+
+
+def _hm(moment: datetime.datetime) -> str:
+    return f"{_local(moment):%H:%M}"
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    # Naive times are read as hospital local time.
+    if timezone.is_naive(moment):
+        return timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment
+
+
+def _resolve_and_check_slot(
+    *,
+    patient: Patient,
+    doctor: Doctor,
+    start: datetime.datetime,
+    end: datetime.datetime | None,
+    default_length: datetime.timedelta | None = None,
+    ignore: Appointment | None = None,
+) -> datetime.datetime:
+    """Check that `patient` can see `doctor` from `start`; return the end of the slot.
+
+    Without `end`, the slot lasts `default_length` or else the working-hours row's
+    `slot_minutes`. Raises SlotUnavailable with the reason. Four small indexed queries.
+    """
+    if not doctor.is_active:
+        raise SlotUnavailable(f"{doctor} is no longer taking appointments.")
+    if start < timezone.now():
+        raise SlotUnavailable("That time has already passed — pick a time in the future.")
+    hours = working_hours_covering(doctor=doctor, start=start)
+    if hours is None:
+        raise SlotUnavailable(
+            f"{doctor} does not work on {_local(start):%A %d %B at %H:%M} — "
+            "pick a time within their working hours."
+        )
+    if end is None:
+        end = start + (default_length or datetime.timedelta(minutes=hours.slot_minutes))
+    if end <= start:
+        raise ValidationError({"end": "An appointment must end after it starts."})
+    local_end = _local(end)
+    shift_end = datetime.datetime.combine(_local(start).date(), hours.end_time)
+    if local_end.replace(tzinfo=None) > shift_end:
+        raise SlotUnavailable(
+            f"{doctor}'s hours end at {hours.end_time:%H:%M}, before this appointment would "
+            f"end at {local_end:%H:%M} — pick an earlier time or a shorter slot."
+        )
+    if TimeOff.objects.filter(doctor_id=doctor.pk, start__lt=end, end__gt=start).exists():
+        raise SlotUnavailable(f"{doctor} is away at that time — pick another time.")
+
+    overlapping = Appointment.objects.active().filter(start__lt=end, end__gt=start)
+    if ignore is not None:
+        overlapping = overlapping.exclude(pk=ignore.pk)
+    clash = overlapping.filter(doctor_id=doctor.pk).order_by("start").first()
+    if clash is not None:
+        raise SlotUnavailable(
+            f"{doctor} already has an appointment from {_hm(clash.start)} to {_hm(clash.end)} "
+            "— pick another time."
+        )
+    clash = (
+        overlapping.filter(patient_id=patient.pk).select_related("doctor").order_by("start").first()
+    )
+    if clash is not None:
+        raise SlotUnavailable(
+            f"This patient already has an appointment from {_hm(clash.start)} to "
+            f"{_hm(clash.end)} with {clash.doctor} — pick another time."
+        )
+    return end
+
+
+def _race_message(constraint_name: str | None) -> str:
+    return RACE_MESSAGES.get(constraint_name or "", RACE_MESSAGES[DOCTOR_OVERLAP_CONSTRAINT])
+
+
+def _validate(appointment: Appointment) -> None:
+    """full_clean(), with an overlap that appeared since our checks reported as SlotUnavailable."""
+    try:
+        appointment.full_clean()
+    except ValidationError as exc:
+        found = set(exc.messages)
+        for constraint in Appointment._meta.constraints:
+            if (
+                constraint.name in RACE_MESSAGES
+                and constraint.get_violation_error_message() in found
+            ):
+                raise SlotUnavailable(RACE_MESSAGES[constraint.name]) from exc
+        raise
+
+
+def _save(appointment: Appointment, **kwargs: Any) -> None:
+    """Save in a savepoint, turning the exclusion constraint's verdict into SlotUnavailable."""
+    try:
+        with transaction.atomic():
+            appointment.save(**kwargs)
+    except IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        name = getattr(diag, "constraint_name", None)
+        if name in RACE_MESSAGES:
+            raise SlotUnavailable(_race_message(name)) from exc
+        raise
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    doctor: Doctor,
+    start: datetime.datetime,
+    end: datetime.datetime | None = None,
+    reason: str = "",
+    booked_by: Any,
+) -> Appointment:
+    """Book `patient` with `doctor` from `start` (to `end`, default one slot of the doctor's
+    working hours at that time).
+
+    Raises SlotUnavailable when the time has passed, is outside the doctor's working hours,
+    in their time off, or overlaps an active appointment of the doctor or the patient —
+    including one booked concurrently, which the database's exclusion constraint catches.
+    """
+    if not patient.is_active:
+        raise ValidationError("This patient's record is deactivated; reactivate it to book.")
+    start = _aware(start)
+    end = _aware(end) if end is not None else None
+    end = _resolve_and_check_slot(patient=patient, doctor=doctor, start=start, end=end)
+    appointment = Appointment(
+        patient=patient,
+        doctor=doctor,
+        start=start,
+        end=end,
+        status=AppointmentStatus.SCHEDULED,
+        reason=reason,
+        booked_by=booked_by if getattr(booked_by, "is_authenticated", False) else None,
+    )
+    _validate(appointment)
+    _save(appointment)
+    change = AppointmentStatusChange(
+        appointment=appointment,
+        from_status="",
+        to_status=AppointmentStatus.SCHEDULED,
+        new_start=start,
+        new_end=end,
+        changed_by=appointment.booked_by,
+        note="Booked",
+    )
+    change.full_clean()
+    change.save()
+    audit.audit_record(
+        actor=booked_by,
+        action=audit.Action.CREATE,
+        obj=appointment,
+        patient=patient,
+        changes=audit.created(appointment, _AUDITED_FIELDS),
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime.datetime,
+    end: datetime.datetime | None = None,
+    by: Any,
+) -> Appointment:
+    """Move a scheduled appointment to `start` (to `end`, default keeping its length).
+
+    Same checks as booking, ignoring the appointment itself; raises SlotUnavailable.
+    """
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise ValidationError(
+            f"Only a scheduled appointment can be rescheduled; this one is "
+            f"{appointment.get_status_display().lower()}."
+        )
+    start = _aware(start)
+    end = _aware(end) if end is not None else None
+    old_start, old_end = appointment.start, appointment.end
+    end = _resolve_and_check_slot(
+        patient=appointment.patient,
+        doctor=appointment.doctor,
+        start=start,
+        end=end,
+        default_length=old_end - old_start,
+        ignore=appointment,
+    )
+    if (start, end) == (old_start, old_end):
+        return appointment
+    before = audit.snapshot(appointment, _AUDITED_FIELDS)
+    appointment.start, appointment.end = start, end
+    _validate(appointment)
+    _save(appointment, update_fields=["start", "end", "updated_at"])
+    change = AppointmentStatusChange(
+        appointment=appointment,
+        from_status=appointment.status,
+        to_status=appointment.status,
+        old_start=old_start,
+        old_end=old_end,
+        new_start=start,
+        new_end=end,
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        note="Rescheduled",
+    )
+    change.full_clean()
+    change.save()
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.UPDATE,
+        obj=appointment,
+        changes=audit.diff(before, audit.snapshot(appointment, _AUDITED_FIELDS)),
+    )
+    return appointment
