@@ -154,3 +154,42 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     description = "Line"
     unit_price = Decimal("10.00")
     amount = Decimal("10.00")
+
+
+# --- Appended for the admin tests (tests/test_admin.py): models named by "app.Model" strings
+# so this block needs no imports of its own.
+
+
+class AppointmentStatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "appointments.AppointmentStatusChange"
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    from_status = ""
+    to_status = AppointmentStatus.SCHEDULED
+    new_start = factory.SelfAttribute("appointment.start")
+    new_end = factory.SelfAttribute("appointment.end")
+    note = "Booked"
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Payment"
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    amount = Decimal("10.00")
+    method = "cash"
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "hms.AuditEvent"
+
+    actor_username = "admin"
+    action = "update"
+    object_type = "patients.patient"
+    object_id = factory.Sequence(str)
+    object_repr = factory.Sequence(lambda n: f"Patient {n}")
+    changes = factory.LazyFunction(lambda: {"phone": {"before": "1", "after": "2"}})
+    ip_address = "127.0.0.1"

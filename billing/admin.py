@@ -1,0 +1,217 @@
+from django.contrib import admin
+
+from billing import services
+from billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    MedicationCost,
+    Payment,
+    ProcedureFee,
+)
+from hms.admin import ReadOnlyAdminMixin, ServiceModelAdmin, form_changes, form_values
+
+
+@admin.register(MedicationCost)
+class MedicationCostAdmin(ServiceModelAdmin):
+    """The price list. Medications named in patients' history cannot be deleted: mark
+    them inactive instead."""
+
+    list_display = ("name", "unit_cost", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fields = services.MEDICATION_COST_FIELDS
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        return services.medication_cost_save(
+            data=form_values(form, services.MEDICATION_COST_FIELDS), saved_by=request.user
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.medication_cost_save(
+            medication=obj,
+            data=form_changes(form, services.MEDICATION_COST_FIELDS),
+            saved_by=request.user,
+        )
+
+
+@admin.register(ProcedureFee)
+class ProcedureFeeAdmin(ServiceModelAdmin):
+    list_display = ("name", "fee", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fields = services.PROCEDURE_FEE_FIELDS
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        return services.procedure_fee_save(
+            data=form_values(form, services.PROCEDURE_FEE_FIELDS), saved_by=request.user
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.procedure_fee_save(
+            procedure=obj,
+            data=form_changes(form, services.PROCEDURE_FEE_FIELDS),
+            saved_by=request.user,
+        )
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(ServiceModelAdmin):
+    """The one row of billing settings: added once, never deleted."""
+
+    list_display = ("hospital_name", "currency", "tax_rate", "minimum_charge", "updated_at")
+    fields = services.BILLING_SETTINGS_FIELDS
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not BillingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        return services.billing_settings_update(
+            data=form_values(form, services.BILLING_SETTINGS_FIELDS), updated_by=request.user
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.billing_settings_update(
+            data=form_changes(form, services.BILLING_SETTINGS_FIELDS), updated_by=request.user
+        )
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ("kind", "description", "quantity", "unit_price", "amount", "source_key", "is_active")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ("received_at", "amount", "method", "reference", "received_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("received_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ServiceModelAdmin):
+    """Invoices are drafted, issued, paid and voided by the billing services; here a draft's
+    due date can be changed or the draft thrown away, and anything issued is read-only."""
+
+    list_display = (
+        "__str__",
+        "patient",
+        "status",
+        "issued_at",
+        "due_date",
+        "total",
+        "currency",
+        "created_at",
+    )
+    list_select_related = ("patient",)
+    list_filter = ("status", "currency")
+    search_fields = ("number", "patient__mrn", "patient__last_name")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("patient",)
+    fields = (
+        "number",
+        "patient",
+        "status",
+        "due_date",
+        "subtotal",
+        "tax",
+        "total",
+        "currency",
+        "issued_at",
+        "issued_by",
+        "created_by",
+        "pdf_sha256",
+        "void_reason",
+        "voided_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = tuple(f for f in fields if f not in services.INVOICE_DRAFT_FIELDS)
+    inlines = (InvoiceLineInline, PaymentInline)
+
+    def has_add_permission(self, request):
+        # A draft is made by invoice_draft_for_patient, which prices every unbilled item.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A draft's lines go with it in invoice_draft_delete; they need no permission of their
+        # own (and lines of an issued invoice are never reached: it cannot be deleted).
+        perms_needed.discard(InvoiceLine._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    def update_via_service(self, request, obj, form):
+        return services.invoice_draft_update(
+            invoice=obj,
+            data=form_changes(form, services.INVOICE_DRAFT_FIELDS),
+            updated_by=request.user,
+        )
+
+    def delete_via_service(self, request, obj):
+        services.invoice_draft_delete(invoice=obj, deleted_by=request.user)
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "invoice",
+        "kind",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+        "is_active",
+    )
+    list_select_related = ("invoice",)
+    list_filter = ("kind", "is_active")
+    search_fields = ("invoice__number", "description", "=source_key")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Payments are recorded with payment_record (never more than the balance)."""
+
+    list_display = ("received_at", "invoice", "amount", "method", "reference", "received_by")
+    list_select_related = ("invoice", "received_by")
+    list_filter = ("method",)
+    search_fields = ("invoice__number", "reference")
+    date_hierarchy = "received_at"

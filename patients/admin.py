@@ -1,0 +1,147 @@
+from django.contrib import admin
+
+from hms.admin import AuditedViewMixin, ServiceModelAdmin, form_changes, form_values
+from patients import services
+from patients.models import MedicalHistory, Patient
+
+
+@admin.register(Patient)
+class PatientAdmin(ServiceModelAdmin):
+    """Patients are never deleted here (appointments, history and invoices point at them):
+    deactivate them instead."""
+
+    list_display = (
+        "mrn",
+        "last_name",
+        "first_name",
+        "date_of_birth",
+        "sex",
+        "phone",
+        "city",
+        "is_active",
+    )
+    list_display_links = ("mrn", "last_name")
+    list_filter = ("is_active", "sex", "dob_is_estimated")
+    search_fields = ("mrn", "last_name", "first_name", "phone", "email")
+    readonly_fields = ("is_active", "created_at", "updated_at")
+    actions = ("deactivate", "reactivate")
+    fieldsets = (
+        (None, {"fields": ("mrn", "first_name", "last_name", "is_active")}),
+        ("Birth and sex", {"fields": ("date_of_birth", "dob_is_estimated", "sex")}),
+        ("Contact", {"fields": ("phone", "email")}),
+        (
+            "Address",
+            {
+                "fields": (
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "country",
+                )
+            },
+        ),
+        (
+            "Emergency contact",
+            {
+                "fields": (
+                    "emergency_contact_name",
+                    "emergency_contact_phone",
+                    "emergency_contact_relationship",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The MRN is the patient's identifier: chosen (or assigned) once, then fixed.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "mrn") if obj is not None else fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "mrn":
+            field.required = False
+            field.help_text = (
+                "Leave empty to assign the next P number; imported patients keep theirs."
+            )
+        return field
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        return services.patient_create(
+            data=form_values(form, ("mrn", *services.PATIENT_FIELDS)), created_by=request.user
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.patient_update(
+            patient=obj,
+            data=form_changes(form, services.PATIENT_FIELDS),
+            updated_by=request.user,
+        )
+
+    @admin.action(description="Deactivate selected patients (keeps their records)")
+    def deactivate(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset.filter(is_active=True),
+            lambda p: services.patient_deactivate(patient=p, deactivated_by=request.user),
+            "patient(s) deactivated",
+        )
+
+    @admin.action(description="Reactivate selected patients")
+    def reactivate(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset.filter(is_active=False),
+            lambda p: services.patient_reactivate(patient=p, reactivated_by=request.user),
+            "patient(s) reactivated",
+        )
+
+
+@admin.register(MedicalHistory)
+class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
+    """History entries are corrected, never deleted: the audit log keeps earlier values."""
+
+    list_display = ("recorded_on", "patient", "kind", "description", "medication", "is_billable")
+    list_select_related = ("patient", "medication")
+    list_filter = ("kind", "is_billable")
+    search_fields = ("patient__mrn", "patient__last_name", "description", "legacy_id")
+    date_hierarchy = "recorded_on"
+    autocomplete_fields = ("patient", "medication", "attendance")
+    readonly_fields = ("recorded_by", "legacy_id", "created_at", "updated_at")
+    fields = (
+        "patient",
+        "kind",
+        "description",
+        "medication",
+        "recorded_on",
+        "attendance",
+        "is_billable",
+        "recorded_by",
+        "legacy_id",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "patient") if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        data = form_values(form, services.HISTORY_FIELDS)
+        return services.medical_history_record(
+            patient=form.cleaned_data["patient"], recorded_by=request.user, **data
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.medical_history_update(
+            entry=obj, data=form_changes(form, services.HISTORY_FIELDS), updated_by=request.user
+        )
