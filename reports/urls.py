@@ -6,4 +6,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_list, name="report_list"),
+    path("<slug:name>/", views.report_detail, name="report_detail"),
+    path("<slug:name>/csv/", views.report_csv, name="report_csv"),
 ]

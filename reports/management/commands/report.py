@@ -1,0 +1,59 @@
+"""`manage.py report NAME [--format csv|table] [--from DATE] [--to DATE] [--doctor CODE]`.
+
+Prints a report of the registry to stdout: the same rows as its page and CSV download.
+`csv` streams any number of rows; `table` (the default) lines up the columns for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from doctors.models import Doctor
+from reports.export import csv_lines, text_table
+from reports.registry import DOCTOR, FROM, REPORTS, TO, Filters
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Print a report (" + ", ".join(REPORTS) + ") as CSV or as a table."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("name", choices=list(REPORTS), help="The report to print.")
+        parser.add_argument("--format", choices=("csv", "table"), default="table")
+        parser.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+        parser.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+        parser.add_argument("--doctor", metavar="CODE", help="A doctor's code, e.g. D0001.")
+
+    def handle(self, *args, **options) -> None:
+        report = REPORTS[options["name"]]
+        given = {
+            FROM: options["date_from"],
+            TO: options["date_to"],
+            DOCTOR: options["doctor"],
+        }
+        for name, value in given.items():
+            if value is not None and name not in report.filters:
+                raise CommandError(f"The {report.name} report takes no --{name}.")
+        if given[FROM] and given[TO] and given[TO] < given[FROM]:
+            raise CommandError("--to is before --from.")
+        doctor = None
+        if given[DOCTOR]:
+            doctor = Doctor.objects.filter(code=given[DOCTOR]).first()
+            if doctor is None:
+                raise CommandError(f"No doctor has the code {given[DOCTOR]!r}.")
+        filters = Filters(date_from=given[FROM], date_to=given[TO], doctor=doctor)
+        if options["format"] == "csv":
+            for line in csv_lines(report.rows(filters, stream=True)):
+                self.stdout.write(line, ending="")
+        else:
+            for line in text_table(report.rows(filters)):
+                self.stdout.write(line)

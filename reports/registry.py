@@ -1,0 +1,223 @@
+"""Every report in one table: the page, the CSV view and the `report` command all read it.
+
+A report names its selector, who may open it (roles of DESIGN.md) and which filters it takes.
+Doctors see only their own figures: for them the `doctor` filter is forced to their own Doctor.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from doctors.models import Doctor
+from hms import roles
+from reports import charts, selectors
+
+FROM, TO, DOCTOR = "from", "to", "doctor"
+FILTERS = (FROM, TO, DOCTOR)
+
+# Column names that do not read well capitalised as they are.
+_LABELS = {
+    "mrn": "MRN",
+    "appointment_id": "Appointment",
+    "utilization_pct": "Utilization %",
+    "cancellation_pct": "Cancelled %",
+    "no_show_pct": "No-show %",
+    "no_show": "No-show",
+    "age_band": "Age",
+}
+
+
+def column_label(name: str) -> str:
+    return _LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    doctor: Doctor | None = None
+
+    def as_kwargs(self, report: Report) -> dict[str, Any]:
+        """The selector's keyword arguments: only the filters the report takes."""
+        kwargs: dict[str, Any] = {}
+        if FROM in report.filters:
+            kwargs["date_from"] = self.date_from
+        if TO in report.filters:
+            kwargs["date_to"] = self.date_to
+        if DOCTOR in report.filters:
+            kwargs["doctor"] = self.doctor
+        return kwargs
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as the page's query string (and the audit log's record of an export)."""
+        query = {}
+        if self.date_from:
+            query[FROM] = self.date_from.isoformat()
+        if self.date_to:
+            query[TO] = self.date_to.isoformat()
+        if self.doctor:
+            query[DOCTOR] = self.doctor.code
+        return query
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    description: str
+    selector: Callable[..., selectors.ReportRows]
+    columns: tuple[str, ...]
+    roles: frozenset[str]
+    filters: tuple[str, ...] = ()
+    # Extra context for the page (a chart, summary figures) from the filters and fetched rows.
+    page_context: Callable[[Filters, list[tuple]], dict[str, Any]] | None = None
+    # The part of the page below the filters; the default is the chart (if any) and the table.
+    body_template: str = "reports/_report_table.html"
+    # The page shows at most this many rows; the CSV and the command have them all.
+    page_rows: int = 500
+    column_labels: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_labels", tuple(column_label(c) for c in self.columns))
+
+    def rows(self, filters: Filters, *, limit: int | None = None, stream: bool = False):
+        return self.selector(**filters.as_kwargs(self), limit=limit, stream=stream)
+
+    def allows(self, role: str | None) -> bool:
+        return role in self.roles
+
+
+def _appointments_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    counts = selectors.appointment_status_counts(
+        date_from=filters.date_from, date_to=filters.date_to, doctor=filters.doctor
+    )
+    return {
+        "status_counts": counts,
+        "total": sum(n for _, _, n in counts),
+        "chart": charts.status_bars(counts),
+    }
+
+
+def _workload_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    return {"chart": charts.workload_bars(rows)}
+
+
+def _bills_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    return {"totals": selectors.patient_bill_totals()}
+
+
+def _demographics_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    return {"chart": charts.population_pyramid(rows)}
+
+
+def _patterns_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    by_dimension: dict[str, list[dict[str, Any]]] = {"all": [], "doctor": [], "weekday": []}
+    cells = []
+    for row in rows:  # at most 1 + doctors + 7 + 168 aggregated rows
+        if row[0] == "weekday_hour":
+            cells.append(row)
+        else:
+            by_dimension[row[0]].append(dict(zip(selectors.PATTERNS_COLUMNS, row, strict=True)))
+    return {
+        "overall": by_dimension["all"][0] if by_dimension["all"] else None,
+        "by_doctor": by_dimension["doctor"],
+        "by_weekday": by_dimension["weekday"],
+        "chart": charts.weekday_hour_heatmap(cells),
+    }
+
+
+def _revenue_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+    return {"chart": charts.revenue_columns(rows)}
+
+
+REPORTS: dict[str, Report] = {
+    r.name: r
+    for r in (
+        Report(
+            name="appointments",
+            title="Appointments",
+            description="A doctor's appointments in a period, by status.",
+            selector=selectors.appointments_report,
+            columns=selectors.APPOINTMENTS_COLUMNS,
+            roles=frozenset({roles.FRONT_DESK, roles.DOCTOR, roles.ADMINISTRATOR}),
+            filters=(FROM, TO, DOCTOR),
+            page_context=_appointments_context,
+        ),
+        Report(
+            name="doctor-workload",
+            title="Doctor workload",
+            description=(
+                "Appointments per doctor by status, booked hours and how much of the working "
+                "hours they fill."
+            ),
+            selector=selectors.doctor_workload_report,
+            columns=selectors.WORKLOAD_COLUMNS,
+            roles=frozenset({roles.DOCTOR, roles.ADMINISTRATOR}),
+            filters=(FROM, TO, DOCTOR),
+            page_context=_workload_context,
+        ),
+        Report(
+            name="patient-health",
+            title="Patient health",
+            description="Distinct medications and surgeries per patient.",
+            selector=selectors.patient_health_report,
+            columns=selectors.PATIENT_HEALTH_COLUMNS,
+            roles=frozenset({roles.ADMINISTRATOR}),
+            filters=(FROM, TO),
+        ),
+        Report(
+            name="patient-bills",
+            title="Patient bills",
+            description="What each patient's next invoice would total now, by the billing rule.",
+            selector=selectors.patient_bills_report,
+            columns=selectors.PATIENT_BILLS_COLUMNS,
+            roles=frozenset({roles.BILLING_CLERK, roles.ADMINISTRATOR}),
+            page_context=_bills_context,
+        ),
+        Report(
+            name="demographics",
+            title="Demographics",
+            description="Active patients by age band and sex, as a population pyramid.",
+            selector=selectors.demographics_report,
+            columns=selectors.DEMOGRAPHICS_COLUMNS,
+            roles=frozenset({roles.ADMINISTRATOR}),
+            page_context=_demographics_context,
+        ),
+        Report(
+            name="appointment-patterns",
+            title="Appointment patterns",
+            description=(
+                "Bookings by weekday and hour, no-show and cancellation rates by doctor and "
+                "weekday, and how far ahead appointments are booked."
+            ),
+            selector=selectors.appointment_patterns_report,
+            columns=selectors.PATTERNS_COLUMNS,
+            roles=frozenset({roles.FRONT_DESK, roles.ADMINISTRATOR}),
+            filters=(FROM, TO, DOCTOR),
+            page_context=_patterns_context,
+            body_template="reports/_appointment_patterns.html",
+            page_rows=2000,
+        ),
+        Report(
+            name="revenue",
+            title="Revenue",
+            description="Invoiced, paid and outstanding per month, and by kind of line.",
+            selector=selectors.revenue_report,
+            columns=selectors.REVENUE_COLUMNS,
+            roles=frozenset({roles.BILLING_CLERK, roles.ADMINISTRATOR}),
+            filters=(FROM, TO),
+            page_context=_revenue_context,
+        ),
+    )
+}
+
+
+def reports_for_role(role: str | None) -> list[Report]:
+    return [r for r in REPORTS.values() if r.allows(role)]
+
+
+def names() -> Iterable[str]:
+    return REPORTS.keys()
