@@ -158,7 +158,7 @@ def test_it_offers_autocomplete_for_big_tables(admin_client, one_of_each, model,
 
 
 @pytest.mark.parametrize("role", ["front_desk", "doctor", "billing_clerk", "outsider"])
-def test_it_turns_non_staff_users_away(client, request, role):
+def test_it_turns_non_staff_users_away(db, client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     for path in (reverse("admin:index"), url(Patient, "changelist")):

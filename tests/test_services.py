@@ -1,10 +1,12 @@
 """Booking rules, free slots, MRN assignment and the audit trail of the write services."""
 
 import datetime
+import threading
 import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -434,3 +436,60 @@ def test_it_records_the_client_address_and_path(db, admin_user):
     event.refresh_from_db()
     assert (event.ip_address, event.path) == ("10.1.2.3", "/patients/1/")
     assert (event.object_type, event.object_id) == ("auth.user", str(admin_user.pk))
+
+
+# --- real concurrency: separate connections, committed transactions ----------------------------
+# serialized_rollback: the flush after a transactional test would otherwise also remove the
+# role groups the data migration created, which tests running after these need.
+
+
+def _run_concurrently(count, work):
+    """Run `work(i)` in `count` threads released together; return (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            results.append(work(i))
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_gives_concurrent_registrations_distinct_mrns():
+    results, errors = _run_concurrently(
+        4,
+        lambda i: patient_create(first_name=f"C{i}", last_name="Race", created_by=None).mrn,
+    )
+
+    assert errors == []
+    assert sorted(results) == ["P0000001", "P0000002", "P0000003", "P0000004"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_books_a_slot_wanted_by_two_desks_only_once():
+    doctor = DoctorFactory(first_name="Ada", last_name="Lovelace")
+    WorkingHoursFactory(doctor=doctor)
+    patients = PatientFactory.create_batch(3)
+
+    results, errors = _run_concurrently(
+        3,
+        lambda i: appointment_book(
+            patient=patients[i], doctor=doctor, start=at(10), booked_by=None
+        ),
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 2
+    assert all(isinstance(error, SlotUnavailable) for error in errors), errors
+    assert Appointment.objects.filter(doctor=doctor).count() == 1
