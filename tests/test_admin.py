@@ -128,6 +128,14 @@ def test_it_registers_every_model_of_the_project():
     assert all(admin.site.is_registered(model) for model in ALL_MODELS)
 
 
+def test_it_opens_the_admin_index_for_the_administrator(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    listed = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+    assert {model.__name__ for model in ALL_MODELS} <= listed
+
+
 @pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m._meta.label_lower)
 def test_it_loads_every_admin_page_for_the_administrator(admin_client, one_of_each, model):
     obj = one_of_each[model]
