@@ -20,8 +20,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "home"),
     NavItem("Patients", "patients:patient_list", "patients.view_patient"),
     NavItem("Appointments", "appointments:calendar_day", "appointments.view_appointment"),
-    NavItem("Billing", "billing:invoice_list", "billing.view_invoice"),
+    NavItem("Arrivals", "appointments:arrivals", "appointments.add_attendance"),
+    NavItem("Doctors' hours", "doctors:schedule_list", "doctors.change_workinghours"),
+    NavItem("Ready to bill", "billing:ready_to_bill", "billing.add_invoice"),
+    NavItem("Invoices", "billing:invoice_list", "billing.view_invoice"),
+    NavItem("Price lists", "billing:price_list", "billing.view_medicationcost"),
     NavItem("Reports", "reports:report_list", None),
+    NavItem("Audit log", "clinical:audit_list", "hms.view_auditevent"),
+    NavItem("Import", "imports:upload", "imports.add_import", staff_only=True),
     NavItem("Admin", "admin:index", staff_only=True),
 )
 

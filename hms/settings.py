@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "billing",
     "imports",
     "reports",
+    "clinical",
 ]
 
 MIDDLEWARE = [
