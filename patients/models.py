@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 
@@ -98,9 +98,17 @@ class HistoryKind(models.TextChoices):
     ALLERGY = "allergy", "Allergy"
 
 
+# Kinds whose entries can end: a condition resolves, a medication is stopped.
+ENDING_KINDS = (HistoryKind.CONDITION, HistoryKind.MEDICATION)
+
+
 class MedicalHistoryQuerySet(models.QuerySet):
     def billable(self):
         return self.filter(is_billable=True, kind__in=[HistoryKind.MEDICATION, HistoryKind.SURGERY])
+
+    def current(self):
+        """Active conditions, current medications, and every surgery and allergy."""
+        return self.filter(ended_on__isnull=True)
 
 
 class MedicalHistory(TimeStampedModel):
@@ -132,6 +140,38 @@ class MedicalHistory(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    ended_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the condition resolved or the medication was stopped; empty while "
+        "it is active or current.",
+    )
+    procedure = models.ForeignKey(
+        "billing.ProcedureFee",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="history_entries",
+        help_text="The procedure-list entry, for surgeries picked from the list.",
+    )
+    # COPY-based loaders (imports, seed_demo) leave these columns out: hence the db_default.
+    quantity = models.PositiveIntegerField(
+        default=1, db_default=1, help_text="Units given, for a medication given at a visit."
+    )
+    # Corrections. A database trigger (migration patients 0002) copies the previous content
+    # into MedicalHistoryRevision and bumps `version` whenever the content changes, whoever
+    # writes the row, so an earlier version can never be lost.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    corrected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who wrote this version, when it is a correction.",
+    )
+    correction_reason = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     objects = MedicalHistoryQuerySet.as_manager()
 
@@ -161,6 +201,33 @@ class MedicalHistory(TimeStampedModel):
                 name="%(app_label)s_%(class)s_description_not_blank",
                 violation_error_message="Describe the entry.",
             ),
+            models.CheckConstraint(
+                condition=Q(procedure__isnull=True) | Q(kind=HistoryKind.SURGERY),
+                name="%(app_label)s_%(class)s_procedure_only_for_surgeries",
+                violation_error_message="Only a surgery entry can name a listed procedure.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(kind__in=ENDING_KINDS),
+                name="%(app_label)s_%(class)s_ended_only_conditions_medications",
+                violation_error_message=(
+                    "Only a condition can be resolved and only a medication stopped."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("recorded_on")),
+                name="%(app_label)s_%(class)s_ended_after_recorded",
+                violation_error_message="It cannot end before it was recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & (Q(quantity=1) | Q(kind=HistoryKind.MEDICATION)),
+                name="%(app_label)s_%(class)s_quantity_valid",
+                violation_error_message="A quantity is at least 1, and only medications have one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="%(app_label)s_%(class)s_version_positive",
+                violation_error_message="Versions start at 1.",
+            ),
             # One seed MedicalHistory row becomes at most one entry of each kind.
             models.UniqueConstraint(
                 fields=["legacy_id", "kind"],
@@ -189,3 +256,73 @@ class MedicalHistory(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:patients_medicalhistory_change", args=[self.pk])
+
+
+class MedicalHistoryRevision(TimeStampedModel):
+    """An earlier version of a history entry, kept when the entry was corrected.
+
+    Written by the database trigger on patients_medicalhistory, never by application code;
+    another trigger refuses UPDATE and DELETE, so the history of an entry is append-only.
+    """
+
+    entry = models.ForeignKey(MedicalHistory, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveIntegerField()
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=HistoryKind.choices)
+    description = models.CharField(max_length=255)
+    medication = models.ForeignKey(
+        "billing.MedicationCost", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "billing.ProcedureFee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField()
+    recorded_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    attendance = models.ForeignKey(
+        "appointments.Attendance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_billable = models.BooleanField()
+    written_at = models.DateTimeField(help_text="When this version was written.")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who wrote this version.",
+    )
+    reason = models.CharField(
+        max_length=255, blank=True, help_text="Why this version corrected the one before."
+    )
+    superseded_at = models.DateTimeField()
+    superseded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who wrote the correction that replaced this version.",
+    )
+
+    class Meta:
+        ordering = ["entry", "-version"]
+        verbose_name = "medical history revision"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "version"],
+                name="%(app_label)s_%(class)s_one_per_version",
+                violation_error_message="This version of the entry is already kept.",
+            ),
+        ]
+        # The entry's revisions, newest first, come from the unique (entry, version) index.
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description} (version {self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("clinical:history_revisions", args=[self.entry_id])

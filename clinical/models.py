@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from hms.models import TimeStampedModel
+from patients.models import HistoryKind
+
+
+class VisitItem(TimeStampedModel):
+    """A medication given or a surgery/procedure performed during a visit still in progress.
+
+    A draft: completing the visit turns each item into a billable `patients.MedicalHistory`
+    entry linked to the attendance and deletes the item, so nothing is billed before the
+    doctor has closed the visit.
+    """
+
+    class Kind(models.TextChoices):
+        MEDICATION = HistoryKind.MEDICATION.value, "Medication given"
+        SURGERY = HistoryKind.SURGERY.value, "Surgery or procedure performed"
+
+    attendance = models.ForeignKey(
+        "appointments.Attendance", on_delete=models.CASCADE, related_name="visit_items"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    medication = models.ForeignKey(
+        "billing.MedicationCost", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "billing.ProcedureFee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["attendance", "kind", "created_at", "id"]
+        verbose_name = "visit item"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["medication", "surgery"]),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message="A visit item is a medication or a surgery.",
+            ),
+            models.CheckConstraint(
+                # Medications given are picked from the price list, so they can be billed.
+                condition=Q(kind="medication", medication__isnull=False, procedure__isnull=True)
+                | Q(kind="surgery", medication__isnull=True),
+                name="%(app_label)s_%(class)s_medication_from_price_list",
+                violation_error_message="Pick the medication from the price list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & (Q(quantity=1) | Q(kind="medication")),
+                name="%(app_label)s_%(class)s_quantity_valid",
+                violation_error_message="A quantity is at least 1, and only medications have one.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""),
+                name="%(app_label)s_%(class)s_description_not_blank",
+                violation_error_message="Name the surgery or procedure.",
+            ),
+        ]
+        # The visit page lists its items: the attendance foreign key's index serves it.
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.MEDICATION:
+            return f"{self.description} × {self.quantity}"
+        return self.description
+
+    def get_absolute_url(self) -> str:
+        return reverse("clinical:visit_record", args=[self.attendance_id])
