@@ -103,11 +103,12 @@ def _fmt(value: int | Decimal | float) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 × 10^n at or above `value` (a tidy axis top)."""
+    """The smallest tidy axis top (1, 1.2, 1.6, 2 … 8 × 10^n) at or above `value`."""
     if value <= 0:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    # Tops whose quarters are round too (the grid has lines at ¼, ½ and ¾).
+    for step in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10):
         if value <= step * power:
             return step * power
     return 10 * power
@@ -128,10 +129,11 @@ def _hbars(
     """One bar per row made of (value, colour, tooltip) segments, its total written after."""
     plot_w = width - LABEL_W - 60
     biggest = max((sum(v for v, _, _ in segs) for _, segs in rows), default=0) or 1
-    chart = Chart(width, TOP + ROW_H * len(rows) + 10, title, description)
-    chart.legend, chart.legend_y = _legend(legend, LABEL_W), 12
+    top = TOP if legend else 4
+    chart = Chart(width, top + ROW_H * len(rows) + 10, title, description)
+    chart.legend, chart.legend_y = _legend(legend, LABEL_W), 8
     for i, (label, segments) in enumerate(rows):
-        y = TOP + i * ROW_H
+        y = top + i * ROW_H
         chart.texts.append(Text(LABEL_W - 8, y + BAR_H - 5, label, "end"))
         x = LABEL_W
         for value, colour, tooltip in segments:
@@ -186,19 +188,23 @@ def population_pyramid(rows: Sequence[tuple]) -> Chart:
     biggest = max((max(r[1], r[2]) for r in bands), default=0) or 1
     women = sum(r[1] for r in bands)
     men = sum(r[2] for r in bands)
+    others = sum(r[3] + r[4] for r in bands)
     chart = Chart(
         width,
         top + row_h * len(bands) + 10,
         "Patients by age and sex",
         f"Population pyramid of {women} women (right) and {men} men (left) by five-year age "
-        "band, oldest at the top.",
+        f"band, oldest at the top; {others} patients of other or unknown sex are in the table "
+        "only.",
     )
     left_edge = width / 2 - centre_w / 2
     right_edge = width / 2 + centre_w / 2
-    chart.legend, chart.legend_y = (
-        _legend([(ORANGE, "Men (left)"), (BLUE, "Women (right)")], 40),
-        12,
-    )
+    # Each half labelled above itself, in words: the colour is not the only cue.
+    chart.legend = [
+        LegendItem(left_edge - 70, ORANGE, "Men"),
+        LegendItem(right_edge + 10, BLUE, "Women"),
+    ]
+    chart.legend_y = 8
     for i, (band, female, male, *_rest) in enumerate(bands):
         y = top + i * row_h
         chart.texts.append(Text(width / 2, y + bar_h - 4, band, "middle"))
@@ -281,7 +287,7 @@ def revenue_columns(rows: Sequence[tuple]) -> Chart:
         "Revenue per month",
         f"Invoiced, paid and outstanding amounts for {len(rows)} months, as grouped columns.",
     )
-    chart.legend, chart.legend_y = _legend([(c, label) for _, c, label in series], left), 12
+    chart.legend, chart.legend_y = _legend([(c, label) for _, c, label in series], left), 8
     for k in range(5):  # grid lines at 0, ¼, ½, ¾ and the top
         value = top_value * k / 4
         y = top + plot_h - plot_h * k / 4

@@ -1,0 +1,97 @@
+"""What every report query shares: table names, the rows container and the fetch helpers."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from appointments.models import Appointment, Attendance
+from billing.models import Invoice, InvoiceLine, MedicationCost, Payment, ProcedureFee
+from doctors.models import Doctor, Specialty, WorkingHours
+from hms.selectors import local_day_bounds
+from patients.models import MedicalHistory, Patient
+
+# Table names come from the models so a renamed table cannot silently break a report.
+T = {
+    "appointment": Appointment._meta.db_table,
+    "attendance": Attendance._meta.db_table,
+    "doctor": Doctor._meta.db_table,
+    "specialty": Specialty._meta.db_table,
+    "working_hours": WorkingHours._meta.db_table,
+    "patient": Patient._meta.db_table,
+    "history": MedicalHistory._meta.db_table,
+    "medication": MedicationCost._meta.db_table,
+    "procedure": ProcedureFee._meta.db_table,
+    "invoice": Invoice._meta.db_table,
+    "line": InvoiceLine._meta.db_table,
+    "payment": Payment._meta.db_table,
+}
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    columns: tuple[str, ...]
+    rows: Iterable[tuple[Any, ...]]
+
+
+def fetch(
+    sql: str,
+    params: dict[str, Any],
+    *,
+    columns: tuple[str, ...],
+    limit: int | None = None,
+    stream: bool = False,
+) -> ReportRows:
+    if limit is not None:
+        sql = f"{sql}\nLIMIT %(limit)s"
+        params = {**params, "limit": limit}
+    if stream:
+        return ReportRows(columns, stream_rows(sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return ReportRows(columns, cursor.fetchall())
+
+
+def stream_rows(sql: str, params: dict[str, Any], chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A literal list of our own enum values (never user input) for an IN clause."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def period_clauses(
+    column: str, date_from: datetime.date | None, date_to: datetime.date | None
+) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses keeping `column` (a timestamptz) within the local days from..to."""
+    clauses, params = [], {}
+    if date_from is not None:
+        clauses.append(f"{column} >= %(period_start)s")
+        params["period_start"] = local_day_bounds(date_from)[0]
+    if date_to is not None:
+        clauses.append(f"{column} < %(period_end)s")
+        params["period_end"] = local_day_bounds(date_to)[1]
+    return clauses, params
+
+
+def appointment_filter(
+    date_from: datetime.date | None, date_to: datetime.date | None, doctor: Doctor | None
+) -> tuple[str, dict[str, Any]]:
+    clauses, params = period_clauses("a.start", date_from, date_to)
+    if doctor is not None:
+        clauses.append("a.doctor_id = %(doctor_id)s")
+        params["doctor_id"] = doctor.pk
+    return " AND ".join(clauses) or "TRUE", params
+
+
+def tz_param() -> dict[str, str]:
+    return {"tz": settings.TIME_ZONE}
