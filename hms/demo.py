@@ -702,6 +702,7 @@ class Lookups:
     """Database ids the row generators need."""
 
     medication_ids: dict[str, int]  # price-list name → id
+    procedure_ids: dict[str, int]  # price-list name → id
     first_patient_id: int = 1
     doctor_ids: list[int] = field(default_factory=list)
 
@@ -780,7 +781,8 @@ def patient_block(
             f"United States\t{ec_name}\t{ec_phone}\t{ec_rel}\tt\n"
         )
 
-        # Medical history: more conditions with age, a medication for most of them.
+        # Medical history: more conditions with age, a medication for most of them; some
+        # conditions have resolved and some medications were stopped before the seeded days.
         span = max(1, first_day - registered)
         conditions = CHILD_CONDITIONS if child else ADULT_CONDITIONS
         seen: set[int] = set()
@@ -790,26 +792,47 @@ def patient_block(
                 continue
             seen.add(k)
             name, drugs = conditions[k]
-            on = cal.date(registered + int(rnd() * span))
-            history.append(f"{pid}\tcondition\t{name}\t{NULL}\t{_noon(on)}")
+            on = registered + int(rnd() * span)
+            ended = on + int(rnd() * (first_day - on)) if rnd() < 0.12 else 0
+            history.append(_entry(cal, pid, "condition", name, on, ended=ended))
             if rnd() < 0.75:
                 drug = _pick(rnd, drugs)
-                history.append(f"{pid}\tmedication\t{drug}\t{meds[drug]}\t{_noon(on)}")
+                ended = on + int(rnd() * (first_day - on)) if rnd() < 0.15 else 0
+                history.append(
+                    _entry(cal, pid, "medication", drug, on, medication=meds[drug], ended=ended)
+                )
         if rnd() < (0.03 if child else 0.05 + age / 400):
-            name = _pick(rnd, OTHER_SURGERIES) if rnd() < 0.1 else _pick(rnd, PROCEDURES)[0]
-            on = cal.date(registered + int(rnd() * span))
-            history.append(f"{pid}\tsurgery\t{name}\t{NULL}\t{_noon(on)}")
+            on = registered + int(rnd() * span)
+            if rnd() < 0.1:
+                history.append(_entry(cal, pid, "surgery", _pick(rnd, OTHER_SURGERIES), on))
+            else:
+                name = _pick(rnd, PROCEDURES)[0]
+                history.append(
+                    _entry(cal, pid, "surgery", name, on, procedure=look.procedure_ids[name])
+                )
         if rnd() < 0.18:
-            on = cal.date(registered + int(rnd() * span))
-            allergy = _pick(rnd, ALLERGIES)
-            history.append(f"{pid}\tallergy\t{allergy}\t{NULL}\t{_noon(on)}")
+            on = registered + int(rnd() * span)
+            history.append(_entry(cal, pid, "allergy", _pick(rnd, ALLERGIES), on))
     return patients, history
 
 
-def _noon(on: str) -> str:
-    """The end of a history line recorded on a day: recorded_on, created_at, updated_at,
-    is_billable, legacy_id."""
-    return f"{on}\t{on} 12:00:00+00\t{on} 12:00:00+00\tt\t\n"
+def _entry(
+    cal: Calendar,
+    pid: int,
+    kind: str,
+    description: str,
+    on: int,
+    *,
+    medication: int | None = None,
+    procedure: int | None = None,
+    ended: int = 0,
+) -> str:
+    """A COPY line of medical history (HISTORY_COLUMNS) recorded at noon on day `on`."""
+    day = cal.date(on)
+    return (
+        f"{pid}\t{kind}\t{description}\t{medication or NULL}\t{procedure or NULL}\t{day}\t"
+        f"{cal.date(ended) if ended else NULL}\t{day} 12:00:00+00\t{day} 12:00:00+00\tt\t\n"
+    )
 
 
 def _cumulative(values: Iterable[float]) -> Iterator[float]:
@@ -948,17 +971,18 @@ def doctor_diaries(
                         )
                     )
                     visit_no = len(out.attendances) - 1
-                    tail = f"\t{updated}\t{updated}\tt\t\n"  # created, updated, billable
+                    # recorded_on, ended_on, created_at, updated_at, is_billable, legacy_id
+                    tail = f"\t{on}\t{NULL}\t{updated}\t{updated}\tt\t\n"
                     if rnd() < 0.18:
                         drug = _pick(rnd, drugs)
                         out.history.append(
-                            (visit_no, f"{pid}\tmedication\t{drug}\t{meds[drug]}\t{on}{tail}")
+                            (visit_no, f"{pid}\tmedication\t{drug}\t{meds[drug]}\t{NULL}{tail}")
                         )
                     if visit.chronic and rnd() < 0.1:
                         out.history.append(
                             (
                                 visit_no,
-                                f"{pid}\tcondition\t{visit.diagnosis[:-1]}\t{NULL}\t{on}{tail}",
+                                f"{pid}\tcondition\t{visit.diagnosis[:-1]}\t{NULL}\t{NULL}{tail}",
                             )
                         )
                 elif (past and r < 0.91) or (not past and r < 0.06):
@@ -997,8 +1021,8 @@ PATIENT_COLUMNS = (
     "emergency_contact_name, emergency_contact_phone, emergency_contact_relationship, is_active"
 )
 HISTORY_COLUMNS = (
-    "patient_id, kind, description, medication_id, recorded_on, created_at, updated_at, "
-    "is_billable, legacy_id"
+    "patient_id, kind, description, medication_id, procedure_id, recorded_on, ended_on, "
+    "created_at, updated_at, is_billable, legacy_id"
 )
 APPOINTMENT_COLUMNS = (
     'id, created_at, updated_at, patient_id, doctor_id, start, "end", status, reason, cancel_reason'
@@ -1248,12 +1272,8 @@ def _seed_reference(plan: Plan) -> Lookups:
         [ProcedureFee(name=name, fee=Decimal(fee)) for name, fee in PROCEDURES],
         ignore_conflicts=True,
     )
-    wanted = {name.lower() for name, _ in MEDICATIONS}
-    by_name = {
-        name.lower(): pk
-        for pk, name in MedicationCost.objects.values_list("pk", "name")
-        if name.lower() in wanted
-    }
+    medications = _ids_by_name(MedicationCost, MEDICATIONS)
+    procedures = _ids_by_name(ProcedureFee, PROCEDURES)
     BillingSettings.objects.get_or_create(
         pk=1,
         defaults={
@@ -1317,9 +1337,20 @@ def _seed_reference(plan: Plan) -> Lookups:
     WorkingHours.objects.bulk_create(hours, batch_size=5000)
     TimeOff.objects.bulk_create(time_off, batch_size=5000)
     return Lookups(
-        medication_ids={name: by_name[name.lower()] for name, _ in MEDICATIONS},
+        medication_ids=medications,
+        procedure_ids=procedures,
         doctor_ids=[d.pk for d in doctors],
     )
+
+
+def _ids_by_name(model, price_list: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    """Ids of the price-list rows, matched by name ignoring case (as the unique index does)."""
+    wanted = {name.lower(): name for name, _ in price_list}
+    return {
+        wanted[name.lower()]: pk
+        for pk, name in model.objects.values_list("pk", "name")
+        if name.lower() in wanted
+    }
 
 
 def _local(plan: Plan, day_index: int, hour: int) -> datetime.datetime:

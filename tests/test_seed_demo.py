@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
@@ -79,6 +80,12 @@ def test_it_records_medical_history_of_every_kind(seeded):
     assert medications.exists()
     assert not medications.filter(medication__isnull=True).exists()
     assert medications.filter(attendance__isnull=False).exists()  # prescribed at a visit
+    assert medications.filter(ended_on__isnull=False).exists()  # stopped
+    surgeries = MedicalHistory.objects.filter(kind=HistoryKind.SURGERY)
+    assert surgeries.filter(procedure__isnull=False).exists()
+    assert not surgeries.filter(procedure__isnull=False).exclude(
+        procedure__name=F("description")
+    ).exists()
 
 
 def test_it_books_the_past_and_the_next_two_weeks(seeded):
