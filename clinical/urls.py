@@ -1,5 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clinical import views
 
 app_name = "clinical"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("day/", views.doctor_day, name="doctor_day"),
+    path("patients/<int:pk>/", views.chart, name="chart"),
+    path("patients/<int:pk>/history/add/", views.history_create, name="history_create"),
+    path("patients/<int:pk>/billable/", views.billable_items, name="billable_items"),
+    path("patients/<int:pk>/access/", views.patient_access_log, name="patient_access_log"),
+    path("history/<int:pk>/correct/", views.history_correct, name="history_correct"),
+    path("history/<int:pk>/revisions/", views.history_revisions, name="history_revisions"),
+    path("appointments/<int:pk>/start/", views.visit_start, name="visit_start"),
+    path("visits/<int:pk>/", views.visit_record, name="visit_record"),
+    path("visits/<int:pk>/items/", views.visit_item_add, name="visit_item_add"),
+    path(
+        "visits/<int:pk>/items/<int:item_pk>/remove/",
+        views.visit_item_remove,
+        name="visit_item_remove",
+    ),
+    path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
+    path("audit/", views.audit_list, name="audit_list"),
+]

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinical import views as clinical_views
 from hms import roles, selectors
 
 
@@ -14,12 +15,8 @@ def home(request):
         context["total_today"] = sum(n for _, _, n in context["by_status"])
         return render(request, "hms/home_front_desk.html", context)
     if role == roles.DOCTOR:
-        doctor = getattr(request.user, "doctor", None)
-        context["doctor"] = doctor
-        context["appointments"] = (
-            list(selectors.doctor_day(doctor=doctor, day=today)) if doctor else []
-        )
-        return render(request, "hms/home_doctor.html", context)
+        # The doctor's home is their day: the clinical app's page, under the "My day" heading.
+        return clinical_views.doctor_day(request, template_name="hms/home_doctor.html")
     if role == roles.BILLING_CLERK:
         context["figures"] = selectors.billing_figures()
         return render(request, "hms/home_billing.html", context)

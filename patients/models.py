@@ -1,9 +1,12 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from hms.models import TimeStampedModel
 from hms.search import Unaccent
@@ -89,6 +92,17 @@ class Patient(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """Age in whole years on `day`; None when the date of birth is unknown."""
+        born = self.date_of_birth
+        if born is None:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
 
 
 class HistoryKind(models.TextChoices):

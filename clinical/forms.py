@@ -1,0 +1,272 @@
+"""Forms of the clinical pages: they validate and convert, the services decide."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.utils import timezone
+
+from billing.models import MedicationCost, ProcedureFee
+from clinical import selectors
+from hms.models import AuditEvent
+from patients.models import HistoryKind, MedicalHistory, Patient
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# Per kind: the fields a history entry form shows, and the labels that fit that kind.
+_KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    HistoryKind.CONDITION: ("description", "recorded_on", "ended_on"),
+    HistoryKind.SURGERY: ("procedure", "description", "recorded_on"),
+    HistoryKind.MEDICATION: ("medication", "description", "recorded_on", "ended_on"),
+    HistoryKind.ALLERGY: ("description", "recorded_on"),
+}
+_LABELS: dict[str, dict[str, str]] = {
+    HistoryKind.CONDITION: {
+        "description": "Condition",
+        "recorded_on": "Diagnosed on",
+        "ended_on": "Resolved on (leave empty while active)",
+    },
+    HistoryKind.SURGERY: {
+        "procedure": "Procedure from the list",
+        "description": "Or describe the surgery",
+        "recorded_on": "Date of surgery",
+    },
+    HistoryKind.MEDICATION: {
+        "medication": "Medication from the price list",
+        "description": "Or name the medication",
+        "recorded_on": "Started on",
+        "ended_on": "Stopped on (leave empty while current)",
+    },
+    HistoryKind.ALLERGY: {
+        "description": "Allergy (substance and reaction)",
+        "recorded_on": "Noted on",
+    },
+}
+
+
+class HistoryEntryForm(forms.Form):
+    """Add a history entry of one kind, or (with `entry`) correct one, with a reason."""
+
+    medication = forms.ModelChoiceField(
+        queryset=MedicationCost.objects.none(), required=False, empty_label="— not on the list —"
+    )
+    procedure = forms.ModelChoiceField(
+        queryset=ProcedureFee.objects.none(), required=False, empty_label="— not on the list —"
+    )
+    description = forms.CharField(max_length=255, required=False)
+    quantity = forms.IntegerField(label="Quantity given", min_value=1, max_value=10_000)
+    recorded_on = forms.DateField(widget=DATE_INPUT)
+    ended_on = forms.DateField(widget=DATE_INPUT, required=False)
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=255,
+        help_text="Kept with the earlier version, e.g. “wrong dose recorded”.",
+    )
+
+    def __init__(
+        self, *args: Any, kind: str, entry: MedicalHistory | None = None, **kwargs: Any
+    ) -> None:
+        if entry is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "medication": entry.medication_id,
+                "procedure": entry.procedure_id,
+                "description": entry.description,
+                "quantity": entry.quantity,
+                "recorded_on": entry.recorded_on,
+                "ended_on": entry.ended_on,
+            }
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.entry = entry
+        self.content_fields = _KIND_FIELDS[kind]
+        if entry is not None and entry.kind == HistoryKind.MEDICATION and entry.attendance_id:
+            # A medication given at a visit carries the quantity that is billed.
+            self.content_fields = (*self.content_fields[:2], "quantity", *self.content_fields[2:])
+        shown = self.content_fields + (("reason",) if entry is not None else ())
+        for name in list(self.fields):
+            if name not in shown:
+                del self.fields[name]
+        for name, label in _LABELS[kind].items():
+            self.fields[name].label = label
+        if "medication" in self.fields:
+            self.fields["medication"].queryset = selectors.medication_choices()
+        if "procedure" in self.fields:
+            self.fields["procedure"].queryset = selectors.procedure_choices()
+        if entry is None:
+            self.fields["recorded_on"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*shown)
+        self.helper.add_input(
+            Submit("save", "Save correction" if entry is not None else "Add to history")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        description = (data.get("description") or "").strip()
+        picked = data.get("medication") or data.get("procedure")
+        if picked is not None:
+            # An entry picked from a list carries the list's name, so counts and bills match.
+            description = picked.name
+        if not description:
+            self.add_error("description", "Describe the entry.")
+        data["description"] = description
+        recorded_on, ended_on = data.get("recorded_on"), data.get("ended_on")
+        if recorded_on and recorded_on > timezone.localdate():
+            self.add_error("recorded_on", "This date is in the future.")
+        if recorded_on and ended_on and ended_on < recorded_on:
+            self.add_error("ended_on", "It cannot end before it began.")
+        return data
+
+    def entry_data(self) -> dict[str, Any]:
+        """The entry's content from the form: what the service stores or corrects."""
+        return {name: self.cleaned_data.get(name) for name in self.content_fields}
+
+
+class VisitNotesForm(forms.Form):
+    concerns = forms.CharField(
+        label="Concerns (in the patient's words)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    symptoms = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    diagnosis = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One diagnosis per line; each is added to the patient's conditions when "
+        "the visit is completed.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        # The page writes the <form> tag: it has two buttons posting to two addresses.
+        self.helper.form_tag = False
+
+
+class MedicationGivenForm(forms.Form):
+    prefix = "med"
+
+    medication = forms.ModelChoiceField(
+        queryset=MedicationCost.objects.none(), empty_label="— choose a medication —"
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=10_000, initial=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["medication"].queryset = selectors.medication_choices()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("medication"), css_class="col-md-8"),
+                Div(Field("quantity"), css_class="col-md-4"),
+                css_class="row",
+            )
+        )
+
+
+class ProcedurePerformedForm(forms.Form):
+    prefix = "proc"
+
+    procedure = forms.ModelChoiceField(
+        label="Surgery or procedure from the list",
+        queryset=ProcedureFee.objects.none(),
+        required=False,
+        empty_label="— not on the list —",
+    )
+    description = forms.CharField(label="Or describe it", max_length=255, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = selectors.procedure_choices()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("procedure"), css_class="col-md-6"),
+                Div(Field("description"), css_class="col-md-6"),
+                css_class="row",
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("procedure") and not (data.get("description") or "").strip():
+            raise forms.ValidationError("Pick the procedure from the list or describe it.")
+        return data
+
+
+class DayForm(forms.Form):
+    """Which day (and whose day) the doctor's day page shows."""
+
+    day = forms.DateField(widget=DATE_INPUT, required=False)
+    doctor = forms.ModelChoiceField(
+        queryset=selectors.doctors_for_picker(), required=False, empty_label="— my own day —"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "d-flex flex-wrap align-items-end column-gap-2"
+        self.helper.layout = Layout(
+            Field("day", wrapper_class="mb-0"),
+            Field("doctor", wrapper_class="mb-0"),
+            Submit("show", "Show", css_class="btn-secondary"),
+        )
+
+    def clean_day(self) -> datetime.date:
+        return self.cleaned_data.get("day") or timezone.localdate()
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label="User name", required=False, max_length=150)
+    mrn = forms.CharField(label="Patient MRN", required=False, max_length=20)
+    date_from = forms.DateField(label="From", widget=DATE_INPUT, required=False)
+    date_to = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+    action = forms.ChoiceField(
+        choices=[("", "Any action"), *AuditEvent.Action.choices], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Div(
+                *(Div(Field(name), css_class="col-sm-6 col-lg") for name in self.fields),
+                css_class="row align-items-end",
+            )
+        )
+        self.helper.add_input(Submit("filter", "Filter", css_class="btn-secondary"))
+
+    def clean_mrn(self) -> Patient | None:
+        mrn = self.cleaned_data["mrn"].strip()
+        if not mrn:
+            return None
+        patient = Patient.objects.filter(mrn__iexact=mrn).first()
+        if patient is None:
+            raise forms.ValidationError("No patient has this MRN.")
+        return patient
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The end of the range comes before its start.")
+        return data
+
+    def filters(self) -> selectors.AuditFilters:
+        """The filters of a valid form (call `is_valid()` first)."""
+        data = self.cleaned_data
+        return selectors.AuditFilters(
+            username=data.get("user", ""),
+            patient=data.get("mrn"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            action=data.get("action", ""),
+        )

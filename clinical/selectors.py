@@ -1,0 +1,337 @@
+"""Reads for the clinical pages. Each function runs a fixed number of queries, whatever the
+number of visits or entries a patient has."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, Attendance
+from billing.models import MedicationCost, ProcedureFee
+from clinical.models import VisitItem
+from doctors.models import Doctor
+from hms.models import AuditEvent
+from hms.selectors import local_day_bounds
+from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
+
+# --- The doctor's day -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayRow:
+    appointment: Appointment
+    attendance: Attendance | None
+    state: str  # scheduled | waiting | in_visit | done | closed
+    since: datetime.datetime | None  # checked in (waiting) or started (in visit)
+
+    @property
+    def minutes(self) -> int | None:
+        if self.since is None:
+            return None
+        return max(0, int((timezone.now() - self.since).total_seconds() // 60))
+
+
+def _state(appointment: Appointment, attendance: Attendance | None) -> tuple[str, object]:
+    status = appointment.status
+    if status == AppointmentStatus.COMPLETED:
+        return "done", None
+    if status == AppointmentStatus.CHECKED_IN and attendance is not None:
+        if attendance.started_at is not None:
+            return "in_visit", attendance.started_at
+        return "waiting", attendance.checked_in_at
+    if status == AppointmentStatus.SCHEDULED:
+        return "scheduled", None
+    return "closed", None
+
+
+def doctor_day(*, doctor: Doctor, day: datetime.date) -> list[DayRow]:
+    """A doctor's appointments of one day in order, with patient and visit. One query."""
+    start, end = local_day_bounds(day)
+    appointments = (
+        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
+        .select_related("patient", "attendance")
+        .order_by("start", "id")
+    )
+    rows = []
+    for appointment in appointments:
+        attendance = getattr(appointment, "attendance", None)
+        state, since = _state(appointment, attendance)
+        rows.append(DayRow(appointment, attendance, state, since))
+    return rows
+
+
+def doctors_for_picker() -> QuerySet[Doctor]:
+    return Doctor.objects.filter(is_active=True).order_by("last_name", "first_name")
+
+
+# --- The chart ------------------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    attendance: Attendance
+    entries: list[MedicalHistory] = field(default_factory=list)
+
+    @property
+    def medications(self) -> list[MedicalHistory]:
+        return [e for e in self.entries if e.kind == HistoryKind.MEDICATION]
+
+    @property
+    def surgeries(self) -> list[MedicalHistory]:
+        return [e for e in self.entries if e.kind == HistoryKind.SURGERY]
+
+
+@dataclass
+class Chart:
+    patient: Patient
+    conditions_active: list[MedicalHistory]
+    conditions_resolved: list[MedicalHistory]
+    surgeries: list[MedicalHistory]
+    medications_current: list[MedicalHistory]
+    medications_past: list[MedicalHistory]
+    allergies: list[MedicalHistory]
+    visits: list[Visit]
+    upcoming: list[Appointment]
+    distinct_medications: int
+    distinct_surgeries: int
+
+
+def medication_key(entry: MedicalHistory) -> str:
+    """The name a medication counts under: its price-list name, else its description, case-
+    and blank-blind (the same rule as the patient-health report)."""
+    name = entry.medication.name if entry.medication is not None else entry.description
+    return name.strip().lower()
+
+
+def surgery_key(entry: MedicalHistory) -> str:
+    return entry.description.strip().lower()
+
+
+def patient_allergies(*, patient: Patient) -> list[MedicalHistory]:
+    """The allergies a header shows. One query."""
+    return list(
+        MedicalHistory.objects.filter(patient=patient, kind=HistoryKind.ALLERGY).order_by(
+            "description"
+        )
+    )
+
+
+def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
+    """Everything the chart shows. Three queries, whatever the size of the record: the
+    history entries (with their price-list rows), the visits (with appointment and doctor)
+    and the upcoming appointments; grouping and counting happen in Python."""
+    now = now or timezone.now()
+    entries = list(
+        MedicalHistory.objects.filter(patient=patient)
+        .select_related("medication", "procedure")
+        .order_by("-recorded_on", "-id")
+    )
+    attendances = list(
+        Attendance.objects.filter(patient=patient)
+        .select_related("appointment__doctor")
+        .order_by("-appointment__start", "-id")
+    )
+    upcoming = list(
+        Appointment.objects.filter(
+            patient=patient,
+            end__gt=now,
+            status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        )
+        .select_related("doctor")
+        .order_by("start")[:20]
+    )
+    by_kind: dict[str, list[MedicalHistory]] = defaultdict(list)
+    by_visit: dict[int, list[MedicalHistory]] = defaultdict(list)
+    for entry in entries:
+        by_kind[entry.kind].append(entry)
+        if entry.attendance_id is not None:
+            by_visit[entry.attendance_id].append(entry)
+    conditions = by_kind[HistoryKind.CONDITION]
+    medications = by_kind[HistoryKind.MEDICATION]
+    surgeries = by_kind[HistoryKind.SURGERY]
+    return Chart(
+        patient=patient,
+        conditions_active=[e for e in conditions if e.ended_on is None],
+        conditions_resolved=[e for e in conditions if e.ended_on is not None],
+        surgeries=surgeries,
+        medications_current=[e for e in medications if e.ended_on is None],
+        medications_past=[e for e in medications if e.ended_on is not None],
+        allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
+        visits=[Visit(a, by_visit.get(a.pk, [])) for a in attendances],
+        upcoming=upcoming,
+        distinct_medications=len({medication_key(e) for e in medications}),
+        distinct_surgeries=len({surgery_key(e) for e in surgeries}),
+    )
+
+
+def entry_revisions(*, entry: MedicalHistory) -> list[MedicalHistoryRevision]:
+    """Earlier versions of an entry, newest first, with their authors. One query."""
+    return list(
+        entry.revisions.select_related(
+            "medication", "procedure", "written_by", "superseded_by"
+        ).order_by("-version")
+    )
+
+
+# --- A visit --------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitPage:
+    attendance: Attendance
+    items: list[VisitItem]
+    entries: list[MedicalHistory]
+    allergies: list[MedicalHistory]
+
+    @property
+    def medication_items(self) -> list[VisitItem]:
+        return [i for i in self.items if i.kind == VisitItem.Kind.MEDICATION]
+
+    @property
+    def surgery_items(self) -> list[VisitItem]:
+        return [i for i in self.items if i.kind == VisitItem.Kind.SURGERY]
+
+
+def visit_page(*, attendance: Attendance) -> VisitPage:
+    """A visit with its draft items, the entries recorded at it and the patient's allergies.
+    Three queries."""
+    items = list(attendance.visit_items.select_related("medication", "procedure"))
+    entries = list(
+        attendance.history_entries.select_related("medication", "procedure").order_by("kind", "id")
+    )
+    return VisitPage(
+        attendance=attendance,
+        items=items,
+        entries=entries,
+        allergies=patient_allergies(patient=attendance.patient),
+    )
+
+
+def medication_choices() -> QuerySet[MedicationCost]:
+    return MedicationCost.objects.filter(is_active=True).order_by("name")
+
+
+def procedure_choices() -> QuerySet[ProcedureFee]:
+    return ProcedureFee.objects.filter(is_active=True).order_by("name")
+
+
+# --- Billable items (billing clerks) --------------------------------------------------------
+
+
+def billable_items(*, patient: Patient) -> QuerySet[MedicalHistory]:
+    """A patient's billable medication and surgery entries, with the visit's date and doctor.
+
+    `only()` keeps the visit's diagnosis and notes out of the query altogether: clerks see
+    billable items, never clinical notes. One query.
+    """
+    return (
+        MedicalHistory.objects.billable()
+        .filter(patient=patient)
+        .select_related("medication", "procedure", "attendance__appointment__doctor")
+        .only(
+            "kind",
+            "description",
+            "quantity",
+            "recorded_on",
+            "patient_id",
+            "medication__name",
+            "medication__unit_cost",
+            "procedure__name",
+            "procedure__fee",
+            "attendance__id",
+            "attendance__appointment__id",
+            "attendance__appointment__start",
+            "attendance__appointment__doctor__id",
+            "attendance__appointment__doctor__first_name",
+            "attendance__appointment__doctor__last_name",
+        )
+        .order_by("-recorded_on", "-id")
+    )
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    username: str = ""
+    patient: Patient | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    action: str = ""
+
+
+def audit_events(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """The audit log, newest first, filtered. Each filter has an index (actor, patient,
+    created_at) except the username, which is matched case-blind on the recorded name."""
+    events = AuditEvent.objects.select_related("patient").order_by("-created_at", "-id")
+    if filters.username:
+        events = events.filter(actor_username__iexact=filters.username.strip())
+    if filters.patient is not None:
+        events = events.filter(patient_id=filters.patient.pk)
+    if filters.date_from is not None:
+        events = events.filter(created_at__gte=local_day_bounds(filters.date_from)[0])
+    if filters.date_to is not None:
+        events = events.filter(created_at__lt=local_day_bounds(filters.date_to)[1])
+    if filters.action:
+        events = events.filter(action=filters.action)
+    return events
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    has_previous: bool
+    has_next: bool
+
+
+def page_of(queryset: QuerySet, *, number: int, size: int = 50) -> Page:
+    """One page without counting the rows: a COUNT(*) over a large audit log costs a full
+    index scan, so the page fetches one row more than it shows to know whether another
+    follows. One query."""
+    number = max(1, number)
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return Page(
+        items=rows[:size], number=number, has_previous=number > 1, has_next=len(rows) > size
+    )
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    username: str
+    views: int
+    changes: int
+    first: datetime.datetime
+    last: datetime.datetime
+
+
+def patient_access_summary(*, patient: Patient) -> list[AccessSummary]:
+    """Who opened or changed this patient's record, how often, first and last time.
+    One query over the (patient, created_at) index."""
+    rows = (
+        AuditEvent.objects.filter(patient_id=patient.pk)
+        .values("actor_username")
+        .annotate(
+            views=Count("id", filter=Q(action=AuditEvent.Action.VIEW)),
+            changes=Count("id", filter=~Q(action=AuditEvent.Action.VIEW)),
+            first=Min("created_at"),
+            last=Max("created_at"),
+        )
+        .order_by("-last")
+    )
+    return [
+        AccessSummary(
+            username=r["actor_username"] or "system",
+            views=r["views"],
+            changes=r["changes"],
+            first=r["first"],
+            last=r["last"],
+        )
+        for r in rows
+    ]

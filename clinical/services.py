@@ -1,0 +1,448 @@
+"""Writes of the clinical pages: history entries and their corrections, and running a visit.
+
+Every write leaves audit rows (hms.AuditEvent) with the changed fields before/after; a
+request writes them with a single INSERT (`_AuditBatch`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange, Attendance
+from billing.models import MedicationCost, ProcedureFee
+from clinical.access import may_run_visit
+from clinical.models import VisitItem
+from hms import audit
+from hms.models import AuditEvent
+from patients.models import HistoryKind, MedicalHistory, Patient
+
+# The content of a history entry a person may correct (its patient and kind stay fixed).
+CORRECTABLE_FIELDS = (
+    "description",
+    "medication",
+    "procedure",
+    "quantity",
+    "recorded_on",
+    "ended_on",
+)
+HISTORY_FIELDS = (
+    "kind",
+    *CORRECTABLE_FIELDS,
+    "attendance",
+    "is_billable",
+)
+_AUDITED_HISTORY = (*HISTORY_FIELDS, "version", "correction_reason")
+VISIT_NOTE_FIELDS = ("concerns", "symptoms", "diagnosis", "notes")
+_AUDITED_ATTENDANCE = ("started_at", "completed_at", *VISIT_NOTE_FIELDS)
+_AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity")
+
+
+def _user_or_none(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+class _AuditBatch:
+    """Audit rows collected during one service call and written with one INSERT.
+
+    Each row is the one `hms.audit.audit_record` would write (actor, client address and path
+    of the current request, object, patient, changes); only the saving is batched.
+    """
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = _user_or_none(actor)
+        self.events: list[AuditEvent] = []
+
+    def add(self, *, action: str, obj: Any, patient: Patient, changes: Mapping[str, Any]) -> None:
+        request = audit._current_request.get()
+        event = AuditEvent(
+            actor=self.actor,
+            actor_username=self.actor.get_username() if self.actor is not None else "",
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:255],
+            patient_id=patient.pk,
+            changes=audit.jsonable(dict(changes)),
+            ip_address=audit._client_ip(request) if request is not None else None,
+            path=request.path[:255] if request is not None else "",
+        )
+        event.full_clean(exclude=["actor", "patient"])
+        self.events.append(event)
+
+    def save(self) -> None:
+        if self.events:
+            AuditEvent.objects.bulk_create(self.events)
+
+
+# --- History entries ------------------------------------------------------------------------
+
+
+def _check_kind_fields(entry: MedicalHistory) -> None:
+    errors = {}
+    if entry.kind != HistoryKind.MEDICATION and entry.medication_id is not None:
+        errors["medication"] = "Only a medication entry names a price-list medication."
+    if entry.kind != HistoryKind.SURGERY and entry.procedure_id is not None:
+        errors["procedure"] = "Only a surgery entry names a listed procedure."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def history_entry_create(
+    *,
+    patient: Patient,
+    kind: str,
+    description: str,
+    recorded_by: Any,
+    recorded_on: datetime.date | None = None,
+    ended_on: datetime.date | None = None,
+    medication: MedicationCost | None = None,
+    procedure: ProcedureFee | None = None,
+    quantity: int = 1,
+    is_billable: bool = False,
+) -> MedicalHistory:
+    """Add a condition, surgery, medication or allergy to a patient's history from the chart.
+
+    Entries added from the chart are not billable by default: they record what happened
+    elsewhere or before. What is given or done at a visit is billed through `visit_complete`.
+    """
+    entry = MedicalHistory(
+        patient=patient,
+        kind=kind,
+        description=(description or "").strip(),
+        recorded_on=recorded_on or timezone.localdate(),
+        ended_on=ended_on,
+        medication=medication,
+        procedure=procedure,
+        quantity=quantity,
+        is_billable=is_billable,
+        recorded_by=_user_or_none(recorded_by),
+    )
+    _check_kind_fields(entry)
+    entry.full_clean()
+    entry.save()
+    audit.audit_record(
+        actor=recorded_by,
+        action=audit.Action.CREATE,
+        obj=entry,
+        patient=patient,
+        changes=audit.created(entry, HISTORY_FIELDS),
+    )
+    return entry
+
+
+@transaction.atomic
+def history_entry_correct(
+    *, entry: MedicalHistory, data: Mapping[str, Any], reason: str, corrected_by: Any
+) -> MedicalHistory:
+    """Correct an entry. The version before the correction stays readable: the database
+    trigger on patients_medicalhistory copies it into MedicalHistoryRevision and raises
+    `version`. Raises ValidationError when nothing changes or no reason is given."""
+    unknown = set(data) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Fields that cannot be corrected: {', '.join(sorted(unknown))}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the entry is corrected."})
+    entry = MedicalHistory.objects.select_for_update().get(pk=entry.pk)
+    before = audit.snapshot(entry, _AUDITED_HISTORY)
+    for name, value in data.items():
+        setattr(entry, name, value.strip() if isinstance(value, str) else value)
+    if audit.diff(before, audit.snapshot(entry, _AUDITED_HISTORY)) == {}:
+        raise ValidationError("Nothing was changed, so there is nothing to correct.")
+    entry.corrected_by = _user_or_none(corrected_by)
+    entry.correction_reason = reason
+    _check_kind_fields(entry)
+    entry.full_clean()
+    entry.save()
+    # The trigger set the new version and its time.
+    entry.refresh_from_db(fields=["version", "corrected_at"])
+    audit.audit_record(
+        actor=corrected_by,
+        action=audit.Action.UPDATE,
+        obj=entry,
+        patient=entry.patient,
+        changes=audit.diff(before, audit.snapshot(entry, _AUDITED_HISTORY)),
+    )
+    return entry
+
+
+# --- Running a visit ------------------------------------------------------------------------
+
+
+def _require_runner(user: Any, appointment: Appointment) -> None:
+    if not may_run_visit(user, appointment):
+        raise PermissionDenied("Only the appointment's own doctor can run this visit.")
+
+
+def _lock_visit(attendance: Attendance) -> tuple[Attendance, Appointment]:
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .get(pk=attendance.pk)
+    )
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("doctor")
+        .get(pk=attendance.appointment_id)
+    )
+    attendance.appointment = appointment
+    return attendance, appointment
+
+
+def _require_open(attendance: Attendance) -> None:
+    if attendance.completed_at is not None:
+        raise ValidationError("This visit is completed; its record can no longer change here.")
+    if attendance.started_at is None:
+        raise ValidationError("Start the visit first.")
+
+
+@transaction.atomic
+def visit_start(*, appointment: Appointment, started_by: Any) -> Attendance:
+    """Start the visit of a checked-in appointment (sets Attendance.started_at).
+
+    Starting an already started visit changes nothing, so a double click is harmless.
+    """
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("doctor", "patient")
+        .get(pk=appointment.pk)
+    )
+    _require_runner(started_by, appointment)
+    attendance = Attendance.objects.select_for_update().filter(appointment=appointment).first()
+    if appointment.status != AppointmentStatus.CHECKED_IN or attendance is None:
+        raise ValidationError(
+            "Only a checked-in appointment can start; this one is "
+            f"{appointment.get_status_display().lower()}."
+        )
+    if attendance.started_at is not None:
+        return attendance
+    before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
+    attendance.started_at = timezone.now()
+    attendance.full_clean()
+    attendance.save(update_fields=["started_at", "updated_at"])
+    audit.audit_record(
+        actor=started_by,
+        action=audit.Action.UPDATE,
+        obj=attendance,
+        patient=appointment.patient,
+        changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
+    )
+    return attendance
+
+
+def _apply_notes(attendance: Attendance, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(VISIT_NOTE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown visit fields: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(attendance, name, (value or "").strip())
+
+
+@transaction.atomic
+def visit_record(
+    *, attendance: Attendance, data: Mapping[str, Any], recorded_by: Any
+) -> Attendance:
+    """Save the concerns, symptoms, diagnosis and notes of a visit in progress."""
+    attendance, appointment = _lock_visit(attendance)
+    _require_runner(recorded_by, appointment)
+    _require_open(attendance)
+    before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
+    _apply_notes(attendance, data)
+    changes = audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE))
+    if changes:
+        attendance.full_clean()
+        attendance.save()
+        audit.audit_record(
+            actor=recorded_by,
+            action=audit.Action.UPDATE,
+            obj=attendance,
+            patient=attendance.patient,
+            changes=changes,
+        )
+    return attendance
+
+
+@transaction.atomic
+def visit_item_add(
+    *,
+    attendance: Attendance,
+    kind: str,
+    added_by: Any,
+    medication: MedicationCost | None = None,
+    procedure: ProcedureFee | None = None,
+    description: str = "",
+    quantity: int = 1,
+) -> VisitItem:
+    """Note a medication given (from the price list, with a quantity) or a surgery or
+    procedure performed (from the procedure list, or described) during a visit in progress.
+    """
+    attendance, appointment = _lock_visit(attendance)
+    _require_runner(added_by, appointment)
+    _require_open(attendance)
+    description = (description or "").strip()
+    if kind == VisitItem.Kind.MEDICATION and medication is not None:
+        description = medication.name
+    elif kind == VisitItem.Kind.SURGERY and procedure is not None and not description:
+        description = procedure.name
+    item = VisitItem(
+        attendance=attendance,
+        kind=kind,
+        medication=medication,
+        procedure=procedure,
+        description=description,
+        quantity=quantity,
+        added_by=_user_or_none(added_by),
+    )
+    item.full_clean()
+    item.save()
+    audit.audit_record(
+        actor=added_by,
+        action=audit.Action.CREATE,
+        obj=item,
+        patient=attendance.patient,
+        changes=audit.created(item, _AUDITED_ITEM),
+    )
+    return item
+
+
+@transaction.atomic
+def visit_item_remove(*, item: VisitItem, removed_by: Any) -> None:
+    """Take back an item noted by mistake, while the visit is still open."""
+    attendance, appointment = _lock_visit(item.attendance)
+    _require_runner(removed_by, appointment)
+    _require_open(attendance)
+    item = VisitItem.objects.get(pk=item.pk, attendance=attendance)
+    changes = {
+        name: {"before": value, "after": None}
+        for name, value in audit.snapshot(item, _AUDITED_ITEM).items()
+    }
+    audit.audit_record(
+        actor=removed_by,
+        action=audit.Action.DELETE,
+        obj=item,
+        patient=attendance.patient,
+        changes=changes,
+    )
+    item.delete()
+
+
+def _diagnoses(text: str) -> list[str]:
+    """One condition per non-empty line of the diagnosis, in order, without repeats."""
+    seen, lines = set(), []
+    for line in text.splitlines():
+        line = line.strip(" \t-•*").strip()[:255]
+        if line and line.lower() not in seen:
+            seen.add(line.lower())
+            lines.append(line)
+    return lines
+
+
+@transaction.atomic
+def visit_complete(
+    *, attendance: Attendance, completed_by: Any, data: Mapping[str, Any] | None = None
+) -> Attendance:
+    """Close a visit: save the notes passed along, record each line of the diagnosis as a
+    condition (unless the patient already has it active), turn each medication given and
+    surgery performed into a billable history entry linked to the attendance, and move the
+    appointment from checked in to completed (with its status change)."""
+    attendance, appointment = _lock_visit(attendance)
+    _require_runner(completed_by, appointment)
+    _require_open(attendance)
+    if appointment.status != AppointmentStatus.CHECKED_IN:
+        raise ValidationError(
+            "Only a checked-in appointment can be completed; this one is "
+            f"{appointment.get_status_display().lower()}."
+        )
+    batch = _AuditBatch(completed_by)
+    user = _user_or_none(completed_by)
+    now = timezone.now()
+    patient = attendance.patient
+
+    before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
+    _apply_notes(attendance, data or {})
+    attendance.completed_at = now
+    attendance.full_clean()
+    attendance.save()
+    batch.add(
+        action=audit.Action.UPDATE,
+        obj=attendance,
+        patient=patient,
+        changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
+    )
+
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.full_clean()
+    appointment.save(update_fields=["status", "updated_at"])
+    change = AppointmentStatusChange(
+        appointment=appointment,
+        from_status=AppointmentStatus.CHECKED_IN,
+        to_status=AppointmentStatus.COMPLETED,
+        changed_by=user,
+        note="Visit completed",
+    )
+    change.full_clean()
+    change.save()
+    batch.add(
+        action=audit.Action.UPDATE,
+        obj=appointment,
+        patient=patient,
+        changes={"status": {"before": AppointmentStatus.CHECKED_IN, "after": appointment.status}},
+    )
+
+    day = timezone.localdate(attendance.started_at)
+    known = {
+        d.strip().lower()
+        for d in MedicalHistory.objects.filter(
+            patient=patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
+        ).values_list("description", flat=True)
+    }
+    entries = [
+        MedicalHistory(
+            patient=patient,
+            kind=HistoryKind.CONDITION,
+            description=diagnosis,
+            recorded_on=day,
+            attendance=attendance,
+            is_billable=False,
+            recorded_by=user,
+        )
+        for diagnosis in _diagnoses(attendance.diagnosis)
+        if diagnosis.lower() not in known
+    ]
+    items = list(attendance.visit_items.select_related("medication", "procedure"))
+    entries += [
+        MedicalHistory(
+            patient=patient,
+            kind=item.kind,
+            description=item.description,
+            medication=item.medication,
+            procedure=item.procedure,
+            quantity=item.quantity,
+            recorded_on=day,
+            attendance=attendance,
+            is_billable=True,
+            recorded_by=user,
+        )
+        for item in items
+    ]
+    for entry in entries:
+        entry.full_clean()
+    MedicalHistory.objects.bulk_create(entries)
+    for entry in entries:
+        batch.add(
+            action=audit.Action.CREATE,
+            obj=entry,
+            patient=patient,
+            changes=audit.created(entry, HISTORY_FIELDS),
+        )
+    # The drafts are now history entries; they leave the visit-item table.
+    VisitItem.objects.filter(pk__in=[i.pk for i in items]).delete()
+    batch.save()
+    return attendance
