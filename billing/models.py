@@ -1,14 +1,16 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from hms.models import TimeStampedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+ZERO = Value(Decimal("0.00"), output_field=models.DecimalField(**MONEY))
 
 
 def _not_negative(field: str, what: str) -> models.CheckConstraint:
@@ -43,7 +45,7 @@ class MedicationCost(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:billing_medicationcost_change", args=[self.pk])
+        return reverse("billing:medicationcost_update", args=[self.pk])
 
 
 class ProcedureFee(TimeStampedModel):
@@ -62,7 +64,7 @@ class ProcedureFee(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:billing_procedurefee_change", args=[self.pk])
+        return reverse("billing:procedurefee_update", args=[self.pk])
 
 
 class BillingSettings(TimeStampedModel):
@@ -102,7 +104,7 @@ class BillingSettings(TimeStampedModel):
         return "Billing settings"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:billing_billingsettings_change", args=[self.pk])
+        return reverse("billing:settings_edit")
 
     @classmethod
     def load(cls) -> "BillingSettings":
@@ -115,6 +117,29 @@ class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", "Issued"
     PAID = "paid", "Paid"
     VOID = "void", "Void"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def without_pdfs(self) -> "InvoiceQuerySet":
+        """Leave the stored PDFs in the database: lists never need their bytes."""
+        return self.defer("pdf", "void_pdf")
+
+    def with_paid(self) -> "InvoiceQuerySet":
+        """Annotate `paid` (sum of payments, 0.00 without any) as one correlated subquery."""
+        paid = (
+            Payment.objects.filter(invoice=OuterRef("pk"))
+            .values("invoice")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        return self.annotate(paid=Coalesce(Subquery(paid), ZERO))
+
+    def open(self) -> "InvoiceQuerySet":
+        """Issued and not fully paid."""
+        return self.filter(status=InvoiceStatus.ISSUED)
+
+    def overdue(self, today: datetime.date) -> "InvoiceQuerySet":
+        return self.open().filter(due_date__lt=today)
 
 
 class Invoice(TimeStampedModel):
@@ -141,6 +166,27 @@ class Invoice(TimeStampedModel):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    tax_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0"),
+        help_text="The rate the tax was computed at (frozen when issued).",
+    )
+    snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Hospital header and bill-to address as printed, frozen when issued.",
+    )
+    void_pdf = models.BinaryField(
+        "voided PDF", null=True, blank=True, editable=False, help_text="The PDF stamped VOID."
+    )
+    void_pdf_sha256 = models.CharField("voided PDF SHA-256", max_length=64, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -174,6 +220,13 @@ class Invoice(TimeStampedModel):
                 name="%(app_label)s_%(class)s_void_needs_reason",
                 violation_error_message="Give a reason to void an invoice.",
             ),
+            # Two clerks drafting the same patient at once: the second insert fails here.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status=InvoiceStatus.DRAFT),
+                name="%(app_label)s_%(class)s_one_draft_per_patient",
+                violation_error_message="This patient already has a draft invoice.",
+            ),
         ]
         indexes = [
             # Invoice list: filter by status, newest first.
@@ -186,7 +239,61 @@ class Invoice(TimeStampedModel):
         return self.number or f"Draft invoice #{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:billing_invoice_change", args=[self.pk])
+        return reverse("billing:invoice_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == InvoiceStatus.VOID
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """Payments so far: the `with_paid()` annotation when present, else one query."""
+        paid = getattr(self, "paid", None)
+        if paid is None:
+            paid = self.payments.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+        return paid
+
+    @property
+    def balance(self) -> Decimal:
+        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+            return Decimal("0.00")
+        return self.total - self.paid_amount
+
+    def payment_state(self, today: datetime.date) -> tuple[str, str]:
+        """(key, label) of what a clerk needs to know: draft, paid, partly paid, unpaid,
+        overdue (with how much was paid) or void."""
+        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.PAID, InvoiceStatus.VOID):
+            return self.status, self.get_status_display()
+        partly = self.paid_amount > 0
+        if self.due_date and self.due_date < today:
+            return "overdue", "Overdue, partly paid" if partly else "Overdue"
+        return ("partly_paid", "Partly paid") if partly else ("unpaid", "Unpaid")
+
+
+class InvoiceNumberCounter(TimeStampedModel):
+    """The last invoice number given out in a year. Issuing locks the year's row
+    (SELECT ... FOR UPDATE) in the issuing transaction, so numbers are gapless and unique."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "invoice number counter"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_number__lte=999999),
+                name="%(app_label)s_%(class)s_six_digits",
+                violation_error_message="A year has at most 999999 invoice numbers.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"INV-{self.year}-{self.last_number:06d}"
 
 
 class LineKind(models.TextChoices):
@@ -211,6 +318,12 @@ class InvoiceLine(TimeStampedModel):
         help_text="What the line bills, e.g. history:123 or attendance:45.",
     )
     is_active = models.BooleanField(default=True)
+    service_date = models.DateField(
+        null=True, blank=True, help_text="When the billed item was given or recorded."
+    )
+    unpriced = models.BooleanField(
+        default=False, help_text="A medication missing from the price list, billed at 0.00."
+    )
 
     class Meta:
         ordering = ["invoice", "id"]

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
-from billing.models import BillingSettings, Invoice, InvoiceStatus, MedicationCost, ProcedureFee
+from billing import pdf, rule
+from billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    InvoiceStatus,
+    LineKind,
+    MedicationCost,
+    Payment,
+    ProcedureFee,
+)
 from hms import audit
+
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 MEDICATION_COST_FIELDS = ("name", "unit_cost", "is_active")
 PROCEDURE_FEE_FIELDS = ("name", "fee", "is_active")
@@ -115,3 +133,408 @@ def invoice_draft_delete(*, invoice: Invoice, deleted_by: Any) -> None:
         changes=audit.snapshot(invoice, ("patient", "subtotal", "tax", "total")),
     )
     invoice.delete()
+
+
+# --- Invoices: draft, review, issue, void, pay ------------------------------------------
+
+
+class DraftExists(ValidationError):
+    """The patient already has a draft (perhaps made by another clerk this very moment);
+    `invoice` is that draft when it could be found."""
+
+    def __init__(self, message: str, *, invoice: Invoice | None) -> None:
+        super().__init__(message)
+        self.invoice = invoice
+
+
+# Constraints that fail when two clerks draft the same patient at the same moment.
+_DRAFT_RACE = {"billing_invoiceline_source_billed_once", "billing_invoice_one_draft_per_patient"}
+_RULE_KINDS = (LineKind.MEDICATION, LineKind.SURGERY, LineKind.CONSULTATION)
+_AUDITED = ("patient", "status", "number", "subtotal", "tax", "total", "due_date")
+
+
+def constraint_name(error: IntegrityError) -> str:
+    """The name of the constraint (or trigger) the database reported, '' when none."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _line_from(invoice: Invoice, item: rule.Item) -> InvoiceLine:
+    line = InvoiceLine(
+        invoice=invoice,
+        kind=item.kind,
+        description=item.description[:255],
+        quantity=item.quantity,
+        unit_price=item.unit_price,
+        amount=item.amount,
+        source_key=item.source_key,
+        service_date=item.service_date,
+        unpriced=item.unpriced,
+    )
+    # Billed-once is checked by the database for the whole batch (see _DRAFT_RACE), and the
+    # invoice was just saved: skip the per-line constraint and foreign-key queries.
+    line.full_clean(exclude=["invoice"], validate_constraints=False)
+    return line
+
+
+def _minimum_charge_line(invoice: Invoice, settings_row: BillingSettings) -> InvoiceLine:
+    line = InvoiceLine(
+        invoice=invoice,
+        kind=LineKind.MINIMUM_CHARGE,
+        description="Minimum charge",
+        unit_price=settings_row.minimum_charge,
+        amount=settings_row.minimum_charge,
+    )
+    line.full_clean(exclude=["invoice"], validate_constraints=False)
+    return line
+
+
+def _bill_items(invoice: Invoice, settings_row: BillingSettings, items: list[rule.Item]) -> None:
+    """Put the rule's items on `invoice`, with the minimum charge when they add up to 0.00."""
+    lines = [_line_from(invoice, item) for item in items]
+    if rule.needs_minimum_charge(sum((item.amount for item in items), rule.ZERO)):
+        lines.append(_minimum_charge_line(invoice, settings_row))
+    InvoiceLine.objects.bulk_create(lines)
+
+
+def _sync_minimum_charge(invoice: Invoice, settings_row: BillingSettings) -> None:
+    """After a line is removed: one minimum-charge line exactly when the items add to 0.00."""
+    lines = list(invoice.lines.all())
+    item_sum = sum((line.amount for line in lines if line.kind in _RULE_KINDS), rule.ZERO)
+    minimum = [line for line in lines if line.kind == LineKind.MINIMUM_CHARGE]
+    if rule.needs_minimum_charge(item_sum) and not minimum:
+        _minimum_charge_line(invoice, settings_row).save()
+    elif not rule.needs_minimum_charge(item_sum) and minimum:
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in minimum]).delete()
+
+
+def _recompute(invoice: Invoice, settings_row: BillingSettings) -> None:
+    """Subtotal of the draft's lines, tax at today's rate; a discount cannot take it below 0."""
+    subtotal = invoice.lines.filter(is_active=True).aggregate(s=Sum("amount"))["s"] or rule.ZERO
+    if subtotal < 0:
+        raise ValidationError(
+            f"The discounts come to more than the charges (subtotal {subtotal}); "
+            "make the discount smaller."
+        )
+    totals = rule.totals_for(subtotal=subtotal, tax_rate=settings_row.tax_rate)
+    invoice.tax_rate = settings_row.tax_rate
+    invoice.currency = settings_row.currency
+    invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+
+
+def _save_draft(invoice: Invoice) -> None:
+    invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
+    invoice.save()
+
+
+@transaction.atomic
+def invoice_draft_for_patient(*, patient: Patient, created_by: Any) -> Invoice:
+    """A draft invoice with every unbilled item of `patient`, priced by the billing rule.
+
+    Raises `DraftExists` when the patient already has a draft, also when another clerk
+    drafts the same patient at the same moment (the database's billed-once and one-draft
+    constraints decide who wins; nothing is billed twice).
+    """
+    existing = Invoice.objects.filter(patient=patient, status=InvoiceStatus.DRAFT).first()
+    if existing is not None:
+        raise DraftExists(
+            f"{patient.full_name} already has a draft invoice ({existing}): review that one.",
+            invoice=existing,
+        )
+    settings_row = BillingSettings.load()
+    try:
+        with transaction.atomic():
+            invoice = Invoice(patient=patient, created_by=created_by)
+            _save_draft(invoice)
+            _bill_items(
+                invoice,
+                settings_row,
+                rule.items_for_patient(patient=patient, settings=settings_row),
+            )
+            _recompute(invoice, settings_row)
+            _save_draft(invoice)
+    except IntegrityError as error:
+        if constraint_name(error) not in _DRAFT_RACE:
+            raise
+        other = Invoice.objects.filter(patient=patient, status=InvoiceStatus.DRAFT).first()
+        raise DraftExists(
+            f"Another clerk has just drafted an invoice for {patient.full_name}"
+            + (f" ({other})" if other else "")
+            + ". Nothing was billed twice: review that draft.",
+            invoice=other,
+        ) from error
+    audit.audit_record(
+        actor=created_by,
+        action=audit.Action.CREATE,
+        obj=invoice,
+        changes=audit.created(invoice, _AUDITED),
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_draft_refresh(*, invoice: Invoice, refreshed_by: Any) -> Invoice:
+    """Price the draft again at today's prices and add items recorded since it was made.
+
+    The 'other' lines and discounts stay; removed items come back (they were still unbilled).
+    """
+    invoice = _locked_draft(invoice, "refreshed")
+    before = audit.snapshot(invoice, _AUDITED)
+    settings_row = BillingSettings.load()
+    invoice.lines.exclude(kind=LineKind.OTHER).delete()
+    items = rule.items_for_patient(patient=invoice.patient, settings=settings_row)
+    try:
+        with transaction.atomic():
+            _bill_items(invoice, settings_row, items)
+    except IntegrityError as error:
+        if constraint_name(error) not in _DRAFT_RACE:
+            raise
+        raise ValidationError(
+            "Some of these items were billed by another clerk at this moment; refresh again."
+        ) from error
+    _recompute(invoice, settings_row)
+    _save_draft(invoice)
+    changes = audit.diff(before, audit.snapshot(invoice, _AUDITED))
+    audit.audit_record(actor=refreshed_by, action=audit.Action.UPDATE, obj=invoice, changes=changes)
+    return invoice
+
+
+@transaction.atomic
+def invoice_line_add(
+    *,
+    invoice: Invoice,
+    description: str,
+    amount: Decimal,
+    added_by: Any,
+    discount: bool = False,
+) -> InvoiceLine:
+    """Add an 'other' charge, or a discount (with its reason) that lowers the draft."""
+    invoice = _locked_draft(invoice, "changed")
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": "Say what the line is for (a discount's reason)."})
+    amount = rule.cents(Decimal(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    if discount:
+        amount, description = -amount, f"Discount: {description}"
+    line = InvoiceLine(
+        invoice=invoice,
+        kind=LineKind.OTHER,
+        description=description[:255],
+        unit_price=amount,
+        amount=amount,
+    )
+    line.full_clean(exclude=["invoice"])
+    line.save()
+    settings_row = BillingSettings.load()
+    _recompute(invoice, settings_row)
+    _save_draft(invoice)
+    audit.audit_record(
+        actor=added_by,
+        action=audit.Action.UPDATE,
+        obj=invoice,
+        changes={"line_added": {"before": None, "after": f"{line.description}: {amount}"}},
+    )
+    return line
+
+
+@transaction.atomic
+def invoice_line_remove(*, line: InvoiceLine, removed_by: Any) -> Invoice:
+    """Take a line off a draft: the item it billed stays unbilled for a later invoice."""
+    invoice = _locked_draft(line.invoice, "changed")
+    line = invoice.lines.get(pk=line.pk)
+    if line.kind == LineKind.MINIMUM_CHARGE:
+        raise ValidationError(
+            "The minimum charge follows the billing rule; add a discount with a reason to waive it."
+        )
+    described = f"{line.description}: {line.amount}"
+    line.delete()
+    settings_row = BillingSettings.load()
+    _sync_minimum_charge(invoice, settings_row)
+    _recompute(invoice, settings_row)
+    _save_draft(invoice)
+    audit.audit_record(
+        actor=removed_by,
+        action=audit.Action.UPDATE,
+        obj=invoice,
+        changes={"line_removed": {"before": described, "after": None}},
+    )
+    return invoice
+
+
+def _next_invoice_number(year: int) -> str:
+    """The year's next number. Locks the year's counter row until the caller's transaction
+    ends, so a rolled-back issue gives its number back and numbers stay gapless."""
+    # The first invoice of a year creates the row; numbers already in the table (imported or
+    # made by hand) are continued rather than collided with.
+    prefix = f"INV-{year}-"
+    taken = (
+        Invoice.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    start = int(taken.removeprefix(prefix)) if taken else 0
+    InvoiceNumberCounter.objects.bulk_create(
+        [InvoiceNumberCounter(year=year, last_number=start)], ignore_conflicts=True
+    )
+    counter = InvoiceNumberCounter.objects.select_for_update().get(year=year)
+    if counter.last_number >= 999999:
+        raise ValidationError(f"All invoice numbers of {year} are used up.")
+    counter.last_number += 1
+    counter.save(update_fields=["last_number", "updated_at"])
+    return f"{prefix}{counter.last_number:06d}"
+
+
+@transaction.atomic
+def invoice_issue(*, invoice: Invoice, issued_by: Any) -> Invoice:
+    """Number the draft, freeze it and store its PDF (rendered once, here) with its SHA-256.
+
+    The year's number counter stays locked while the PDF renders, so issuing is one at a time
+    across the hospital (a fraction of a second each) and numbers never skip.
+    """
+    invoice = _locked_draft(invoice, "issued")
+    settings_row = BillingSettings.load()
+    lines = list(invoice.lines.filter(is_active=True))
+    if not lines:
+        raise ValidationError("An invoice needs at least one line.")
+    today = timezone.localdate()
+    due = invoice.due_date or today + datetime.timedelta(days=settings_row.payment_terms_days)
+    if due < today:
+        raise ValidationError({"due_date": "The due date is before today."})
+    _recompute(invoice, settings_row)
+    invoice.due_date = due
+    invoice.snapshot = pdf.header_for(patient=invoice.patient, settings=settings_row)
+    invoice.issued_at = timezone.now()
+    invoice.issued_by = issued_by
+    invoice.number = _next_invoice_number(today.year)
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.pdf = pdf.render_invoice_pdf(invoice, lines=lines)
+    invoice.pdf_sha256 = pdf.sha256(invoice.pdf)
+    invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
+    invoice.save()
+    audit.audit_record(
+        actor=issued_by,
+        action=audit.Action.UPDATE,
+        obj=invoice,
+        changes={
+            "status": {"before": InvoiceStatus.DRAFT, "after": invoice.status},
+            "number": {"before": None, "after": invoice.number},
+            "total": {"before": None, "after": str(invoice.total)},
+            "pdf_sha256": {"before": None, "after": invoice.pdf_sha256},
+        },
+    )
+    return invoice
+
+
+def invoice_render_pdf(*, invoice: Invoice) -> bytes:
+    """The invoice as an A4 PDF, rendered now (issuing stores the one that counts)."""
+    return pdf.render_invoice_pdf(invoice)
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
+    """Void an issued (or paid) invoice: its PDF is kept and a copy stamped VOID is stored;
+    its lines are deactivated, so the items can be billed again."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+        raise ValidationError(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}: only an issued "
+            "invoice can be voided (a draft is deleted instead)."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason to void the invoice."})
+    invoice.status = InvoiceStatus.VOID
+    invoice.void_reason = reason[:255]
+    invoice.voided_at = timezone.now()
+    invoice.voided_by = by
+    if invoice.pdf:
+        invoice.void_pdf = pdf.stamp_void(
+            bytes(invoice.pdf), reason=invoice.void_reason, voided_at=invoice.voided_at
+        )
+        invoice.void_pdf_sha256 = pdf.sha256(invoice.void_pdf)
+    invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
+    invoice.save(
+        update_fields=[
+            "status",
+            "void_reason",
+            "voided_at",
+            "voided_by",
+            "void_pdf",
+            "void_pdf_sha256",
+            "updated_at",
+        ]
+    )
+    freed = invoice.lines.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.UPDATE,
+        obj=invoice,
+        changes={
+            "status": {"before": "issued", "after": invoice.status},
+            "void_reason": {"before": "", "after": invoice.void_reason},
+            "lines_freed": {"before": None, "after": freed},
+        },
+    )
+    return invoice
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    received_by: Any,
+    reference: str = "",
+    received_at: datetime.datetime | None = None,
+) -> Payment:
+    """Record a payment (partial ones too) against an issued invoice; never more than the
+    balance. The invoice row is locked, so two clerks taking payment at once cannot overpay
+    (a database trigger refuses it as well). Paying the balance in full marks it paid."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.PAID:
+        raise ValidationError(f"Invoice {invoice} is already paid in full.")
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise ValidationError(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}: "
+            "payments are taken on issued invoices only."
+        )
+    amount = Decimal(amount)
+    if amount != rule.cents(amount):
+        raise ValidationError({"amount": "Enter the amount in whole cents."})
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or rule.ZERO
+    balance = invoice.total - paid
+    if amount > balance:
+        raise ValidationError(
+            {"amount": f"The balance due is {balance} {invoice.currency}; pay at most that."}
+        )
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"received_at": "A payment cannot be received in the future."})
+    payment = Payment(
+        invoice=invoice,
+        amount=amount,
+        method=method,
+        received_at=received_at,
+        reference=(reference or "").strip(),
+        received_by=received_by,
+    )
+    payment.full_clean(exclude=["invoice", "received_by"])
+    payment.save()
+    if amount == balance:
+        invoice.status = InvoiceStatus.PAID
+        invoice.save(update_fields=["status", "updated_at"])
+    audit.audit_record(
+        actor=received_by,
+        action=audit.Action.CREATE,
+        obj=payment,
+        patient=invoice.patient,
+        changes=audit.created(payment, ("invoice", "amount", "method", "received_at", "reference")),
+    )
+    return payment

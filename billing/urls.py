@@ -1,5 +1,38 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from billing import views
 
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ready_to_bill, name="ready_to_bill"),
+    path("patients/<int:patient_pk>/", views.patient_billable, name="patient_billable"),
+    path(
+        "patients/<int:patient_pk>/draft/",
+        views.invoice_draft_create,
+        name="invoice_draft_create",
+    ),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/batch.pdf", views.invoice_batch_pdf, name="invoice_batch_pdf"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/print/", views.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/refresh/", views.invoice_draft_refresh, name="invoice_draft_refresh"),
+    path("invoices/<int:pk>/due-date/", views.invoice_draft_update, name="invoice_draft_update"),
+    path("invoices/<int:pk>/delete/", views.invoice_draft_delete, name="invoice_draft_delete"),
+    path("invoices/<int:pk>/lines/", views.invoice_line_create, name="invoice_line_create"),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/delete/",
+        views.invoice_line_delete,
+        name="invoice_line_delete",
+    ),
+    path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/<int:pk>/payments/", views.payment_create, name="payment_create"),
+    path("prices/", views.price_list, name="price_list"),
+    path("prices/medications/new/", views.medicationcost_create, name="medicationcost_create"),
+    path("prices/medications/<int:pk>/", views.medicationcost_update, name="medicationcost_update"),
+    path("prices/procedures/new/", views.procedurefee_create, name="procedurefee_create"),
+    path("prices/procedures/<int:pk>/", views.procedurefee_update, name="procedurefee_update"),
+    path("settings/", views.settings_edit, name="settings_edit"),
+]

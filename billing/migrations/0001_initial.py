@@ -7,126 +7,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('hms', '0001_extensions'),
+        ("hms", "0001_extensions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('medication', 'Medication'), ('surgery', 'Surgery'), ('consultation', 'Consultation'), ('minimum_charge', 'Minimum charge'), ('other', 'Other')], max_length=16)),
-                ('description', models.CharField(max_length=255)),
-                ('quantity', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=10)),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('source_key', models.CharField(blank=True, help_text='What the line bills, e.g. history:123 or attendance:45.', max_length=64, null=True)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("medication", "Medication"),
+                            ("surgery", "Surgery"),
+                            ("consultation", "Consultation"),
+                            ("minimum_charge", "Minimum charge"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("description", models.CharField(max_length=255)),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=2, default=Decimal("1"), max_digits=10),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "source_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the line bills, e.g. history:123 or attendance:45.",
+                        max_length=64,
+                        null=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'invoice line',
-                'ordering': ['invoice', 'id'],
+                "verbose_name": "invoice line",
+                "ordering": ["invoice", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MedicationCost',
+            name="MedicationCost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("unit_cost", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'medication price',
-                'ordering': ['name'],
+                "verbose_name": "medication price",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('method', models.CharField(choices=[('cash', 'Cash'), ('card', 'Card'), ('insurance', 'Insurance'), ('bank_transfer', 'Bank transfer')], max_length=16)),
-                ('received_at', models.DateTimeField()),
-                ('reference', models.CharField(blank=True, max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("card", "Card"),
+                            ("insurance", "Insurance"),
+                            ("bank_transfer", "Bank transfer"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("received_at", models.DateTimeField()),
+                ("reference", models.CharField(blank=True, max_length=100)),
             ],
             options={
-                'verbose_name': 'payment',
-                'ordering': ['invoice', 'received_at', 'id'],
+                "verbose_name": "payment",
+                "ordering": ["invoice", "received_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProcedureFee',
+            name="ProcedureFee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('fee', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("fee", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'procedure fee',
-                'ordering': ['name'],
+                "verbose_name": "procedure fee",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='BillingSettings',
+            name="BillingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hospital_name', models.CharField(default='General Hospital', max_length=200)),
-                ('hospital_address', models.TextField(blank=True)),
-                ('tax_id', models.CharField(blank=True, max_length=60, verbose_name='tax id')),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('default_surgery_fee', models.DecimalField(decimal_places=2, default=Decimal('50.00'), max_digits=12)),
-                ('minimum_charge', models.DecimalField(decimal_places=2, default=Decimal('50.00'), max_digits=12)),
-                ('tax_rate', models.DecimalField(decimal_places=4, default=Decimal('0'), help_text='0.0750 for 7.5 %.', max_digits=5)),
-                ('payment_terms_days', models.PositiveSmallIntegerField(default=30)),
-                ('payment_terms', models.TextField(blank=True, default='Payment due within 30 days.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("hospital_name", models.CharField(default="General Hospital", max_length=200)),
+                ("hospital_address", models.TextField(blank=True)),
+                ("tax_id", models.CharField(blank=True, max_length=60, verbose_name="tax id")),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                (
+                    "default_surgery_fee",
+                    models.DecimalField(decimal_places=2, default=Decimal("50.00"), max_digits=12),
+                ),
+                (
+                    "minimum_charge",
+                    models.DecimalField(decimal_places=2, default=Decimal("50.00"), max_digits=12),
+                ),
+                (
+                    "tax_rate",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0"),
+                        help_text="0.0750 for 7.5 %.",
+                        max_digits=5,
+                    ),
+                ),
+                ("payment_terms_days", models.PositiveSmallIntegerField(default=30)),
+                (
+                    "payment_terms",
+                    models.TextField(blank=True, default="Payment due within 30 days."),
+                ),
             ],
             options={
-                'verbose_name': 'billing settings',
-                'verbose_name_plural': 'billing settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='billing_billingsettings_single_row', violation_error_message='There is only one set of billing settings.'), models.CheckConstraint(condition=models.Q(('default_surgery_fee__gte', 0)), name='billing_billingsettings_default_surgery_fee_not_negative', violation_error_message='The default surgery fee cannot be negative.'), models.CheckConstraint(condition=models.Q(('minimum_charge__gte', 0)), name='billing_billingsettings_minimum_charge_not_negative', violation_error_message='The minimum charge cannot be negative.'), models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lt', 1)), name='billing_billingsettings_tax_rate_valid', violation_error_message='The tax rate is a fraction between 0 and 1.')],
+                "verbose_name": "billing settings",
+                "verbose_name_plural": "billing settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)),
+                        name="billing_billingsettings_single_row",
+                        violation_error_message="There is only one set of billing settings.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("default_surgery_fee__gte", 0)),
+                        name="billing_billingsettings_default_surgery_fee_not_negative",
+                        violation_error_message="The default surgery fee cannot be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("minimum_charge__gte", 0)),
+                        name="billing_billingsettings_minimum_charge_not_negative",
+                        violation_error_message="The minimum charge cannot be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("tax_rate__gte", 0), ("tax_rate__lt", 1)),
+                        name="billing_billingsettings_tax_rate_valid",
+                        violation_error_message="The tax rate is a fraction between 0 and 1.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('issued', 'Issued'), ('paid', 'Paid'), ('void', 'Void')], default='draft', max_length=8)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('tax', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('pdf', models.BinaryField(blank=True, null=True)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='PDF SHA-256')),
-                ('void_reason', models.CharField(blank=True, max_length=255)),
-                ('voided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("number", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("issued", "Issued"),
+                            ("paid", "Paid"),
+                            ("void", "Void"),
+                        ],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                (
+                    "subtotal",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                (
+                    "tax",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12),
+                ),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("pdf", models.BinaryField(blank=True, null=True)),
+                (
+                    "pdf_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="PDF SHA-256"),
+                ),
+                ("void_reason", models.CharField(blank=True, max_length=255)),
+                ("voided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invoice',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "invoice",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

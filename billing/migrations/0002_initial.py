@@ -8,110 +8,224 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("billing", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invoice',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='patients.patient'),
+            model_name="invoice",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoices",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='invoiceline',
-            name='invoice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice'),
+            model_name="invoiceline",
+            name="invoice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lines",
+                to="billing.invoice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='medicationcost',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='billing_medicationcost_name_unique_ci', violation_error_message='A medication with this name already exists (names ignore case).'),
+            model_name="medicationcost",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="billing_medicationcost_name_unique_ci",
+                violation_error_message="A medication with this name already exists (names ignore case).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='medicationcost',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0)), name='billing_medicationcost_unit_cost_not_negative', violation_error_message='A unit cost cannot be negative.'),
+            model_name="medicationcost",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_cost__gte", 0)),
+                name="billing_medicationcost_unit_cost_not_negative",
+                violation_error_message="A unit cost cannot be negative.",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='invoice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='billing.invoice'),
+            model_name="payment",
+            name="invoice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="billing.invoice",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='received_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="payment",
+            name="received_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='procedurefee',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='billing_procedurefee_name_unique_ci', violation_error_message='A procedure with this name already exists (names ignore case).'),
+            model_name="procedurefee",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="billing_procedurefee_name_unique_ci",
+                violation_error_message="A procedure with this name already exists (names ignore case).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='procedurefee',
-            constraint=models.CheckConstraint(condition=models.Q(('fee__gte', 0)), name='billing_procedurefee_fee_not_negative', violation_error_message='A fee cannot be negative.'),
+            model_name="procedurefee",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fee__gte", 0)),
+                name="billing_procedurefee_fee_not_negative",
+                violation_error_message="A fee cannot be negative.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['status', '-created_at'], name='billing_invoice_status_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["status", "-created_at"], name="billing_invoice_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['patient', '-created_at'], name='billing_invoice_patient_idx'),
+            model_name="invoice",
+            index=models.Index(
+                fields=["patient", "-created_at"], name="billing_invoice_patient_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'issued', 'paid', 'void'])), name='billing_invoice_status_valid', violation_error_message='Unknown invoice status.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "issued", "paid", "void"])),
+                name="billing_invoice_status_valid",
+                violation_error_message="Unknown invoice status.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'draft'), ('number__isnull', True)), models.Q(models.Q(('status', 'draft'), _negated=True), ('number__isnull', False)), _connector='OR'), name='billing_invoice_number_iff_issued', violation_error_message='Only an issued invoice has a number, and it has one.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "draft"), ("number__isnull", True)),
+                    models.Q(
+                        models.Q(("status", "draft"), _negated=True), ("number__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="billing_invoice_number_iff_issued",
+                violation_error_message="Only an issued invoice has a number, and it has one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('number__isnull', True), ('number__regex', '^INV-[0-9]{4}-[0-9]{6}$'), _connector='OR'), name='billing_invoice_number_format', violation_error_message='Invoice numbers look like INV-YYYY-NNNNNN.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("number__isnull", True),
+                    ("number__regex", "^INV-[0-9]{4}-[0-9]{6}$"),
+                    _connector="OR",
+                ),
+                name="billing_invoice_number_format",
+                violation_error_message="Invoice numbers look like INV-YYYY-NNNNNN.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('subtotal'), '+', models.F('tax')))), name='billing_invoice_total_adds_up', violation_error_message='The total must be the subtotal plus tax.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("subtotal"), "+", models.F("tax")
+                        ),
+                    )
+                ),
+                name="billing_invoice_total_adds_up",
+                violation_error_message="The total must be the subtotal plus tax.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('tax__gte', 0)), name='billing_invoice_tax_not_negative', violation_error_message='Tax cannot be negative.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tax__gte", 0)),
+                name="billing_invoice_tax_not_negative",
+                violation_error_message="Tax cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0)), name='billing_invoice_total_not_negative', violation_error_message='An invoice total cannot be negative.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0)),
+                name="billing_invoice_total_not_negative",
+                violation_error_message="An invoice total cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'void'), _negated=True), models.Q(('void_reason', ''), _negated=True), _connector='OR'), name='billing_invoice_void_needs_reason', violation_error_message='Give a reason to void an invoice.'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "void"), _negated=True),
+                    models.Q(("void_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="billing_invoice_void_needs_reason",
+                violation_error_message="Give a reason to void an invoice.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True), ('source_key__isnull', False)), fields=('source_key',), name='billing_invoiceline_source_billed_once', violation_error_message='This item is already on another invoice.'),
+            model_name="invoiceline",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True), ("source_key__isnull", False)),
+                fields=("source_key",),
+                name="billing_invoiceline_source_billed_once",
+                violation_error_message="This item is already on another invoice.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['medication', 'surgery', 'consultation', 'minimum_charge', 'other'])), name='billing_invoiceline_kind_valid', violation_error_message='Unknown kind of invoice line.'),
+            model_name="invoiceline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        ["medication", "surgery", "consultation", "minimum_charge", "other"],
+                    )
+                ),
+                name="billing_invoiceline_kind_valid",
+                violation_error_message="Unknown kind of invoice line.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='billing_invoiceline_quantity_positive', violation_error_message='The quantity must be more than zero.'),
+            model_name="invoiceline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)),
+                name="billing_invoiceline_quantity_positive",
+                violation_error_message="The quantity must be more than zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'other'), ('unit_price__gte', 0), _connector='OR'), name='billing_invoiceline_price_not_negative', violation_error_message="Only an 'other' line (a discount) can be negative."),
+            model_name="invoiceline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "other"), ("unit_price__gte", 0), _connector="OR"),
+                name="billing_invoiceline_price_not_negative",
+                violation_error_message="Only an 'other' line (a discount) can be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='billing_payment_amount_positive', violation_error_message='A payment must be more than zero.'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)),
+                name="billing_payment_amount_positive",
+                violation_error_message="A payment must be more than zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('method__in', ['cash', 'card', 'insurance', 'bank_transfer'])), name='billing_payment_method_valid', violation_error_message='Unknown payment method.'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("method__in", ["cash", "card", "insurance", "bank_transfer"])),
+                name="billing_payment_method_valid",
+                violation_error_message="Unknown payment method.",
+            ),
         ),
     ]

@@ -1,0 +1,296 @@
+"""Reads for the billing pages. Each runs a fixed number of queries, whatever the row count."""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, Lower, TruncDate
+
+from billing import rule
+from billing.models import (
+    MONEY,
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    MedicationCost,
+    ProcedureFee,
+)
+from hms.search import Unaccent
+from patients.models import Patient
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(**MONEY))
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, as `hms_unaccent(lower(...))` does in the database."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def patients_matching(q: str) -> QuerySet[Patient]:
+    """Patients whose MRN is `q` or whose name contains it (accent- and case-blind; the
+    trigram index on the full name serves the LIKE)."""
+    q = q.strip()
+    full_name = Unaccent(Lower(Concat("first_name", Value(" "), "last_name")))
+    return Patient.objects.annotate(search_name=full_name).filter(
+        Q(mrn__iexact=q) | Q(search_name__contains=_fold(q))
+    )
+
+
+# --- Ready to bill -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadyRow:
+    patient: Patient
+    items: int
+    unpriced: int
+    item_sum: Decimal
+    latest: datetime.date | None
+    preview: rule.Totals
+
+
+@dataclass(frozen=True)
+class ReadyPage:
+    rows: list[ReadyRow]
+    count: int
+
+
+def _grouped(settings_row: BillingSettings, patients: QuerySet[Patient] | None) -> tuple:
+    """SQL (and params) of `patient_id, n, total, unpriced, latest` per patient, over the
+    unbilled items of both kinds: the billing rule's own querysets, grouped."""
+    history = (
+        rule.history_items(settings=settings_row, patients=patients)
+        .order_by()
+        .values("patient_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            unpriced=Count("id", filter=Q(unpriced=True)),
+            latest=Max("recorded_on"),
+        )
+    )
+    visits = (
+        rule.attendance_items(patients=patients)
+        .order_by()
+        .values("patient_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            unpriced=Value(0, output_field=IntegerField()),
+            latest=Max(TruncDate("appointment__start")),
+        )
+    )
+    h_sql, h_params = history.query.sql_with_params()
+    v_sql, v_params = visits.query.sql_with_params()
+    sql = (
+        "SELECT u.patient_id, SUM(u.n) AS n, SUM(u.total) AS total, SUM(u.unpriced) AS unpriced,"
+        f" MAX(u.latest) AS latest FROM ({h_sql} UNION ALL {v_sql}) u GROUP BY u.patient_id"
+    )
+    return sql, (*h_params, *v_params)
+
+
+def ready_to_bill(
+    *,
+    q: str = "",
+    since: datetime.date | None = None,
+    unpriced_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> ReadyPage:
+    """Patients with unbilled items, newest item first, with the total their draft would
+    come to. Four queries: settings, the page, the count, the page's patients.
+
+    One pass over the unbilled items, grouped per patient; the unbilled test is an index
+    look-up on the partial unique index of invoice lines.
+    """
+    settings_row = BillingSettings.load()
+    patients = patients_matching(q) if q.strip() else None
+    grouped, params = _grouped(settings_row, patients)
+    having, having_params = [], []
+    if since is not None:
+        having.append("g.latest >= %s")
+        having_params.append(since)
+    if unpriced_only:
+        having.append("g.unpriced > 0")
+    where = f" WHERE {' AND '.join(having)}" if having else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.patient_id, g.n, g.total, g.unpriced, g.latest FROM ({grouped}) g{where}"
+            " ORDER BY g.latest DESC NULLS LAST, g.patient_id DESC LIMIT %s OFFSET %s",
+            (*params, *having_params, limit, offset),
+        )
+        page = cursor.fetchall()
+        cursor.execute(f"SELECT COUNT(*) FROM ({grouped}) g{where}", (*params, *having_params))
+        count = cursor.fetchone()[0]
+    people = Patient.objects.in_bulk([row[0] for row in page])
+    rows = [
+        ReadyRow(
+            patient=people[patient_id],
+            items=int(n),
+            unpriced=int(unpriced),
+            item_sum=rule.cents(total),
+            latest=latest,
+            preview=rule.preview_totals(item_sum=rule.cents(total), settings=settings_row),
+        )
+        for patient_id, n, total, unpriced, latest in page
+    ]
+    return ReadyPage(rows=rows, count=count)
+
+
+@dataclass(frozen=True)
+class Preview:
+    items: list[rule.Item]
+    minimum_charge: Decimal | None
+    totals: rule.Totals
+    draft: Invoice | None
+    settings: BillingSettings
+
+
+def billing_preview(*, patient: Patient) -> Preview:
+    """The patient's unbilled billable items as the draft would list them (no diagnoses,
+    no notes: what a billing clerk may see), and the patient's open draft if any."""
+    settings_row = BillingSettings.load()
+    items = rule.items_for_patient(patient=patient, settings=settings_row)
+    item_sum = sum((i.amount for i in items), rule.ZERO)
+    minimum = settings_row.minimum_charge if rule.needs_minimum_charge(item_sum) else None
+    return Preview(
+        items=items,
+        minimum_charge=minimum,
+        totals=rule.preview_totals(item_sum=item_sum, settings=settings_row),
+        draft=Invoice.objects.without_pdfs()
+        .filter(patient=patient, status=InvoiceStatus.DRAFT)
+        .first(),
+        settings=settings_row,
+    )
+
+
+# --- Invoices ----------------------------------------------------------------------------
+
+# Filters of the invoice list on top of the stored statuses: what a clerk asks for.
+STATUS_FILTERS: dict[str, Q] = {
+    "draft": Q(status=InvoiceStatus.DRAFT),
+    "open": Q(status=InvoiceStatus.ISSUED),
+    "unpaid": Q(status=InvoiceStatus.ISSUED, paid=0),
+    "partly_paid": Q(status=InvoiceStatus.ISSUED, paid__gt=0),
+    "paid": Q(status=InvoiceStatus.PAID),
+    "void": Q(status=InvoiceStatus.VOID),
+}
+
+
+def invoice_list(
+    *,
+    status: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    q: str = "",
+    overdue: bool = False,
+    today: datetime.date,
+) -> QuerySet[Invoice]:
+    """Invoices newest first with `paid` annotated and the patient joined; PDFs left out.
+
+    Dates filter the issue date (the creation date for drafts)."""
+    invoices = (
+        Invoice.objects.without_pdfs()
+        .with_paid()
+        .select_related("patient")
+        .annotate(dated=Coalesce("issued_at", "created_at"))
+        .order_by("-dated", "-id")
+    )
+    if status:
+        invoices = invoices.filter(STATUS_FILTERS[status])
+    if overdue:
+        invoices = invoices.filter(status=InvoiceStatus.ISSUED, due_date__lt=today)
+    if date_from:
+        invoices = invoices.filter(dated__date__gte=date_from)
+    if date_to:
+        invoices = invoices.filter(dated__date__lte=date_to)
+    if q.strip():
+        invoices = invoices.filter(
+            Q(number__iexact=q.strip()) | Q(patient__in=patients_matching(q))
+        )
+    return invoices
+
+
+def invoice_totals(invoices: QuerySet[Invoice]) -> dict[str, Any]:
+    """Count, and invoiced / paid / balance over the issued and paid ones. One query."""
+    billed = Q(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PAID])
+    return invoices.order_by().aggregate(
+        count=Count("id"),
+        invoiced=Coalesce(Sum("total", filter=billed), ZERO),
+        paid_total=Coalesce(Sum("paid", filter=billed), ZERO),
+        balance=Coalesce(Sum(F("total") - F("paid"), filter=billed), ZERO),
+    )
+
+
+def invoice_for_page(*, pk: int) -> Invoice:
+    """One invoice for its detail page, patient joined, PDFs left in the database."""
+    return (
+        Invoice.objects.without_pdfs()
+        .with_paid()
+        .select_related("patient", "created_by", "issued_by", "voided_by")
+        .get(pk=pk)
+    )
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.all())
+
+
+def invoice_payments(invoice: Invoice) -> QuerySet:
+    return invoice.payments.select_related("received_by").order_by("received_at", "id")
+
+
+def invoices_for_batch(*, ids: list[int]) -> list[Invoice]:
+    """The issued (or voided) invoices among `ids`, with their stored PDFs, in number order."""
+    return list(
+        Invoice.objects.filter(pk__in=ids)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .order_by("number")
+        .only("id", "number", "status", "pdf", "void_pdf")
+    )
+
+
+def stored_pdf(*, pk: int) -> Invoice:
+    """Just what serving a stored PDF needs (no joins, no payments)."""
+    return Invoice.objects.only(
+        "id", "number", "status", "patient_id", "pdf", "pdf_sha256", "void_pdf", "void_pdf_sha256"
+    ).get(pk=pk)
+
+
+# --- Price lists -------------------------------------------------------------------------
+
+
+def medication_prices(*, q: str = "", include_inactive: bool = False) -> QuerySet[MedicationCost]:
+    rows = MedicationCost.objects.order_by(Lower("name"))
+    if not include_inactive:
+        rows = rows.filter(is_active=True)
+    if q.strip():
+        rows = rows.filter(name__icontains=q.strip())
+    return rows
+
+
+def procedure_fees(*, q: str = "", include_inactive: bool = False) -> QuerySet[ProcedureFee]:
+    rows = ProcedureFee.objects.order_by(Lower("name"))
+    if not include_inactive:
+        rows = rows.filter(is_active=True)
+    if q.strip():
+        rows = rows.filter(name__icontains=q.strip())
+    return rows
