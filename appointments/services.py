@@ -1,4 +1,4 @@
-"""Writes on appointments: booking and rescheduling."""
+"""Writes on appointments: booking, rescheduling and the status moves of DESIGN.md."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
+from appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    Attendance,
+)
 from appointments.selectors import working_hours_covering
 from doctors.models import Doctor, TimeOff
 from hms import audit
@@ -260,3 +265,149 @@ def appointment_reschedule(
         changes=audit.diff(before, audit.snapshot(appointment, _AUDITED_FIELDS)),
     )
     return appointment
+
+
+# --- Status moves ------------------------------------------------------------------------------
+
+# DESIGN.md's status rules: where each status may go next. Reschedule is not a move (the status
+# stays scheduled); completing a visit belongs to the doctor's screens.
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    AppointmentStatus.SCHEDULED: frozenset(
+        {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
+    ),
+    AppointmentStatus.CHECKED_IN: frozenset(
+        {AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED}
+    ),
+    AppointmentStatus.COMPLETED: frozenset(),
+    AppointmentStatus.CANCELLED: frozenset(),
+    AppointmentStatus.NO_SHOW: frozenset(),
+}
+_VERBS = {
+    AppointmentStatus.CHECKED_IN: "checked in",
+    AppointmentStatus.COMPLETED: "completed",
+    AppointmentStatus.CANCELLED: "cancelled",
+    AppointmentStatus.NO_SHOW: "marked as a no-show",
+}
+
+
+class MoveRefused(ValidationError):
+    """A status move the rules do not allow; `str()` is a sentence for the person asking."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="move_refused")
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+
+
+def _check_move(appointment: Appointment, to_status: str) -> None:
+    if to_status not in ALLOWED_MOVES[appointment.status]:
+        raise MoveRefused(
+            f"A {appointment.get_status_display().lower()} appointment cannot be "
+            f"{_VERBS.get(to_status, to_status)}."
+        )
+
+
+def _move(
+    appointment: Appointment, *, to_status: str, by: Any, note: str, fields: tuple[str, ...] = ()
+) -> Appointment:
+    """Change a locked appointment's status; write the status change and the audit row."""
+    before = audit.snapshot(appointment, (*_AUDITED_FIELDS, *fields))
+    from_status = appointment.status
+    appointment.status = to_status
+    appointment.full_clean()
+    appointment.save(update_fields=["status", *fields, "updated_at"])
+    change = AppointmentStatusChange(
+        appointment=appointment,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        note=note[:255],
+    )
+    change.full_clean()
+    change.save()
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.UPDATE,
+        obj=appointment,
+        changes=audit.diff(before, audit.snapshot(appointment, (*_AUDITED_FIELDS, *fields))),
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, reason: str, by: Any) -> Appointment:
+    """Cancel a scheduled appointment, or a checked-in one whose patient left; frees the slot.
+
+    Raises ValidationError without a reason, MoveRefused from any other status.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the appointment is cancelled."})
+    appointment = _locked(appointment)
+    _check_move(appointment, AppointmentStatus.CANCELLED)
+    appointment.cancel_reason = reason[:255]
+    return _move(
+        appointment,
+        to_status=AppointmentStatus.CANCELLED,
+        by=by,
+        note=f"Cancelled: {reason}",
+        fields=("cancel_reason",),
+    )
+
+
+@transaction.atomic
+def appointment_check_in(
+    *, appointment: Appointment, by: Any, now: datetime.datetime | None = None
+) -> Appointment:
+    """The patient has arrived: status checked_in and a new `Attendance` with the time and
+    the clerk. Only for a scheduled appointment of today (hospital local time)."""
+    appointment = _locked(appointment)
+    _check_move(appointment, AppointmentStatus.CHECKED_IN)
+    now = now or timezone.now()
+    if _local(appointment.start).date() != _local(now).date():
+        raise MoveRefused(
+            f"This appointment is on {_local(appointment.start):%A %d %B}; patients check in "
+            "on the day of their appointment."
+        )
+    _move(appointment, to_status=AppointmentStatus.CHECKED_IN, by=by, note="Checked in")
+    attendance = Attendance(
+        appointment=appointment,
+        patient=appointment.patient,
+        checked_in_at=now,
+        checked_in_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    attendance.full_clean()
+    attendance.save()
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.CREATE,
+        obj=attendance,
+        patient=appointment.patient,
+        changes=audit.created(attendance, ("appointment", "checked_in_at", "checked_in_by")),
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(
+    *, appointment: Appointment, by: Any, now: datetime.datetime | None = None
+) -> Appointment:
+    """The patient did not come: only a scheduled appointment whose start has passed. Frees
+    the slot for another booking."""
+    appointment = _locked(appointment)
+    _check_move(appointment, AppointmentStatus.NO_SHOW)
+    if (now or timezone.now()) < appointment.start:
+        raise MoveRefused(
+            f"This appointment starts at {_local(appointment.start):%H:%M on %A %d %B}; a "
+            "patient can only be marked as a no-show once the start has passed."
+        )
+    return _move(appointment, to_status=AppointmentStatus.NO_SHOW, by=by, note="No-show")

@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from appointments import views
 
 app_name = "appointments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.calendar_day, name="calendar_day"),
+    path("week/", views.calendar_week, name="calendar_week"),
+    path("arrivals/", views.arrivals, name="arrivals"),
+    path("book/", views.appointment_book, name="appointment_book"),
+    path("slots/", views.slot_picker, name="slot_picker"),
+    path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
+    path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
+    path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -75,11 +75,14 @@ def patient_create(
     created_by: Any,
     data: Mapping[str, Any] | None = None,
     mrn: str = "",
+    not_duplicate_of: Iterable[Patient] = (),
     **fields: Any,
 ) -> Patient:
     """Register a patient. Pass the fields as keywords or as `data` (a form's cleaned_data).
 
     A blank `mrn` gets the next `P` number; an imported patient keeps the one given.
+    `not_duplicate_of`: the likely duplicates the clerk was shown and confirmed to be other
+    people; their MRNs go into the creation's audit row (`not_the_same_person_as`).
     """
     values = {**(data or {}), **fields}
     mrn = (values.pop("mrn", "") or mrn or "").strip()
@@ -88,12 +91,11 @@ def patient_create(
     patient.mrn = mrn or _next_mrn()
     patient.full_clean()
     patient.save()
-    audit.audit_record(
-        actor=created_by,
-        action=audit.Action.CREATE,
-        obj=patient,
-        changes=audit.created(patient, _AUDITED_PATIENT_FIELDS),
-    )
+    changes = audit.created(patient, _AUDITED_PATIENT_FIELDS)
+    others = sorted(other.mrn for other in not_duplicate_of)
+    if others:
+        changes["not_the_same_person_as"] = {"before": None, "after": others}
+    audit.audit_record(actor=created_by, action=audit.Action.CREATE, obj=patient, changes=changes)
     return patient
 
 

@@ -1,0 +1,267 @@
+"""Forms of the booking desk. Plain forms, not ModelForms: a ModelForm on Appointment without
+`status` fails in `validate_constraints` (the exclusion constraints' condition names it), and
+the overlap rule belongs to `appointment_book` and the database anyway."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from appointments.selectors import bookable_doctors
+from doctors.models import Doctor, Specialty
+from patients.models import Patient
+
+# The booking choices a link may carry into the booking page (and through the patient search).
+BOOKING_KEYS = ("doctor", "specialty", "from_date", "length")
+LENGTH_CHOICES = [("", "One slot (the doctor's usual)")] + [
+    (str(m), f"{m} minutes") for m in (15, 20, 30, 45, 60, 90)
+]
+
+_PICKER = HTML(
+    '<div id="slot-picker" aria-live="polite">{% include "appointments/_slot_picker.html" %}</div>'
+)
+_SHOW_BUTTONS = HTML(
+    """<div class="d-flex flex-wrap gap-2 mb-3">
+  <button type="submit" name="action" value="show" class="btn btn-outline-secondary">
+    Show free slots</button>
+  <button type="submit" name="action" value="first" class="btn btn-outline-primary"
+          hx-get="{% url 'appointments:slot_picker' %}" hx-include="[data-slot-filter]"
+          hx-vals='{"first": "1"}' hx-target="#slot-picker">First free slot</button>
+</div>"""
+)
+
+
+def _picker_attrs() -> dict[str, str]:
+    """htmx on a filter: refresh the slot picker with every filter's value."""
+    return {
+        "data-slot-filter": "",
+        "hx-get": reverse("appointments:slot_picker"),
+        "hx-trigger": "change",
+        "hx-target": "#slot-picker",
+        "hx-include": "[data-slot-filter]",
+    }
+
+
+class SlotFilterForm(forms.Form):
+    """What the slot picker shows: one doctor, or every doctor of a specialty; the length
+    of the visit; the first day."""
+
+    specialty = forms.ModelChoiceField(
+        Specialty.objects.order_by("name"), required=False, empty_label="Any specialty"
+    )
+    doctor = forms.ModelChoiceField(
+        Doctor.objects.active().select_related("specialty"),
+        required=False,
+        empty_label="Any doctor of the specialty",
+    )
+    length = forms.TypedChoiceField(
+        label="Visit length", choices=LENGTH_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    from_date = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in ("specialty", "doctor", "length", "from_date"):
+            self.fields[field].widget.attrs.update(_picker_attrs())
+        # Doctors grouped by specialty, with the specialty in each label too.
+        groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for doctor in bookable_doctors():
+            groups[doctor.specialty.name].append((doctor.pk, f"{doctor} · {doctor.specialty}"))
+        self.fields["doctor"].widget.choices = [("", "Any doctor of the specialty")] + sorted(
+            groups.items()
+        )
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one counts as not given), the day not in the past."""
+        data: dict = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds every field that is valid
+            data = self.cleaned_data
+        today = timezone.localdate()
+        from_date = data.get("from_date") or today
+        minutes = data.get("length")
+        return {
+            "specialty": data.get("specialty"),
+            "doctor": data.get("doctor"),
+            "length": datetime.timedelta(minutes=minutes) if minutes else None,
+            "from_date": max(from_date, today),
+        }
+
+
+class BookingForm(SlotFilterForm):
+    """Book: the patient (chosen before), the filters, one free slot, a reason."""
+
+    patient = forms.ModelChoiceField(Patient.objects.active(), widget=forms.HiddenInput)
+    slot = forms.CharField(required=False)
+    reason = forms.CharField(label="Reason for the visit", max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "patient",
+            Fieldset(
+                "Doctor",
+                Row(
+                    Column("specialty", css_class="col-md-3"),
+                    Column("doctor", css_class="col-md-4"),
+                    Column("length", css_class="col-md-3"),
+                    Column("from_date", css_class="col-md-2"),
+                ),
+                _SHOW_BUTTONS,
+            ),
+            Fieldset("Free slots", _PICKER),
+            Div("reason", css_class="col-md-8"),
+            HTML(
+                '<button type="submit" name="action" value="book" class="btn btn-primary btn-lg">'
+                "Book appointment</button>"
+            ),
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        raw = data.get("slot") or ""
+        data["slot_choice"] = parse_slot(raw) if raw else None
+        if raw and data["slot_choice"] is None:
+            self.add_error("slot", "That slot is not valid any more — pick another.")
+        return data
+
+
+class RescheduleForm(forms.Form):
+    """Move an appointment: a free slot of the same doctor, the same length."""
+
+    from_date = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    appointment = forms.IntegerField(widget=forms.HiddenInput)
+    slot = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_date"].widget.attrs.update(_picker_attrs())
+        self.fields["appointment"].widget.attrs.update({"data-slot-filter": ""})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "appointment",
+            Row(Column("from_date", css_class="col-md-3")),
+            _SHOW_BUTTONS,
+            _PICKER,
+            HTML(
+                '<button type="submit" name="action" value="book" class="btn btn-primary btn-lg">'
+                "Move the appointment</button>"
+            ),
+        )
+
+    def day_from(self) -> datetime.date:
+        today = timezone.localdate()
+        day = self.cleaned_data.get("from_date") if self.is_valid() else None
+        return max(day or today, today)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        raw = data.get("slot") or ""
+        data["slot_choice"] = parse_slot(raw) if raw else None
+        if raw and data["slot_choice"] is None:
+            self.add_error("slot", "That slot is not valid any more — pick another.")
+        return data
+
+
+def parse_slot(value: str):
+    """ "doctor|start|end" (the picker's radio value) → (Doctor, start, end), or None."""
+    parts = value.split("|")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return None
+    start, end = parse_datetime(parts[1]), parse_datetime(parts[2])
+    if start is None or end is None or timezone.is_naive(start) or timezone.is_naive(end):
+        return None
+    doctor = Doctor.objects.filter(pk=int(parts[0])).select_related("specialty").first()
+    if doctor is None or end <= start:
+        return None
+    return doctor, start, end
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the appointment cancelled?",
+        max_length=255,
+        help_text="Required; kept with the appointment's history.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("reason")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the appointment is cancelled.")
+        return reason
+
+
+class WeekFilterForm(forms.Form):
+    doctor = forms.ModelChoiceField(
+        Doctor.objects.active().select_related("specialty").order_by("last_name", "pk"),
+        empty_label=None,
+    )
+    week = forms.DateField(
+        label="Week of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(
+                Column("doctor", css_class="col-md-5"),
+                Column("week", css_class="col-md-3"),
+                Column(
+                    HTML('<button type="submit" class="btn btn-secondary">Show</button>'),
+                    css_class="col-md-2 pt-md-4",
+                ),
+            )
+        )
+
+
+class DayFilterForm(forms.Form):
+    day = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    specialty = forms.ModelChoiceField(
+        Specialty.objects.order_by("name"), required=False, empty_label="All specialties"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(
+                Column("day", css_class="col-md-3"),
+                Column("specialty", css_class="col-md-4"),
+                Column(
+                    HTML('<button type="submit" class="btn btn-secondary">Show</button>'),
+                    css_class="col-md-2 pt-md-4",
+                ),
+            )
+        )

@@ -1,0 +1,320 @@
+"""The booking desk: calendars, arrivals, booking with the slot picker, and the status moves.
+Who may do what is decided in `get_appointment_for_user` only."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from appointments import selectors, services
+from appointments.forms import (
+    BOOKING_KEYS,
+    BookingForm,
+    CancelForm,
+    DayFilterForm,
+    RescheduleForm,
+    SlotFilterForm,
+    WeekFilterForm,
+)
+from appointments.models import Appointment, AppointmentStatus
+from doctors.models import Doctor
+from doctors.selectors import week_start
+
+# The front desk's moves need `add_appointment` (front desk and administrators only);
+# doctors hold `change_appointment` for their own visits, which allows them a no-show.
+_DESK = "appointments.add_appointment"
+
+
+def get_appointment_for_user(
+    request: HttpRequest, pk: int | None = None, *, action: str = "view"
+) -> Appointment | None:
+    """The appointment `pk` (or None without one) if the user may `action` it.
+
+    view: anyone who may view appointments (front desk, doctors, billing, administrators).
+    book, reschedule, cancel, check_in: the front desk and administrators.
+    no_show: those, and the doctor of the appointment.
+    PermissionDenied or Http404 otherwise.
+    """
+    user = request.user
+    if action == "view":
+        allowed = user.has_perm("appointments.view_appointment")
+    elif action == "no_show":
+        allowed = user.has_perm(_DESK) or user.has_perm("appointments.change_appointment")
+    else:
+        allowed = user.has_perm(_DESK)
+    if not allowed:
+        raise PermissionDenied("Your role cannot do this with appointments.")
+    if pk is None:
+        return None
+    try:
+        appointment = selectors.appointment_detail(pk=pk)
+    except Appointment.DoesNotExist as missing:
+        raise Http404("No such appointment.") from missing
+    if action == "no_show" and not user.has_perm(_DESK) and appointment.doctor.user_id != user.pk:
+        raise PermissionDenied("Doctors mark their own patients only.")
+    return appointment
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = default
+    return redirect(target)
+
+
+# --- Calendars and arrivals ------------------------------------------------------------------
+
+
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    """One column per doctor working that day; free cells link to booking."""
+    get_appointment_for_user(request)
+    form = DayFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    day = data.get("day") or timezone.localdate()
+    doctors = list(selectors.bookable_doctors(specialty=data.get("specialty")))
+    context = {
+        "form": form,
+        "day": day,
+        "today": timezone.localdate(),
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "specialty": data.get("specialty"),
+        "grid": selectors.calendar_day(day=day, doctors=doctors),
+        "can_book": request.user.has_perm(_DESK),
+    }
+    return render(request, "appointments/calendar_day.html", context)
+
+
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    """One doctor's week, a column per day (a doctor sees their own by default)."""
+    get_appointment_for_user(request)
+    own = Doctor.objects.filter(user=request.user, is_active=True).first()
+    default = own or Doctor.objects.active().order_by("last_name", "pk").first()
+    data = request.GET.copy()
+    if default is not None:
+        data.setdefault("doctor", str(default.pk))
+    form = WeekFilterForm(data)
+    if not form.is_valid() or default is None:
+        return render(request, "appointments/calendar_week.html", {"form": form, "grid": None})
+    doctor = form.cleaned_data["doctor"]
+    monday = week_start(form.cleaned_data["week"] or timezone.localdate())
+    context = {
+        "form": form,
+        "doctor": doctor,
+        "monday": monday,
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+        "today": timezone.localdate(),
+        "grid": selectors.calendar_week(doctor=doctor, week_start=monday),
+        "can_book": request.user.has_perm(_DESK),
+    }
+    return render(request, "appointments/calendar_week.html", context)
+
+
+def arrivals(request: HttpRequest) -> HttpResponse:
+    """Today's appointments in time order, each with a one-click check-in."""
+    get_appointment_for_user(request)
+    today = timezone.localdate()
+    appointments = list(selectors.arrivals(day=today))
+    waiting = sum(a.status == AppointmentStatus.SCHEDULED for a in appointments)
+    context = {
+        "today": today,
+        "now": timezone.now(),
+        "appointments": appointments,
+        "waiting": waiting,
+        "can_check_in": request.user.has_perm(_DESK),
+    }
+    return render(request, "appointments/arrivals.html", context)
+
+
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk)
+    user = request.user
+    context = {
+        "appointment": appointment,
+        "history": selectors.appointment_history(appointment=appointment),
+        "now": timezone.now(),
+        "today": timezone.localdate(),
+        "local_day": selectors.local_date(appointment.start),
+        "can_move": user.has_perm(_DESK),
+        "can_no_show": user.has_perm(_DESK) or appointment.doctor.user_id == user.pk,
+    }
+    return render(request, "appointments/appointment_detail.html", context)
+
+
+# --- Booking -------------------------------------------------------------------------------
+
+
+def _picker(filters: dict, *, first: bool = False, selected: str = ""):
+    doctor, specialty = filters["doctor"], filters["specialty"]
+    doctors = [doctor] if doctor else list(selectors.bookable_doctors(specialty=specialty))
+    if not doctor and not specialty:
+        doctors = []
+    return selectors.slot_picker(
+        doctors=doctors,
+        day_from=filters["from_date"],
+        length=filters["length"],
+        first=first,
+        selected=selected,
+    )
+
+
+def appointment_book(request: HttpRequest) -> HttpResponse:
+    """Pick a doctor or specialty and a free slot for the patient, then book."""
+    get_appointment_for_user(request, action="book")
+    form = BookingForm(request.POST if request.method == "POST" else request.GET)
+    if "patient" in form.errors:
+        messages.info(request, "First choose the patient to book for.")
+        carried = urlencode({k: v for k, v in request.GET.items() if k in BOOKING_KEYS and v})
+        query = urlencode({"pick": "book", "book": carried}) if carried else "pick=book"
+        return redirect(f"{reverse('patients:patient_list')}?{query}")
+    action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
+    if request.method == "POST" and action == "book" and form.is_valid():
+        chosen = form.cleaned_data["slot_choice"]
+        if chosen is None:
+            form.add_error("slot", "Pick a free slot.")
+        else:
+            try:
+                appointment = services.appointment_book(
+                    patient=form.cleaned_data["patient"],
+                    doctor=chosen[0],
+                    start=chosen[1],
+                    end=chosen[2],
+                    reason=form.cleaned_data["reason"],
+                    booked_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)  # e.g. "That slot was just taken — pick another."
+            else:
+                return _booked(request, appointment)
+    picker = _picker(form.filters(), first=action == "first", selected=request.POST.get("slot", ""))
+    context = {"form": form, "patient": form.cleaned_data.get("patient"), "picker": picker}
+    return render(request, "appointments/appointment_book.html", context)
+
+
+def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    local = timezone.localtime(appointment.start)
+    messages.success(
+        request,
+        f"Booked {appointment.patient.full_name} with {appointment.doctor} on "
+        f"{local:%A %d %B at %H:%M}.",
+    )
+    url = reverse("appointments:calendar_day") + f"?day={local:%Y-%m-%d}"
+    return redirect(f"{url}#appointment-{appointment.pk}")
+
+
+@require_GET
+def slot_picker(request: HttpRequest) -> HttpResponse:
+    """The slot picker alone (htmx), for booking or for moving `?appointment=`."""
+    get_appointment_for_user(request, action="book")
+    if request.GET.get("appointment"):
+        return _reschedule_picker(request)
+    filters = SlotFilterForm(request.GET).filters()
+    picker = _picker(filters, first=bool(request.GET.get("first")))
+    return render(request, "appointments/_slot_picker.html", {"picker": picker})
+
+
+def _reschedule_picker(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("appointment", "")
+    appointment = get_appointment_for_user(
+        request, int(raw) if raw.isdigit() else 0, action="reschedule"
+    )
+    form = RescheduleForm(request.GET)
+    picker = _move_picker(appointment, form, first=bool(request.GET.get("first")))
+    return render(request, "appointments/_slot_picker.html", {"picker": picker})
+
+
+def _move_picker(appointment: Appointment, form: RescheduleForm, *, first: bool, selected=""):
+    return selectors.slot_picker(
+        doctors=[appointment.doctor],
+        day_from=form.day_from(),
+        length=appointment.end - appointment.start,
+        first=first,
+        selected=selected,
+        ignore=appointment,
+    )
+
+
+# --- Moves ---------------------------------------------------------------------------------
+
+
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a scheduled appointment to another free slot of the same doctor (history kept)."""
+    appointment = get_appointment_for_user(request, pk, action="reschedule")
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    data["appointment"] = str(appointment.pk)
+    form = RescheduleForm(data)
+    action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
+    if request.method == "POST" and action == "book" and form.is_valid():
+        chosen = form.cleaned_data["slot_choice"]
+        if chosen is None or chosen[0].pk != appointment.doctor_id:
+            form.add_error("slot", "Pick a free slot.")
+        else:
+            try:
+                services.appointment_reschedule(
+                    appointment=appointment, start=chosen[1], end=chosen[2], by=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"Moved to {timezone.localtime(chosen[1]):%A %d %B at %H:%M}.",
+                )
+                return redirect("appointments:appointment_detail", pk=pk)
+    picker = _move_picker(
+        appointment, form, first=action == "first", selected=request.POST.get("slot", "")
+    )
+    context = {"appointment": appointment, "form": form, "picker": picker}
+    return render(request, "appointments/appointment_reschedule.html", context)
+
+
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the reason, then cancel (the slot is free again)."""
+    appointment = get_appointment_for_user(request, pk, action="cancel")
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment=appointment, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Cancelled {appointment.patient.full_name}'s appointment.")
+        return redirect("appointments:appointment_detail", pk=pk)
+    return render(
+        request, "appointments/appointment_cancel.html", {"appointment": appointment, "form": form}
+    )
+
+
+@require_POST
+def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk, action="check_in")
+    try:
+        services.appointment_check_in(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Checked in {appointment.patient.full_name}.")
+    return _back(request, reverse("appointments:arrivals"))
+
+
+@require_POST
+def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request, pk, action="no_show")
+    try:
+        services.appointment_no_show(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Marked {appointment.patient.full_name} as a no-show.")
+    return _back(request, reverse("appointments:arrivals"))

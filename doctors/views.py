@@ -1,0 +1,198 @@
+"""Doctors' timetables: the weekly hours of every doctor, one doctor's week, and editing of
+hours and time off. Who may see or change what is decided in `get_schedule_for_user` only."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from appointments.selectors import appointments_outside_hours
+from doctors import selectors, services
+from doctors.forms import ScheduleFilterForm, TimeOffForm, WorkingHoursForm
+from doctors.models import Doctor, TimeOff, Weekday, WorkingHours
+
+
+@dataclass
+class ScheduleAccess:
+    doctor: Doctor | None = None
+    hours: WorkingHours | None = None
+    time_off: TimeOff | None = None
+    own_only: Doctor | None = None  # set for a doctor: they see their own timetable only
+    can_edit: bool = False
+
+
+def get_schedule_for_user(
+    request: HttpRequest,
+    *,
+    doctor_pk: int | None = None,
+    hours_pk: int | None = None,
+    time_off_pk: int | None = None,
+    edit: bool = False,
+) -> ScheduleAccess:
+    """What the user may see or change of doctors' timetables (DESIGN.md's Roles): front
+    desk and administrators edit every doctor's hours and time off; a doctor views their
+    own; billing and users without a role nothing. PermissionDenied or Http404."""
+    user = request.user
+    can_edit = user.has_perm("doctors.change_workinghours")
+    if edit and not can_edit:
+        raise PermissionDenied("Your role cannot change doctors' hours.")
+    own = None
+    if not can_edit:
+        own = (
+            Doctor.objects.filter(user=user).first()
+            if user.has_perm("doctors.view_workinghours")
+            else None
+        )
+        if own is None:
+            raise PermissionDenied("Your role does not see doctors' timetables.")
+    access = ScheduleAccess(own_only=own, can_edit=can_edit)
+    if hours_pk is not None:
+        access.hours = get_object_or_404(WorkingHours, pk=hours_pk)
+        doctor_pk = access.hours.doctor_id
+    if time_off_pk is not None:
+        access.time_off = get_object_or_404(TimeOff, pk=time_off_pk)
+        doctor_pk = access.time_off.doctor_id
+    if doctor_pk is not None:
+        access.doctor = get_object_or_404(Doctor.objects.select_related("specialty"), pk=doctor_pk)
+        if own is not None and access.doctor.pk != own.pk:
+            raise PermissionDenied("Doctors see their own timetable only.")
+    return access
+
+
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    """Every active doctor's weekly hours (valid on a chosen day) side by side."""
+    access = get_schedule_for_user(request)
+    form = ScheduleFilterForm(request.GET or None)
+    specialty = form.cleaned_data.get("specialty") if form.is_valid() else None
+    on = form.day()
+    doctors = selectors.doctors_with_hours(on=on, specialty=specialty, doctor=access.own_only)
+    rows = [
+        (doctor, [[h for h in doctor.current_hours if h.weekday == day] for day in range(7)])
+        for doctor in doctors
+    ]
+    context = {"form": form, "rows": rows, "weekdays": Weekday.labels, "on": on, **_flags(access)}
+    return render(request, "doctors/schedule_list.html", context)
+
+
+def _flags(access: ScheduleAccess) -> dict:
+    return {"can_edit": access.can_edit}
+
+
+def doctor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """One doctor's week (hours and time off by day), every hours row, upcoming time off,
+    and the appointments that no longer fit and need rebooking."""
+    access = get_schedule_for_user(request, doctor_pk=pk)
+    doctor = access.doctor
+    asked = parse_date(request.GET.get("week") or "")
+    monday = selectors.week_start(asked or timezone.localdate())
+    context = {
+        "doctor": doctor,
+        "monday": monday,
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+        "week": selectors.doctor_week(doctor=doctor, monday=monday),
+        "hours": selectors.doctor_hours(doctor=doctor),
+        "time_off": selectors.doctor_time_off(doctor=doctor),
+        "stranded": appointments_outside_hours(doctor=doctor),
+        "today": timezone.localdate(),
+        **_flags(access),
+    }
+    return render(request, "doctors/doctor_schedule.html", context)
+
+
+def _done(request: HttpRequest, doctor: Doctor, what: str) -> HttpResponse:
+    """Confirm a change and point at the appointments it left outside the hours."""
+    messages.success(request, what)
+    stranded = appointments_outside_hours(doctor=doctor)
+    if stranded:
+        messages.warning(
+            request,
+            f"{len(stranded)} booked appointment{'s' if len(stranded) != 1 else ''} of "
+            f"{doctor} now fall{'' if len(stranded) != 1 else 's'} outside the working hours "
+            "or in time off. They are kept and listed below for rebooking.",
+        )
+    return redirect(reverse("doctors:doctor_schedule", args=[doctor.pk]) + "#stranded")
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_schedule_for_user(request, doctor_pk=pk, edit=True)
+    form = WorkingHoursForm(request.POST or None, submit_label="Add hours")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.working_hours_create(
+                doctor=access.doctor, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return _done(request, access.doctor, "Added the working hours.")
+    context = {"form": form, "doctor": access.doctor, "title": "Add working hours"}
+    return render(request, "doctors/workinghours_form.html", context)
+
+
+def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_schedule_for_user(request, hours_pk=pk, edit=True)
+    hours = access.hours
+    initial = {name: getattr(hours, name) for name in services.WORKING_HOURS_FIELDS}
+    form = WorkingHoursForm(request.POST or None, initial=initial, submit_label="Save hours")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.working_hours_update(
+                working_hours=hours, data=form.cleaned_data, updated_by=request.user
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return _done(request, access.doctor, "Saved the working hours.")
+    context = {"form": form, "doctor": access.doctor, "hours": hours, "title": "Change hours"}
+    return render(request, "doctors/workinghours_form.html", context)
+
+
+def working_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_schedule_for_user(request, hours_pk=pk, edit=True)
+    if request.method == "POST":
+        services.working_hours_delete(working_hours=access.hours, deleted_by=request.user)
+        return _done(request, access.doctor, "Removed the working hours.")
+    context = {"doctor": access.doctor, "hours": access.hours}
+    return render(request, "doctors/workinghours_confirm_delete.html", context)
+
+
+def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_schedule_for_user(request, doctor_pk=pk, edit=True)
+    form = TimeOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.time_off_create(
+                doctor=access.doctor, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return _done(request, access.doctor, "Added the time off.")
+    return render(request, "doctors/timeoff_form.html", {"form": form, "doctor": access.doctor})
+
+
+def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_schedule_for_user(request, time_off_pk=pk, edit=True)
+    if request.method == "POST":
+        services.time_off_delete(time_off=access.time_off, deleted_by=request.user)
+        messages.success(request, "Removed the time off.")
+        return redirect("doctors:doctor_schedule", pk=access.doctor.pk)
+    context = {"doctor": access.doctor, "time_off": access.time_off}
+    return render(request, "doctors/timeoff_confirm_delete.html", context)

@@ -1,0 +1,143 @@
+"""Forms of the front desk's patient pages. They validate; services write."""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import FormActions
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
+from django import forms
+from django.urls import reverse
+
+from patients.models import Patient
+from patients.services import PATIENT_FIELDS
+
+
+class PatientSearchForm(forms.Form):
+    """The one search box. Without JavaScript it is a plain GET form; with htmx the results
+    are replaced as the clerk types (the same view sends only the results partial)."""
+
+    q = forms.CharField(
+        label="Search patients",
+        required=False,
+        max_length=100,
+        help_text="MRN, name (part of it is enough, accents and small typos are fine), "
+        "phone, or date of birth.",
+    )
+    inactive = forms.BooleanField(label="Include deactivated patients", required=False)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+    pick = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Booking choices made before the patient (a free cell of the calendar), passed on.
+    book = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget = forms.TextInput(
+            attrs={
+                "type": "search",
+                "autofocus": True,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-controls": "patient-results",
+                "placeholder": "e.g. P0001234, maria gonzalez, 555-0134, 1984-03-12",
+            }
+        )
+        url = reverse("patients:patient_list")
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_action = url
+        self.helper.form_id = "patient-search"
+        self.helper.attrs = {
+            "role": "search",
+            "hx-get": url,
+            "hx-target": "#patient-results",
+            "hx-trigger": "submit, input delay:300ms from:#id_q, change from:#id_inactive",
+            "hx-push-url": "true",
+            "hx-sync": "this:replace",
+        }
+        self.helper.layout = Layout(
+            Row(
+                Column("q", css_class="col-md-7"),
+                Column("inactive", css_class="col-md-3 pt-md-4"),
+                Column(Submit("search", "Search"), css_class="col-md-2 pt-md-4"),
+            ),
+            "pick",
+            "book",
+        )
+
+
+class PatientForm(forms.ModelForm):
+    """Demographics of a patient: registration and edit. The MRN is assigned by the service."""
+
+    class Meta:
+        model = Patient
+        fields = PATIENT_FIELDS
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, submit_label: str = "Save", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["date_of_birth"].help_text = "Leave empty when unknown."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Identity",
+                Row(Column("first_name"), Column("last_name")),
+                Row(Column("date_of_birth"), Column("sex")),
+                "dob_is_estimated",
+            ),
+            Fieldset("Contact", Row(Column("phone"), Column("email"))),
+            Fieldset(
+                "Address",
+                "address_line1",
+                "address_line2",
+                Row(Column("city"), Column("region")),
+                Row(Column("postal_code"), Column("country")),
+            ),
+            Fieldset(
+                "Emergency contact",
+                Row(
+                    Column("emergency_contact_name"),
+                    Column("emergency_contact_phone"),
+                    Column("emergency_contact_relationship"),
+                ),
+            ),
+            Div(HTML("{% include 'patients/_duplicates.html' %}"), css_id="duplicates"),
+            FormActions(Submit("save", submit_label)),
+        )
+
+    def clean_first_name(self) -> str:
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self) -> str:
+        return self.cleaned_data["last_name"].strip()
+
+    def clean_phone(self) -> str:
+        return " ".join(self.cleaned_data["phone"].split())
+
+    def data_for_service(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PATIENT_FIELDS}
+
+
+class DuplicateConfirmForm(forms.Form):
+    """ "Not the same person": the clerk has looked at the likely duplicates listed."""
+
+    not_duplicate = forms.BooleanField(
+        label="I checked these records: none of them is this patient.", required=False
+    )
+    reviewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def reviewed_ids(self) -> set[int]:
+        raw = self.cleaned_data.get("reviewed", "") if self.is_valid() else ""
+        return {int(part) for part in raw.split(",") if part.strip().isdigit()}
+
+    def confirms(self, duplicates) -> bool:
+        """True when the clerk ticked the box for exactly (at least) these duplicates."""
+        if not self.is_valid() or not self.cleaned_data["not_duplicate"]:
+            return False
+        return {p.pk for p in duplicates} <= self.reviewed_ids()
