@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from appointments.models import AppointmentStatus
 from billing.models import BillingSettings
 from patients.models import HistoryKind, Sex
-from reports.selectors._base import ReportRows, T, fetch
+from reports.selectors._base import ReportRows, T, fetch, sql_list
 
 # Column names are a contract (issue 6): the listed ones first, in this order.
 PATIENT_HEALTH_COLUMNS = (
@@ -30,8 +31,15 @@ PATIENT_BILLS_COLUMNS = (
     "consultation_total",
     "total",
     "unpriced_medications",
+    "tax",
+    "invoice_total",
 )
 DEMOGRAPHICS_COLUMNS = ("age_band", "female", "male", "other", "unknown", "total")
+# Imported workbooks write these for "no surgery" / "no medication" (compared trimmed, lower).
+NOTHING = ("", "none", "n/a", "-")
+# A visit bills a consultation once the patient was seen (checked in, then cancelled, means
+# the patient left before being seen).
+ATTENDED = (AppointmentStatus.CHECKED_IN.value, AppointmentStatus.COMPLETED.value)
 # Demographics: five-year bands 0-4 … 85-89, then 90+ (band 18); -1 is "date of birth unknown".
 AGE_BAND_TOP = 18
 
@@ -45,7 +53,8 @@ def patient_health_report(
 ) -> ReportRows:
     """Distinct medications and surgeries per patient with any history recorded in the period
     (`recorded_on`). Names count once whatever their case or surrounding blanks; a medication
-    linked to the price list counts under its price-list name. One query."""
+    linked to the price list counts under its price-list name; "None", "N/A", "-" are no
+    medication or surgery. One query."""
     clauses, params = [], {}
     if date_from is not None:
         clauses.append("h.recorded_on >= %(date_from)s")
@@ -54,8 +63,9 @@ def patient_health_report(
         clauses.append("h.recorded_on <= %(date_to)s")
         params["date_to"] = date_to
     where = " AND ".join(clauses) or "TRUE"
-    med = f"h.kind = '{HistoryKind.MEDICATION.value}'"
-    surg = f"h.kind = '{HistoryKind.SURGERY.value}'"
+    something = f"lower(trim(h.description)) NOT IN ({sql_list(NOTHING)})"
+    med = f"h.kind = '{HistoryKind.MEDICATION.value}' AND {something}"
+    surg = f"h.kind = '{HistoryKind.SURGERY.value}' AND {something}"
     med_name = "lower(trim(COALESCE(mc.name, h.description)))"
     surg_name = "lower(trim(h.description))"
     sql = f"""
@@ -76,43 +86,49 @@ def patient_health_report(
 
 # --- patient-bills ------------------------------------------------------------------------
 
-# The billing rule of DESIGN.md, set-based for every patient. A history entry or attendance is
-# billed while an active invoice line carries its source key (`history:<id>`, `attendance:<id>`).
+# The billing rule of DESIGN.md as billing.services prices a draft invoice, set-based for every
+# patient: a medication costs quantity × its unit cost (the price list by foreign key, else by
+# name trimmed and case-blind; missing: 0.00, flagged); a surgery its procedure fee (foreign
+# key, else name) or the default surgery fee; a visit (an attendance whose appointment was
+# checked in or completed) the doctor's consultation fee. "None", "N/A", "-" and blanks are
+# no item at all. An item is billed while an active invoice line carries its source key
+# (`history:<id>`, `attendance:<id>`).
 _BILLS_CTE = f"""
     WITH prices AS (
-        SELECT DISTINCT ON (lower(trim(name))) lower(trim(name)) AS key, unit_cost
-        FROM {T["medication"]}
-        ORDER BY lower(trim(name)), id
+        SELECT lower(name) AS key, min(unit_cost) AS unit_cost
+        FROM {T["medication"]} GROUP BY lower(name)
     ),
     fees AS (
-        SELECT DISTINCT ON (lower(trim(name))) lower(trim(name)) AS key, fee
-        FROM {T["procedure"]}
-        ORDER BY lower(trim(name)), id
+        SELECT lower(name) AS key, min(fee) AS fee FROM {T["procedure"]} GROUP BY lower(name)
     ),
     billed AS (
         SELECT source_key FROM {T["line"]} WHERE is_active AND source_key IS NOT NULL
     ),
     unbilled AS (
-        SELECT h.* FROM {T["history"]} h
+        SELECT h.id, h.patient_id, h.kind, h.quantity, h.medication_id, h.procedure_id,
+               lower(trim(h.description)) AS name_key
+        FROM {T["history"]} h
         WHERE h.is_billable
           AND h.kind IN ('{HistoryKind.MEDICATION.value}', '{HistoryKind.SURGERY.value}')
+          AND lower(trim(h.description)) NOT IN ({sql_list(NOTHING)})
           AND NOT EXISTS (SELECT 1 FROM billed b WHERE b.source_key = 'history:' || h.id)
     ),
     meds AS (
         SELECT u.patient_id,
-               sum(COALESCE(linked.unit_cost, named.unit_cost, 0)) AS total,
+               sum(COALESCE(linked.unit_cost, named.unit_cost, 0) * u.quantity) AS total,
                count(*) FILTER (WHERE linked.id IS NULL AND named.key IS NULL) AS unpriced
         FROM unbilled u
         LEFT JOIN {T["medication"]} linked ON linked.id = u.medication_id
-        LEFT JOIN prices named
-          ON u.medication_id IS NULL AND named.key = lower(trim(u.description))
+        LEFT JOIN prices named ON named.key = u.name_key
         WHERE u.kind = '{HistoryKind.MEDICATION.value}'
         GROUP BY u.patient_id
     ),
     surgeries AS (
-        SELECT u.patient_id, sum(COALESCE(f.fee, %(default_surgery_fee)s)) AS total
+        SELECT u.patient_id,
+               sum(COALESCE(linked.fee, named.fee, %(default_surgery_fee)s)) AS total
         FROM unbilled u
-        LEFT JOIN fees f ON f.key = lower(trim(u.description))
+        LEFT JOIN {T["procedure"]} linked ON linked.id = u.procedure_id
+        LEFT JOIN fees named ON named.key = u.name_key
         WHERE u.kind = '{HistoryKind.SURGERY.value}'
         GROUP BY u.patient_id
     ),
@@ -121,7 +137,8 @@ _BILLS_CTE = f"""
         FROM {T["attendance"]} at
         JOIN {T["appointment"]} a ON a.id = at.appointment_id
         JOIN {T["doctor"]} d ON d.id = a.doctor_id
-        WHERE NOT EXISTS (SELECT 1 FROM billed b WHERE b.source_key = 'attendance:' || at.id)
+        WHERE a.status IN ({sql_list(ATTENDED)})
+          AND NOT EXISTS (SELECT 1 FROM billed b WHERE b.source_key = 'attendance:' || at.id)
         GROUP BY at.patient_id
     ),
     bills AS (
@@ -129,7 +146,7 @@ _BILLS_CTE = f"""
                COALESCE(m.total, 0)::numeric(12, 2) AS medication_total,
                COALESCE(s.total, 0)::numeric(12, 2) AS surgery_total,
                COALESCE(c.total, 0)::numeric(12, 2) AS consultation_total,
-               COALESCE(m.unpriced, 0) AS unpriced_medications
+               COALESCE(m.unpriced, 0)::int AS unpriced_medications
         FROM {T["patient"]} p
         LEFT JOIN meds m ON m.patient_id = p.id
         LEFT JOIN surgeries s ON s.patient_id = p.id
@@ -142,6 +159,10 @@ _BILLS_CTE = f"""
                     ELSE medication_total + surgery_total + consultation_total
                END AS total
         FROM bills
+    ),
+    taxed AS (
+        -- Tax as the invoice rounds it: half-up to cents (PostgreSQL's round() on numeric).
+        SELECT totals.*, round(total * %(tax_rate)s::numeric, 2) AS tax FROM totals
     )"""
 
 
@@ -150,6 +171,7 @@ def _bill_params() -> dict[str, Decimal]:
     return {
         "default_surgery_fee": config.default_surgery_fee,
         "minimum_charge": config.minimum_charge,
+        "tax_rate": config.tax_rate,
     }
 
 
@@ -159,8 +181,8 @@ def patient_bills_report(*, limit: int | None = None, stream: bool = False) -> R
     anti-joins (the partial unique index on active source keys serves the billed check)."""
     sql = f"""{_BILLS_CTE}
         SELECT mrn, patient_name, medication_total, surgery_total, consultation_total, total,
-               unpriced_medications
-        FROM totals
+               unpriced_medications, tax, (total + tax)::numeric(12, 2)
+        FROM taxed
         ORDER BY mrn"""
     return fetch(sql, _bill_params(), columns=PATIENT_BILLS_COLUMNS, limit=limit, stream=stream)
 

@@ -242,6 +242,9 @@ def test_it_counts_distinct_medications_and_surgeries_per_patient():
         recorded_on=datetime.date(2020, 1, 1),
     )
     MedicalHistoryFactory(patient=p3, kind=HistoryKind.CONDITION, description="Migraine")
+    # Imported "nothing": no surgery, no medication.
+    MedicalHistoryFactory(patient=p3, kind=HistoryKind.SURGERY, description="None")
+    MedicalHistoryFactory(patient=p3, kind=HistoryKind.MEDICATION, description=" - ")
 
     rows = list(selectors.patient_health_report().rows)
 
@@ -267,6 +270,9 @@ def test_it_counts_distinct_medications_and_surgeries_per_patient():
 # --- patient-bills ------------------------------------------------------------------------
 
 
+NOTHING = ("", "none", "n/a", "-")
+
+
 def _expected_bill(patient, config):
     """The billing rule of DESIGN.md, one patient at a time, straight from the ORM."""
     billed = set(
@@ -274,34 +280,44 @@ def _expected_bill(patient, config):
             "source_key", flat=True
         )
     )
-    prices = {m.name.strip().lower(): m.unit_cost for m in MedicationCost.objects.all()}
-    fees = {f.name.strip().lower(): f.fee for f in ProcedureFee.objects.all()}
+    prices = {m.name.lower(): m.unit_cost for m in MedicationCost.objects.all()}
+    fees = {f.name.lower(): f.fee for f in ProcedureFee.objects.all()}
     meds = surgery = consult = Decimal("0.00")
     for entry in patient.history.filter(is_billable=True):
-        if f"history:{entry.pk}" in billed:
+        name = entry.description.strip().lower()
+        if f"history:{entry.pk}" in billed or name in NOTHING:
             continue
         if entry.kind == HistoryKind.MEDICATION:
             if entry.medication_id:
-                meds += entry.medication.unit_cost
+                unit = entry.medication.unit_cost
             else:
-                meds += prices.get(entry.description.strip().lower(), Decimal("0.00"))
+                unit = prices.get(name, Decimal("0.00"))
+            meds += unit * entry.quantity
         elif entry.kind == HistoryKind.SURGERY:
-            surgery += fees.get(entry.description.strip().lower(), config.default_surgery_fee)
+            if entry.procedure_id:
+                surgery += entry.procedure.fee
+            else:
+                surgery += fees.get(name, config.default_surgery_fee)
     for visit in patient.attendances.select_related("appointment__doctor"):
-        if f"attendance:{visit.pk}" not in billed:
+        seen = visit.appointment.status in (S.CHECKED_IN, S.COMPLETED)
+        if seen and f"attendance:{visit.pk}" not in billed:
             consult += visit.appointment.doctor.consultation_fee
     total = meds + surgery + consult
     return meds, surgery, consult, total if total else config.minimum_charge
 
 
-def test_it_prices_every_patients_next_invoice_by_the_billing_rule():
+@pytest.fixture
+def bills():
+    """Four patients whose unbilled items exercise every branch of the billing rule."""
     config = BillingSettings.load()
     config.default_surgery_fee = Decimal("300.00")
     config.minimum_charge = Decimal("35.00")
+    config.tax_rate = Decimal("0.0750")
     config.save()
     MedicationCostFactory(name="Metformin", unit_cost=Decimal("12.50"))
     lisinopril = MedicationCostFactory(name="Lisinopril", unit_cost=Decimal("9.75"))
     ProcedureFeeFactory(name="Appendectomy", fee=Decimal("800.00"))
+    knee = ProcedureFeeFactory(name="Knee arthroscopy", fee=Decimal("650.00"))
     ann = DoctorFactory(consultation_fee=Decimal("40.00"))
     bob = DoctorFactory(consultation_fee=Decimal("25.50"))
     p1, p2, p3, p4 = (PatientFactory(mrn=f"P{i}") for i in range(1, 5))
@@ -310,11 +326,15 @@ def test_it_prices_every_patients_next_invoice_by_the_billing_rule():
         return MedicalHistoryFactory(patient=patient, kind=kind, description=description, **kwargs)
 
     entry(p1, HistoryKind.MEDICATION, "metformin ")  # priced by name, case and blanks aside
+    entry(p1, HistoryKind.MEDICATION, "Metformin", quantity=3)  # 3 units
     entry(p1, HistoryKind.MEDICATION, "Unknown drug")  # not on the list: 0.00, flagged
     entry(p1, HistoryKind.MEDICATION, "Lisinopril tabs", medication=lisinopril)  # by the FK
     entry(p1, HistoryKind.MEDICATION, "Metformin", is_billable=False)
+    entry(p1, HistoryKind.MEDICATION, " N/A ")  # imported "nothing": no item, not unpriced
     entry(p1, HistoryKind.SURGERY, "APPENDECTOMY")
     entry(p1, HistoryKind.SURGERY, "Knee replacement")  # no fee: the default surgery fee
+    entry(p1, HistoryKind.SURGERY, "Arthroscopy, left knee", procedure=knee)  # by the FK
+    entry(p1, HistoryKind.SURGERY, "None")
     entry(p1, HistoryKind.CONDITION, "Diabetes")
     billed = entry(p1, HistoryKind.MEDICATION, "Metformin")
     voided = entry(p1, HistoryKind.MEDICATION, "Metformin")
@@ -332,21 +352,38 @@ def test_it_prices_every_patients_next_invoice_by_the_billing_rule():
     AttendanceFactory(
         appointment__doctor=bob, appointment__patient=p3, appointment__start=at(mon, 11)
     )
+    # Checked in, then left before being seen: no consultation.
+    AttendanceFactory(
+        appointment__doctor=ann,
+        appointment__patient=p3,
+        appointment__start=at(mon, 12),
+        appointment__status=S.CANCELLED,
+    )
+    return config, [p1, p2, p3, p4]
+
+
+def test_it_prices_every_patients_next_invoice_by_the_billing_rule(bills):
+    config, _ = bills
 
     rows = {r[0]: r for r in selectors.patient_bills_report().rows}
 
     patients = Patient.objects.all()
     assert set(rows) == {p.mrn for p in patients}  # every patient, with or without items
     for patient in patients:
-        assert rows[patient.mrn][2:6] == _expected_bill(patient, config), patient.mrn
-        assert all(v.as_tuple().exponent == -2 for v in rows[patient.mrn][2:6])
+        row = rows[patient.mrn]
+        assert row[2:6] == _expected_bill(patient, config), patient.mrn
+        assert all(v.as_tuple().exponent == -2 for v in row[2:6])
+        tax = (row[5] * config.tax_rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert row[7:] == (tax, row[5] + tax)
     # The same figures, worked out by hand.
-    assert rows["P1"][2:7] == (
-        Decimal("34.75"),  # 12.50 + 0.00 + 9.75 + 12.50 (the voided line's Metformin)
-        Decimal("1100.00"),  # 800.00 + the default 300.00
+    assert rows["P1"][2:9] == (
+        Decimal("72.25"),  # 12.50 + 3 × 12.50 + 0.00 + 9.75 + 12.50 (the voided line's)
+        Decimal("1750.00"),  # 800.00 + the default 300.00 + 650.00
         Decimal("40.00"),
-        Decimal("1174.75"),
+        Decimal("1862.25"),
         1,
+        Decimal("139.67"),  # 7.5 % of 1862.25 = 139.66875, rounded half-up
+        Decimal("2001.92"),
     )
     assert rows["P2"][5] == Decimal("35.00")  # its visit is billed: the minimum charge
     assert rows["P3"][5] == Decimal("25.50")
@@ -357,6 +394,22 @@ def test_it_prices_every_patients_next_invoice_by_the_billing_rule():
     assert totals.total == sum(r[5] for r in rows.values())
     assert totals.minimum_charges == sum(1 for r in rows.values() if not sum(r[2:5]))
     assert totals.unpriced_medications == 1
+
+
+def test_it_agrees_with_the_draft_invoices_billing_makes(bills, billing_clerk):
+    services = pytest.importorskip("billing.services")
+    draft_for = getattr(services, "invoice_draft_for_patient", None)
+    if draft_for is None:
+        pytest.skip("billing.services.invoice_draft_for_patient does not exist yet")
+    _, patients = bills
+    rows = {r[0]: r for r in selectors.patient_bills_report().rows}
+    for patient in patients:
+        invoice = draft_for(patient=patient, created_by=billing_clerk)
+        assert (invoice.subtotal, invoice.tax, invoice.total) == (
+            rows[patient.mrn][5],
+            rows[patient.mrn][7],
+            rows[patient.mrn][8],
+        ), patient.mrn
 
 
 # --- demographics -------------------------------------------------------------------------
