@@ -40,7 +40,7 @@ run: install
 		echo "Empty database: loading demo data (a minute or so)..."; \
 		$(BIN)/python manage.py seed_demo && $(BIN)/python manage.py demo_accounts; \
 	else \
-		echo "Demo accounts (created with the demo data on the first run):"; \
+		echo "Database already has patients: demo data not loaded again. Demo logins:"; \
 		$(BIN)/python manage.py demo_accounts; \
 	fi
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop; 'make stop' stops the database)"
