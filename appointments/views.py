@@ -76,7 +76,9 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def calendar_day(request: HttpRequest) -> HttpResponse:
     """One column per doctor working that day; free cells link to booking."""
     get_appointment_for_user(request)
-    form = DayFilterForm(request.GET or None)
+    query = request.GET.copy()
+    query.setdefault("day", timezone.localdate().isoformat())
+    form = DayFilterForm(query)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("day") or timezone.localdate()
     doctors = list(selectors.bookable_doctors(specialty=data.get("specialty")))
