@@ -125,6 +125,14 @@ def doctor_workload_report(
     where, params = appointment_filter(date_from, date_to, doctor)
     doctor_clause = "AND d.id = %(doctor_id)s" if doctor is not None else ""
     wh_clause = "AND wh.doctor_id = %(doctor_id)s" if doctor is not None else ""
+    if date_from is not None and date_to is not None:
+        period = "SELECT %(day_from)s::date AS d0, %(day_to)s::date AS d1"
+    else:
+        # An open end: the first or last appointment day, found in one pass (MATERIALIZED,
+        # or the planner copies the scan into every use of d0 and d1).
+        period = """SELECT COALESCE(%(day_from)s::date, min(day)) AS d0,
+                           COALESCE(%(day_to)s::date, max(day)) AS d1
+                    FROM appt"""
     statuses = ", ".join(
         f"count(*) FILTER (WHERE status = '{s}') AS {s}"
         for s in ("completed", "cancelled", "no_show", "scheduled", "checked_in")
@@ -136,10 +144,7 @@ def doctor_workload_report(
             FROM {T["appointment"]} a
             WHERE {where}
         ),
-        period AS (
-            SELECT COALESCE(%(day_from)s::date, (SELECT min(day) FROM appt)) AS d0,
-                   COALESCE(%(day_to)s::date, (SELECT max(day) FROM appt)) AS d1
-        ),
+        period AS MATERIALIZED ({period}),
         counts AS (
             SELECT doctor_id, count(*) AS total, {statuses},
                    COALESCE(sum(EXTRACT(EPOCH FROM "end" - start))
@@ -203,10 +208,10 @@ def appointment_patterns_report(
     sql = f"""
         WITH a AS (
             SELECT a.doctor_id, a.status,
-                   EXTRACT(ISODOW FROM a.start AT TIME ZONE %(tz)s)::int - 1 AS weekday,
-                   EXTRACT(HOUR FROM a.start AT TIME ZONE %(tz)s)::int AS hour,
+                   date_part('isodow', a.start AT TIME ZONE %(tz)s)::int - 1 AS weekday,
+                   date_part('hour', a.start AT TIME ZONE %(tz)s)::int AS hour,
                    CASE WHEN a.legacy_id IS NULL
-                        THEN GREATEST(EXTRACT(EPOCH FROM a.start - a.created_at), 0) / 86400
+                        THEN GREATEST(date_part('epoch', a.start - a.created_at), 0) / 86400
                    END AS lead_days
             FROM {T["appointment"]} a
             WHERE {where}

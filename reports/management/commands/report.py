@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -51,9 +53,15 @@ class Command(BaseCommand):
             if doctor is None:
                 raise CommandError(f"No doctor has the code {given[DOCTOR]!r}.")
         filters = Filters(date_from=given[FROM], date_to=given[TO], doctor=doctor)
-        if options["format"] == "csv":
-            for line in csv_lines(report.rows(filters, stream=True)):
-                self.stdout.write(line, ending="")
-        else:
-            for line in text_table(report.rows(filters)):
-                self.stdout.write(line)
+        try:
+            if options["format"] == "csv":
+                for line in csv_lines(report.rows(filters, stream=True)):
+                    self.stdout.write(line, ending="")
+            else:
+                for line in text_table(report.rows(filters)):
+                    self.stdout.write(line)
+            self.stdout.flush()
+        except BrokenPipeError:
+            # `report … | head`: the reader has seen enough. Point stdout at /dev/null so the
+            # interpreter's final flush does not complain, and stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
