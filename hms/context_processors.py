@@ -36,8 +36,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    role = role_of(user)
     items = []
     for item in NAV_ITEMS:
+        if role is None and item.url_name != "home":
+            continue
         if item.staff_only and not user.is_staff:
             continue
         if item.permission and not user.has_perm(item.permission):
@@ -47,4 +50,4 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": item.label, "url": url, "active": request.path == url})
-    return {"nav_items": items, "user_role": role_of(user)}
+    return {"nav_items": items, "user_role": role}
