@@ -53,7 +53,7 @@ def doctor_day(*, doctor: Doctor, day: datetime.date) -> list[DayRow]:
     start, end = local_day_bounds(day)
     appointments = (
         Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .select_related("patient", "attendance")
+        .select_related("patient", "attendance", "doctor")
         .order_by("start", "id")
     )
     rows = []

@@ -1,0 +1,103 @@
+"""The audit log: append-only in the database, browsable and filterable by administrators."""
+
+import datetime
+
+import pytest
+from django.db import ProgrammingError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from hms.models import AuditEvent
+from tests.factories import AuditEventFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE hms_auditevent SET actor_username = 'someone else'", "DELETE FROM hms_auditevent"],
+)
+def test_it_refuses_to_rewrite_or_erase_a_chart_view(login, doctor, patient, sql):
+    login(doctor).get(reverse("clinical:chart", args=[patient.pk]))
+    with pytest.raises(ProgrammingError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.get().actor_username == "doctor"
+
+
+@pytest.fixture
+def events(doctor, front_desk):
+    ada, bob = PatientFactory(mrn="P0000101"), PatientFactory(mrn="P0000102")
+    rows = [
+        AuditEventFactory(actor_username="doctor", action="view", patient=ada, object_repr="A1"),
+        AuditEventFactory(actor_username="doctor", action="update", patient=bob, object_repr="B1"),
+        AuditEventFactory(
+            actor_username="frontdesk", action="create", patient=ada, object_repr="A2"
+        ),
+    ]
+    rows.append(
+        AuditEventFactory(actor_username="doctor", action="view", patient=ada, object_repr="A3")
+    )
+    return {"ada": ada, "bob": bob, "rows": rows}
+
+
+def reprs(response) -> list[str]:
+    return [e.object_repr for e in response.context["page"].items]
+
+
+def test_it_filters_by_user_patient_action_and_dates(login, admin_user, events):
+    client = login(admin_user)
+    url = reverse("clinical:audit_list")
+    assert set(reprs(client.get(url, {"user": "DOCTOR"}))) == {"A1", "B1", "A3"}
+    assert set(reprs(client.get(url, {"mrn": "p0000101"}))) == {"A1", "A2", "A3"}
+    assert reprs(client.get(url, {"action": "update"})) == ["B1"]
+    assert set(reprs(client.get(url, {"user": "doctor", "mrn": "P0000101"}))) == {"A1", "A3"}
+    today = timezone.localdate()
+    in_range = client.get(url, {"date_from": today, "date_to": today})
+    assert len(reprs(in_range)) == 4
+    tomorrow = today + datetime.timedelta(days=1)
+    assert reprs(client.get(url, {"date_from": tomorrow})) == []
+    assert reprs(client.get(url, {"date_to": today - datetime.timedelta(days=1)})) == []
+    unknown = client.get(url, {"mrn": "nobody"})
+    assert reprs(unknown) == [] and "No patient has this MRN" in unknown.text
+
+
+def test_it_pages_the_log_newest_first(login, admin_user):
+    AuditEventFactory.create_batch(120)
+    client = login(admin_user)
+    url = reverse("clinical:audit_list")
+    first = client.get(url)
+    assert len(first.context["page"].items) == 50 and first.context["page"].has_next
+    third = client.get(url, {"page": 3})
+    assert len(third.context["page"].items) == 20 and not third.context["page"].has_next
+    ids = [e.pk for e in first.context["page"].items]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_it_keeps_the_filters_on_the_next_page_link(login, admin_user):
+    AuditEventFactory.create_batch(60, actor_username="doctor")
+    response = login(admin_user).get(reverse("clinical:audit_list"), {"user": "doctor"})
+    assert "?user=doctor&amp;page=2" in response.text
+
+
+def test_it_shows_a_patients_whole_access_history_on_one_page(
+    login, admin_user, doctor, other_doctor, patient
+):
+    chart = reverse("clinical:chart", args=[patient.pk])
+    login(doctor).get(chart)
+    login(doctor).get(chart)
+    login(other_doctor).get(chart)
+    response = login(admin_user).get(reverse("clinical:patient_access_log", args=[patient.pk]))
+    assert response.status_code == 200
+    summary = {row.username: (row.views, row.changes) for row in response.context["summary"]}
+    assert summary == {"doctor": (2, 0), "otherdoctor": (1, 0)}
+    assert len(response.context["page"].items) == 3
+    assert "otherdoctor" in response.text
+
+
+def test_it_lists_the_audit_log_in_few_queries(login, admin_user, django_assert_max_num_queries):
+    AuditEventFactory.create_batch(80, patient=PatientFactory())
+    client = login(admin_user)
+    client.get(reverse("clinical:audit_list"))
+    with django_assert_max_num_queries(8):
+        client.get(reverse("clinical:audit_list"))

@@ -1,0 +1,201 @@
+"""The patient chart: what it shows, what it records, and what it costs."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, Attendance
+from hms.models import AuditEvent
+from patients.models import HistoryKind, MedicalHistory
+from tests.clinical.factories import today_at
+from tests.factories import (
+    AppointmentFactory,
+    AttendanceFactory,
+    MedicalHistoryFactory,
+    MedicationCostFactory,
+    PatientFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The chart page's whole query budget: session, user, permissions and role (5), the patient,
+# its history, visits and upcoming appointments (4), the audit INSERT (1), and the session's
+# save (3: savepoint, UPDATE, release).
+CHART_MAX_QUERIES = 13
+
+
+def chart_url(patient) -> str:
+    return reverse("clinical:chart", args=[patient.pk])
+
+
+def test_it_records_one_view_with_who_when_where_and_which_patient(login, doctor, patient):
+    client = login(doctor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(chart_url(patient), REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "hms_auditevent"')]
+    assert len(inserts) == 1
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.actor_username, event.action) == (doctor, "doctor", "view")
+    assert (event.object_type, event.object_id) == ("patients.patient", str(patient.pk))
+    assert event.patient_id == patient.pk
+    assert event.ip_address == "10.1.2.3"
+    assert event.path == chart_url(patient)
+    assert timezone.now() - event.created_at < datetime.timedelta(minutes=1)
+
+
+def test_it_records_no_view_for_a_refused_user(login, front_desk, patient):
+    assert login(front_desk).get(chart_url(patient)).status_code == 403
+    assert not AuditEvent.objects.exists()
+
+
+def test_it_shows_the_header_with_allergies_always_visible(login, doctor):
+    patient = PatientFactory(
+        first_name="Grace",
+        last_name="Hopper",
+        mrn="P0000042",
+        sex="female",
+        date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 40),
+    )
+    MedicalHistoryFactory(patient=patient, kind=HistoryKind.ALLERGY, description="Penicillin")
+    response = login(doctor).get(chart_url(patient))
+    header = response.text.split('data-testid="patient-header"')[1].split("</section>")[0]
+    assert "Grace Hopper" in header
+    assert "P0000042" in header
+    assert "40 years · Female" in header
+    assert "Penicillin" in header
+
+
+def test_it_groups_the_history_by_kind_and_state(login, doctor, patient):
+    on = datetime.date(2020, 1, 1)
+    MedicalHistoryFactory(patient=patient, kind="condition", description="Asthma")
+    MedicalHistoryFactory(
+        patient=patient,
+        kind="condition",
+        description="Fracture",
+        ended_on=datetime.date(2024, 7, 1),
+    )
+    MedicalHistoryFactory(patient=patient, kind="medication", description="Salbutamol")
+    MedicalHistoryFactory(
+        patient=patient, kind="medication", description="Codeine", ended_on=on.replace(year=2025)
+    )
+    MedicalHistoryFactory(patient=patient, kind="surgery", description="Appendectomy")
+    response = login(doctor).get(chart_url(patient))
+    chart = response.context["chart"]
+    assert [e.description for e in chart.conditions_active] == ["Asthma"]
+    assert [e.description for e in chart.conditions_resolved] == ["Fracture"]
+    assert [e.description for e in chart.medications_current] == ["Salbutamol"]
+    assert [e.description for e in chart.medications_past] == ["Codeine"]
+    assert [e.description for e in chart.surgeries] == ["Appendectomy"]
+    for text in ("Asthma", "Fracture", "Salbutamol", "Codeine", "Appendectomy", "Resolved"):
+        assert text in response.text
+
+
+def test_it_counts_distinct_medications_and_surgeries_case_and_blank_blind(login, doctor, patient):
+    listed = MedicationCostFactory(name="Aspirin")
+    for description in ("Aspirin", " aspirin ", "Metformin"):
+        MedicalHistoryFactory(patient=patient, kind="medication", description=description)
+    MedicalHistoryFactory(patient=patient, kind="medication", description="x", medication=listed)
+    for description in ("Appendectomy", "APPENDECTOMY", "Tonsillectomy"):
+        MedicalHistoryFactory(patient=patient, kind="surgery", description=description)
+    MedicalHistoryFactory(kind="surgery", description="Someone else's")
+    response = login(doctor).get(chart_url(patient))
+    assert response.context["chart"].distinct_medications == 2
+    assert response.context["chart"].distinct_surgeries == 2
+    assert 'data-testid="distinct-medications">2<' in response.text
+    assert 'data-testid="distinct-surgeries">2<' in response.text
+
+
+def test_it_shows_past_visits_with_their_notes_and_upcoming_appointments(login, doctor, patient):
+    visit = AttendanceFactory(
+        appointment__patient=patient,
+        appointment__doctor=doctor.doctor,
+        appointment__start=today_at(9, days=-30),
+        concerns="Headache",
+        symptoms="Photophobia",
+        diagnosis="Migraine",
+        notes="Dark room advised",
+        completed_at=today_at(9, 30, days=-30),
+        started_at=today_at(9, 5, days=-30),
+    )
+    MedicalHistoryFactory(
+        patient=patient, kind="medication", description="Sumatriptan", attendance=visit
+    )
+    upcoming = AppointmentFactory(patient=patient, start=today_at(10, days=7), reason="Review")
+    response = login(doctor).get(chart_url(patient))
+    visits = response.context["chart"].visits
+    assert [v.attendance for v in visits] == [visit]
+    assert [e.description for e in visits[0].medications] == ["Sumatriptan"]
+    for text in ("Headache", "Photophobia", "Migraine", "Dark room advised", "Sumatriptan × 1"):
+        assert text in response.text
+    assert response.context["chart"].upcoming == [upcoming]
+    assert "Review" in response.text
+
+
+def _big_record(patient, doctor, *, visits: int, entries_per_visit: int, hour: int) -> None:
+    """`visits` completed daily visits at `hour`, each with `entries_per_visit` history
+    entries, in bulk."""
+    start = timezone.make_aware(datetime.datetime(2020, 1, 6, hour, 0))
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            patient=patient,
+            doctor=doctor,
+            start=start + datetime.timedelta(days=n),
+            end=start + datetime.timedelta(days=n, minutes=30),
+            status=AppointmentStatus.COMPLETED,
+        )
+        for n in range(visits)
+    )
+    attendances = Attendance.objects.bulk_create(
+        Attendance(
+            appointment=a,
+            patient=patient,
+            checked_in_at=a.start,
+            started_at=a.start,
+            completed_at=a.end,
+            concerns=f"Concern {a.pk}",
+            diagnosis=f"Diagnosis {a.pk}",
+            notes="Notes",
+        )
+        for a in appointments
+    )
+    kinds = ["condition", "medication", "surgery", "allergy"]
+    MedicalHistory.objects.bulk_create(
+        MedicalHistory(
+            patient=patient,
+            kind=kinds[i % 4],
+            description=f"Item {i % 50}",
+            recorded_on=att.started_at.date(),
+            attendance=att,
+            quantity=1,
+            ended_on=att.started_at.date()
+            if i % 3 == 0 and kinds[i % 4] != "surgery" and kinds[i % 4] != "allergy"
+            else None,
+        )
+        for att in attendances
+        for i in range(entries_per_visit)
+    )
+
+
+def test_it_reads_a_chart_of_hundreds_of_visits_in_a_fixed_number_of_queries(
+    login, doctor, django_assert_max_num_queries
+):
+    small, big = PatientFactory(), PatientFactory()
+    _big_record(small, doctor.doctor, visits=1, entries_per_visit=1, hour=8)
+    _big_record(big, doctor.doctor, visits=300, entries_per_visit=4, hour=9)
+    client = login(doctor)
+    client.get(chart_url(small))  # warm the session and permission caches alike
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(chart_url(small)).status_code == 200
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        response = client.get(chart_url(big))
+    assert response.status_code == 200
+    assert len(response.context["chart"].visits) == 300
+    with CaptureQueriesContext(connection) as many:
+        client.get(chart_url(big))
+    assert len(many) == len(few)  # no query per visit or entry
