@@ -74,13 +74,6 @@ class SlotFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in ("specialty", "doctor", "length", "from_date"):
             self.fields[field].widget.attrs.update(_picker_attrs())
-        # Doctors grouped by specialty, with the specialty in each label too.
-        groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for doctor in bookable_doctors():
-            groups[doctor.specialty.name].append((doctor.pk, f"{doctor} · {doctor.specialty}"))
-        self.fields["doctor"].widget.choices = [("", "Any doctor of the specialty")] + sorted(
-            groups.items()
-        )
 
     def filters(self) -> dict:
         """The valid filters (an invalid one counts as not given), the day not in the past."""
@@ -108,6 +101,13 @@ class BookingForm(SlotFilterForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Doctors grouped by specialty, with the specialty in each label too. One query.
+        groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for doctor in bookable_doctors():
+            groups[doctor.specialty.name].append((doctor.pk, f"{doctor} · {doctor.specialty}"))
+        self.fields["doctor"].widget.choices = [("", "Any doctor of the specialty")] + sorted(
+            groups.items()
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -217,18 +217,20 @@ class CancelForm(forms.Form):
 
 
 class WeekFilterForm(forms.Form):
-    doctor = forms.ModelChoiceField(
-        Doctor.objects.active().select_related("specialty").order_by("last_name", "pk"),
-        empty_label=None,
-    )
+    """Which doctor's week: `doctors` (already read) are the choices, so no query here."""
+
+    doctor = forms.TypedChoiceField(choices=[])
     week = forms.DateField(
         label="Week of",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, doctors: list[Doctor], **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        by_pk = {str(doctor.pk): doctor for doctor in doctors}
+        self.fields["doctor"].choices = [(pk, f"{d} · {d.specialty}") for pk, d in by_pk.items()]
+        self.fields["doctor"].coerce = by_pk.__getitem__
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.layout = Layout(

@@ -25,7 +25,6 @@ from appointments.forms import (
     WeekFilterForm,
 )
 from appointments.models import Appointment, AppointmentStatus
-from doctors.models import Doctor
 from doctors.selectors import week_start
 
 # The front desk's moves need `add_appointment` (front desk and administrators only);
@@ -98,12 +97,13 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 def calendar_week(request: HttpRequest) -> HttpResponse:
     """One doctor's week, a column per day (a doctor sees their own by default)."""
     get_appointment_for_user(request)
-    own = Doctor.objects.filter(user=request.user, is_active=True).first()
-    default = own or Doctor.objects.active().order_by("last_name", "pk").first()
+    doctors = list(selectors.bookable_doctors())
+    own = next((d for d in doctors if d.user_id == request.user.pk), None)
+    default = own or (doctors[0] if doctors else None)
     data = request.GET.copy()
     if default is not None:
         data.setdefault("doctor", str(default.pk))
-    form = WeekFilterForm(data)
+    form = WeekFilterForm(data, doctors=doctors)
     if not form.is_valid() or default is None:
         return render(request, "appointments/calendar_week.html", {"form": form, "grid": None})
     doctor = form.cleaned_data["doctor"]
