@@ -91,20 +91,33 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 # The audit log is written by the system only; nobody, administrators included, edits it.
 AUDIT_WRITES = ("add_auditevent", "change_auditevent", "delete_auditevent")
-ADMIN_APPS = ("hms", "patients", "doctors", "appointments", "billing", "auth", "axes")
+ADMIN_APPS = (
+    "hms",
+    "patients",
+    "doctors",
+    "appointments",
+    "billing",
+    "clinical",
+    "imports",
+    "reports",
+    "auth",
+    "axes",
+)
 
 
-def sync_groups(apps) -> None:
+def sync_groups(apps, *, create_perms: bool = True) -> None:
     """Create or update the four groups with exactly their permissions.
 
-    Takes the migration's `apps` so it works inside data migrations.
+    Takes the migration's `apps` so it works inside data migrations, where the permissions
+    of models made earlier in the same run do not exist yet (`create_perms`).
     """
     from django.contrib.auth.management import create_permissions
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    if create_perms:
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from hms.roles import ADMIN_APPS
+
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
@@ -151,18 +153,7 @@ class TestRoleGroups:
         assert group.permissions.filter(codename="change_invoice").exists()
         assert (
             group.permissions.count()
-            == Permission.objects.filter(
-                content_type__app_label__in=[
-                    "hms",
-                    "patients",
-                    "doctors",
-                    "appointments",
-                    "billing",
-                    "auth",
-                    "axes",
-                ]
-            ).count()
-            - 3
+            == Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).count() - 3
         )  # all but writing the audit log
 
     def test_it_never_lets_anyone_change_the_audit_log(self):
@@ -172,3 +163,21 @@ class TestRoleGroups:
             codename__in=["add_auditevent", "change_auditevent", "delete_auditevent"],
             group__isnull=False,
         ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_role_groups_after_a_flush():
+    """Live-server and transactional tests flush the database; the roles must survive it."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("flush", verbosity=0, interactive=False)
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "Front desk",
+        "Doctor",
+        "Billing clerk",
+        "Administrator",
+    }
+    assert (
+        Group.objects.get(name="Doctor").permissions.filter(codename="view_medicalhistory").exists()
+    )
