@@ -5,24 +5,23 @@ the workbook itself replaces (same AppointmentID). The database's exclusion cons
 refuse an overlap too, but only one at a time and without a row number; this check finds them
 all before anything is written.
 
-Cost: one query per `CHUNK` doctors and per `CHUNK` patients for the active appointments in the
-workbook's time window; then a sort per doctor and per patient.
+Cost: one query for the active appointments of the workbook's doctors and patients in its time
+window; then a sort per doctor and per patient.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from appointments.models import ACTIVE_STATUSES, Appointment
+from imports.queries import from_micros, key_array, sql_micros
 from imports.workbook import APPOINTMENT, AppointmentRow, Problem, Workbook
 
-CHUNK = 10_000
 ACTIVE = frozenset(ACTIVE_STATUSES)
 
 
@@ -32,13 +31,8 @@ class _Booked:
 
     id: int
     legacy_id: str | None
-    start: datetime.datetime
-    end: datetime.datetime
-
-
-def _chunks(items: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+    start: int  # microseconds since the epoch
+    end: int
 
 
 def check_overlaps(
@@ -50,15 +44,15 @@ def check_overlaps(
     """Problems for the workbook's appointments (`rows`) that overlap another active one of the
     same doctor or patient. `doctor_ids` and `patient_ids` map codes and MRNs to the ids of
     those already in the system."""
-    active = [r for r in rows if r.status in ACTIVE]
+    active = [(r.start_us, r.end_us, r) for r in rows if r.status in ACTIVE]
     if not active:
         return []
     booked_doctor, booked_patient = _booked(book, active, doctor_ids, patient_ids)
-    by_doctor: dict[str, list[Any]] = defaultdict(list)
-    by_patient: dict[str, list[Any]] = defaultdict(list)
-    for row in active:
-        by_doctor[row.code].append(row)
-        by_patient[row.mrn].append(row)
+    by_doctor: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
+    by_patient: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
+    for item in active:
+        by_doctor[item[2].code].append(item)
+        by_patient[item[2].mrn].append(item)
     problems: list[Problem] = []
     reported: set[tuple[int, str]] = set()
     for what, groups, booked in (
@@ -70,52 +64,56 @@ def check_overlaps(
             if len(items) < 2:
                 continue
             # [start, end): back-to-back appointments do not overlap.
-            items.sort(key=lambda a: (a.start, a.end))
+            items.sort(key=lambda item: (item[0], item[1]))
             latest = items[0]  # the one that ends last so far
             for item in items[1:]:
-                if item.start < latest.end:
-                    problem = _problem(reported, what, owner, item, latest)
+                if item[0] < latest[1]:
+                    problem = _problem(reported, what, owner, item[2], latest[2])
                     if problem is not None:
                         problems.append(problem)
-                if item.end > latest.end:
+                if item[1] > latest[1]:
                     latest = item
     return problems
 
 
 def _booked(
     book: Workbook,
-    active: list[AppointmentRow],
+    active: list[tuple[int, int, AppointmentRow]],
     doctor_ids: dict[str, int],
     patient_ids: dict[str, int],
-) -> tuple[dict[str, list[_Booked]], dict[str, list[_Booked]]]:
+) -> tuple[dict[str, list], dict[str, list]]:
     """Active appointments in the system, in the workbook's time window, of its doctors and
-    patients, by doctor code and by MRN."""
-    window = Appointment.objects.filter(
-        status__in=ACTIVE_STATUSES,
-        start__lt=max(r.end for r in active),
-        end__gt=min(r.start for r in active),
+    patients, by doctor code and by MRN, as (start, end, _Booked). One query."""
+    doctors = sorted({doctor_ids[r.code] for _, _, r in active if r.code in doctor_ids})
+    patients = sorted({patient_ids[r.mrn] for _, _, r in active if r.mrn in patient_ids})
+    by_doctor: dict[str, list] = defaultdict(list)
+    by_patient: dict[str, list] = defaultdict(list)
+    if not doctors and not patients:
+        return by_doctor, by_patient
+    table = Appointment._meta.db_table
+    doctor_array, doctor_params = key_array(doctors or [0])
+    patient_array, patient_params = key_array(patients or [0])
+    sql = (
+        f"SELECT id, legacy_id, doctor_id, patient_id, {sql_micros('start')}, "
+        f'{sql_micros("end")} FROM "{table}" '
+        'WHERE status = ANY(%s) AND start < %s AND "end" > %s '
+        f"AND (doctor_id = ANY({doctor_array}) OR patient_id = ANY({patient_array}))"
     )
+    window_start = from_micros(min(item[0] for item in active))
+    window_end = from_micros(max(item[1] for item in active))
     code_by_id = {pk: code for code, pk in doctor_ids.items()}
     mrn_by_id = {pk: mrn for mrn, pk in patient_ids.items()}
-    by_doctor: dict[str, list[_Booked]] = defaultdict(list)
-    by_patient: dict[str, list[_Booked]] = defaultdict(list)
-    seen: set[int] = set()
-    for column, ids in (
-        ("doctor_id", sorted({doctor_ids[r.code] for r in active if r.code in doctor_ids})),
-        ("patient_id", sorted({patient_ids[r.mrn] for r in active if r.mrn in patient_ids})),
-    ):
-        for chunk in _chunks(ids):
-            for pk, legacy_id, doctor_id, patient_id, start, end in window.filter(
-                **{f"{column}__in": chunk}
-            ).values_list("id", "legacy_id", "doctor_id", "patient_id", "start", "end"):
-                if pk in seen or (legacy_id is not None and legacy_id in book.appointment_ids):
-                    continue
-                seen.add(pk)
-                booked = _Booked(pk, legacy_id, start, end)
-                if doctor_id in code_by_id:
-                    by_doctor[code_by_id[doctor_id]].append(booked)
-                if patient_id in mrn_by_id:
-                    by_patient[mrn_by_id[patient_id]].append(booked)
+    with connection.cursor() as cursor:
+        params = [list(ACTIVE_STATUSES), window_end, window_start]
+        cursor.execute(sql, params + doctor_params + patient_params)
+        for pk, legacy_id, doctor_id, patient_id, start, end in cursor.fetchall():
+            if legacy_id is not None and legacy_id in book.appointment_ids:
+                continue  # the workbook's row replaces it
+            booked = (start, end, _Booked(pk, legacy_id, start, end))
+            if doctor_id in code_by_id:
+                by_doctor[code_by_id[doctor_id]].append(booked)
+            if patient_id in mrn_by_id:
+                by_patient[mrn_by_id[patient_id]].append(booked)
     return by_doctor, by_patient
 
 
@@ -132,6 +130,7 @@ def _problem(
     else:
         tz = timezone.get_default_timezone()
         label = other.legacy_id or f"#{other.id}"
-        start, end = other.start.astimezone(tz), other.end.astimezone(tz)
+        start = from_micros(other.start).astimezone(tz)
+        end = from_micros(other.end).astimezone(tz)
         where = f"appointment {label} already in the system ({start:%Y-%m-%d %H:%M}–{end:%H:%M})"
     return Problem(APPOINTMENT.name, item.row, "StartTime", f"{what} {owner} overlaps {where}")

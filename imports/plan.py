@@ -1,16 +1,14 @@
 """What an import would do: the checks that need the database, and the comparison of every row
 with the record it maps to (created / updated / unchanged).
 
-Cost: the records named by the workbook are loaded with `__in` queries of `CHUNK` keys each
-(so a workbook of N rows costs about N / CHUNK queries per sheet), plus the active appointments
-of the workbook's doctors and patients within its time window, for the overlap check. Nothing
-here writes.
+Cost: the records a workbook names are loaded with one query per `queries.CHUNK` keys (about
+a dozen queries for half a million appointments), plus one query for the active appointments
+of its doctors and patients in its time window (the overlap check). Nothing here writes.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,7 @@ from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import MedicationCost
 from doctors.models import Doctor, Specialty
 from imports.overlaps import check_overlaps
+from imports.queries import from_micros, load, sql_micros
 from imports.workbook import (
     APPOINTMENT,
     ATTENDANCE,
@@ -35,16 +34,9 @@ from imports.workbook import (
 )
 from patients.models import HistoryKind, MedicalHistory, Patient
 
-CHUNK = 10_000
 # An appointment with an attendance: the visit happened (or is happening).
 ATTENDED = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN})
 STATUS_LABELS = dict(AppointmentStatus.choices)
-
-
-def chunks(items: Sequence[Any] | Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass
@@ -181,12 +173,8 @@ def _plan_doctors(plan: Plan, book: Workbook) -> None:
         name.lower(): pk for pk, name in Specialty.objects.values_list("id", "name")
     }
     codes = book.doctor_ids | {a.code for a in book.appointments}
-    existing: dict[str, tuple] = {}
-    for chunk in chunks(sorted(codes)):
-        for values in Doctor.objects.filter(code__in=chunk).values_list(
-            "code", "id", "first_name", "last_name", "specialty_id", "phone", "email"
-        ):
-            existing[values[0]] = values
+    columns = ("code", "id", "first_name", "last_name", "specialty_id", "phone", "email")
+    existing = {values[0]: values for values in load(Doctor, "code", columns, codes)}
     plan.doctor_ids = {code: values[1] for code, values in existing.items()}
     plan.known_doctors = book.doctor_ids | set(existing)
     counts = plan.counts["Doctor"]
@@ -217,20 +205,18 @@ def _plan_patients(plan: Plan, book: Workbook) -> dict[str, tuple]:
         | {a.mrn for a in book.attendances}
         | {h.mrn for h in book.history}
     )
-    existing: dict[str, tuple] = {}
-    for chunk in chunks(sorted(mrns)):
-        for values in Patient.objects.filter(mrn__in=chunk).values_list(
-            "mrn",
-            "id",
-            "first_name",
-            "last_name",
-            "sex",
-            "phone",
-            "email",
-            "date_of_birth",
-            "dob_is_estimated",
-        ):
-            existing[values[0]] = values
+    columns = (
+        "mrn",
+        "id",
+        "first_name",
+        "last_name",
+        "sex",
+        "phone",
+        "email",
+        "date_of_birth",
+        "dob_is_estimated",
+    )
+    existing = {values[0]: values for values in load(Patient, "mrn", columns, mrns)}
     plan.patient_ids = {mrn: values[1] for mrn, values in existing.items()}
     plan.known_patients = book.patient_ids | set(existing)
     counts = plan.counts["Patient"]
@@ -255,12 +241,16 @@ def _plan_patients(plan: Plan, book: Workbook) -> dict[str, tuple]:
 def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -> dict[str, Any]:
     """Returns legacy id -> what an attendance needs to know of the appointment."""
     keys = book.appointment_ids | {a.legacy_id for a in book.attendances}
-    existing: dict[str, tuple] = {}
-    for chunk in chunks(sorted(keys)):
-        for values in Appointment.objects.filter(legacy_id__in=chunk).values_list(
-            "legacy_id", "id", "patient_id", "doctor_id", "start", "end", "status"
-        ):
-            existing[values[0]] = values
+    columns = (
+        "legacy_id",
+        "id",
+        "patient_id",
+        "doctor_id",
+        sql_micros("start"),
+        sql_micros("end"),
+        "status",
+    )
+    existing = {values[0]: values for values in load(Appointment, "legacy_id", columns, keys)}
     plan.appointment_ids = {key: values[1] for key, values in existing.items()}
     counts = plan.counts["Appointment"]
     valid: list[AppointmentRow] = []
@@ -283,12 +273,13 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
         new = (
             plan.patient_ids.get(row.mrn),
             plan.doctor_ids.get(row.code),
-            row.start,
-            row.end,
+            row.start_us,
+            row.end_us,
             row.status,
         )
         if current[2:] != new:
-            plan.appointment_update.append((current[1], row, (current[6], current[4], current[5])))
+            before = (current[6], from_micros(current[4]), from_micros(current[5]))
+            plan.appointment_update.append((current[1], row, before))
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -303,8 +294,8 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
     for row in book.appointments:
         visits[row.legacy_id] = (
             row.mrn,
-            row.start,
-            row.end,
+            row.start_us,
+            row.end_us,
             row.status,
             plan.appointment_ids.get(row.legacy_id),
         )
@@ -314,12 +305,17 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
 # --- PatientsAttendAppointments ---------------------------------------------------------------
 def _plan_attendances(plan: Plan, book: Workbook, visits: dict[str, Any]) -> None:
     appointment_ids = [v[4] for v in visits.values() if v[4] is not None]
-    existing: dict[int, tuple] = {}
-    for chunk in chunks(sorted(appointment_ids)):
-        for values in Attendance.objects.filter(appointment_id__in=chunk).values_list(
-            "appointment_id", "id", "patient_id", "checked_in_at", "started_at", "completed_at"
-        ):
-            existing[values[0]] = values
+    columns = (
+        "appointment_id",
+        "id",
+        "patient_id",
+        sql_micros("checked_in_at"),
+        sql_micros("started_at"),
+        sql_micros("completed_at"),
+    )
+    existing = {
+        values[0]: values for values in load(Attendance, "appointment_id", columns, appointment_ids)
+    }
     counts = plan.counts["PatientsAttendAppointments"]
     attended: set[str] = set()
     for row in book.attendances:
@@ -355,23 +351,24 @@ def _plan_attendances(plan: Plan, book: Workbook, visits: dict[str, Any]) -> Non
                 "only a completed appointment was attended",
             )
             continue
+        # Checked in at the start; a completed visit also started then and ended at the end.
         done = status == AppointmentStatus.COMPLETED
         times = (start, start if done else None, end if done else None)
         current = existing.get(appointment_id) if appointment_id is not None else None
         if current is None:
-            plan.attendance_create.append((row.legacy_id, mrn, *times))
+            plan.attendance_create.append((row.legacy_id, mrn, *map(from_micros, times)))
             counts.created += 1
         elif current[2:] != (plan.patient_ids.get(mrn), *times):
-            plan.attendance_update.append((current[1], row.legacy_id, mrn, *times))
+            update = (current[1], row.legacy_id, mrn, *map(from_micros, times))
+            plan.attendance_update.append(update)
             counts.updated += 1
         else:
             counts.unchanged += 1
-    has_visit = {v[4] for v in visits.values()} & set(existing)
     for row in book.appointments:
         if (
             row.status == AppointmentStatus.COMPLETED
             and row.legacy_id not in attended
-            and plan.appointment_ids.get(row.legacy_id) not in has_visit
+            and plan.appointment_ids.get(row.legacy_id) not in existing
         ):
             _warn(
                 plan,
@@ -385,13 +382,17 @@ def _plan_attendances(plan: Plan, book: Workbook, visits: dict[str, Any]) -> Non
 
 # --- MedicalHistory ---------------------------------------------------------------------------
 def _plan_history(plan: Plan, book: Workbook) -> None:
-    existing: dict[tuple[str, str], tuple] = {}
-    keys = sorted({h.legacy_id for h in book.history})
-    for chunk in chunks(keys):
-        for values in MedicalHistory.objects.filter(legacy_id__in=chunk).values_list(
-            "legacy_id", "kind", "id", "patient_id", "description", "medication_id", "recorded_on"
-        ):
-            existing[(values[0], values[1])] = values
+    columns = (
+        "legacy_id",
+        "kind",
+        "id",
+        "patient_id",
+        "description",
+        "medication_id",
+        "recorded_on",
+    )
+    keys = {h.legacy_id for h in book.history}
+    existing = {(v[0], v[1]): v for v in load(MedicalHistory, "legacy_id", columns, keys)}
     counts = plan.counts["MedicalHistory"]
     unpriced: dict[str, str] = {}
     for row in book.history:

@@ -132,6 +132,8 @@ class AppointmentRow:
     start: datetime.datetime  # aware, UTC
     end: datetime.datetime  # aware, UTC
     status: str
+    start_us: int  # start and end in microseconds since the epoch
+    end_us: int
 
 
 @dataclass(slots=True)
@@ -248,7 +250,10 @@ def _numbered(
     """Data rows with their spreadsheet row number; wholly empty rows are skipped."""
     count = 0
     for number, values in enumerate(rows, start=2):
-        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+        first = values[0] if values else None
+        if not (type(first) is str and first and not first.isspace()) and not any(
+            v is not None and (not isinstance(v, str) or v.strip()) for v in values
+        ):
             continue
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
@@ -361,13 +366,15 @@ def _appointment(book, number, row, seen, tz) -> None:
     mrn = cells.required(row["PatientID"], "PatientID", "a PatientID", ID_MAX)
     code = cells.required(row["DoctorID"], "DoctorID", "a DoctorID", ID_MAX)
     day = cells.date(row["Date"], "Date")
-    start = cells.moment(day, cells.time(row["StartTime"], "StartTime"), "StartTime", tz)
-    end = cells.moment(day, cells.time(row["EndTime"], "EndTime"), "EndTime", tz)
-    if end <= start:
-        when = "before" if end < start else "when"
+    start, start_us = cells.moment(day, cells.time(row["StartTime"], "StartTime"), "StartTime", tz)
+    end, end_us = cells.moment(day, cells.time(row["EndTime"], "EndTime"), "EndTime", tz)
+    if end_us <= start_us:
+        when = "before" if end_us < start_us else "when"
         raise cells.CellError("EndTime", f"the appointment ends {when} it starts")
     status = cells.status(row["Status"], "Status")
-    book.appointments.append(AppointmentRow(number, legacy_id, mrn, code, start, end, status))
+    book.appointments.append(
+        AppointmentRow(number, legacy_id, mrn, code, start, end, status, start_us, end_us)
+    )
 
 
 @_reader(ATTENDANCE.name)

@@ -1,8 +1,8 @@
 """Carrying out a `Plan`: set-based writes through PostgreSQL's COPY.
 
-New rows are COPYed into a temporary staging table and moved with one
-`INSERT ... SELECT ... RETURNING id, key` per table (the ids feed the children's foreign
-keys); changed rows are COPYed into a staging table and applied with one `UPDATE ... FROM`.
+New rows are COPYed straight into their table, with ids drawn from the table's sequence
+beforehand when children need them; changed rows are COPYed into a temporary staging table and
+applied with one `UPDATE ... FROM`.
 So a sheet costs a handful of statements whatever its size. The caller holds the transaction.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
 
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import MedicationCost
@@ -42,7 +43,11 @@ class _Table:
         self.rest = [
             f
             for name, f in fields.items()
-            if name not in self.columns and name not in stamps and not f.primary_key
+            if name not in self.columns
+            and name not in stamps
+            and not f.primary_key
+            # A column with only a database default gets it from the database.
+            and (f.has_default() or f.db_default is NOT_PROVIDED)
         ]
         self.insert_columns = [
             fields[c].column for c in self.columns + [f.attname for f in self.rest] + stamps
@@ -77,33 +82,31 @@ def _stage(cursor, table: _Table, columns: list[str]) -> str:
 
 def insert(
     table: _Table,
-    rows: Iterable[tuple],
+    rows: Sequence[tuple],
     *,
     now: datetime.datetime,
-    returning: str | None = None,
+    with_ids: bool = False,
     progress: Progress | None = None,
     label: str = "",
-) -> list[tuple[Any, Any]]:
-    """Insert `rows` (values for `table.columns`); with `returning`, give back (key, id)."""
+) -> list[int]:
+    """COPY `rows` (values for `table.columns`) straight into the table. With `with_ids`, the
+    ids are drawn from the table's sequence first (one query) and returned in row order, so
+    children can point at the new rows without reading them back."""
     rest = table.defaults()
-    full_rows = ((*row, *rest, now, now) for row in rows)
     with connection.wrap_database_errors, connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        if returning is None:
+        if not with_ids:
+            full_rows = ((*row, *rest, now, now) for row in rows)
             _copy(cursor, table.name, table.insert_columns, full_rows, progress, label)
             return []
-        stage = _stage(cursor, table, table.insert_columns)
-        if not _copy(cursor, stage, table.insert_columns, full_rows, progress, label):
-            cursor.execute(f"DROP TABLE {_q(stage)}")
-            return []
-        columns = ", ".join(_q(c) for c in table.insert_columns)
         cursor.execute(
-            f"INSERT INTO {_q(table.name)} ({columns}) SELECT {columns} FROM {_q(stage)} "
-            f"RETURNING {_q(returning)}, {_q('id')}"
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table.name, len(rows)],
         )
-        result = cursor.fetchall()
-        cursor.execute(f"DROP TABLE {_q(stage)}")
-    return result
+        ids = [pk for (pk,) in cursor.fetchall()]
+        full_rows = ((pk, *row, *rest, now, now) for pk, row in zip(ids, rows, strict=True))
+        _copy(cursor, table.name, ["id", *table.insert_columns], full_rows, progress, label)
+    return ids
 
 
 def update(
@@ -155,6 +158,7 @@ _HISTORY = (
     "recorded_on",
     "is_billable",
 )
+_CORRECTION = ("corrected_by_id", "correction_reason")
 _STATUS_CHANGE = (
     "appointment_id",
     "from_status",
@@ -180,10 +184,9 @@ def write_plan(
     if plan.specialty_create:
         say(f"Specialty: creating {len(plan.specialty_create):,}")
         table = _Table(Specialty, ("name",))
-        created = insert(
-            table, ((n,) for n in plan.specialty_create.values()), now=now, returning="name"
-        )
-        plan.specialty_ids.update((name.lower(), pk) for name, pk in created)
+        names = list(plan.specialty_create.values())
+        ids = insert(table, [(n,) for n in names], now=now, with_ids=True)
+        plan.specialty_ids.update((n.lower(), pk) for n, pk in zip(names, ids, strict=True))
 
     table = _Table(MedicationCost, _MEDICATION)
     if plan.medication_update:
@@ -191,9 +194,9 @@ def write_plan(
         update(table, ((pk, r.name, r.unit_cost) for pk, r in plan.medication_update), now=now)
     if plan.medication_create:
         say(f"Medication_Cost: creating {len(plan.medication_create):,}")
-        rows = ((r.name, r.unit_cost) for r in plan.medication_create)
-        created = insert(table, rows, now=now, returning="name")
-        plan.medication_ids.update((name.lower(), pk) for name, pk in created)
+        rows = [(r.name, r.unit_cost) for r in plan.medication_create]
+        ids = insert(table, rows, now=now, with_ids=True)
+        plan.medication_ids.update((r[0].lower(), pk) for r, pk in zip(rows, ids, strict=True))
 
     table = _Table(Doctor, _DOCTOR)
     spec = plan.specialty_ids
@@ -206,8 +209,9 @@ def write_plan(
         update(table, ((pk, *doctor(r)) for pk, r in plan.doctor_update), now=now)
     if plan.doctor_create:
         say(f"Doctor: creating {len(plan.doctor_create):,}")
-        rows = (doctor(r) for r in plan.doctor_create)
-        plan.doctor_ids.update(insert(table, rows, now=now, returning="code"))
+        rows = [doctor(r) for r in plan.doctor_create]
+        ids = insert(table, rows, now=now, with_ids=True)
+        plan.doctor_ids.update((r[0], pk) for r, pk in zip(rows, ids, strict=True))
 
     table = _Table(Patient, _PATIENT)
 
@@ -220,9 +224,9 @@ def write_plan(
         update(table, rows, now=now, progress=progress, label="Patient")
     if plan.patient_create:
         say(f"Patient: creating {len(plan.patient_create):,}")
-        rows = (patient(*item) for item in plan.patient_create)
-        created = insert(table, rows, now=now, returning="mrn", progress=progress, label="Patient")
-        plan.patient_ids.update(created)
+        rows = [patient(*item) for item in plan.patient_create]
+        ids = insert(table, rows, now=now, with_ids=True, progress=progress, label="Patient")
+        plan.patient_ids.update((r[0], pk) for r, pk in zip(rows, ids, strict=True))
 
     table = _Table(Appointment, _APPOINTMENT)
     patients, doctors = plan.patient_ids, plan.doctor_ids
@@ -248,11 +252,9 @@ def write_plan(
             )
     if plan.appointment_create:
         say(f"Appointment: creating {len(plan.appointment_create):,}")
-        rows = (appointment(r) for r in plan.appointment_create)
-        created = insert(
-            table, rows, now=now, returning="legacy_id", progress=progress, label="Appointment"
-        )
-        plan.appointment_ids.update(created)
+        rows = [appointment(r) for r in plan.appointment_create]
+        ids = insert(table, rows, now=now, with_ids=True, progress=progress, label="Appointment")
+        plan.appointment_ids.update((r[0], pk) for r, pk in zip(rows, ids, strict=True))
 
     table = _Table(Attendance, _ATTENDANCE)
     appointments = plan.appointment_ids
@@ -278,8 +280,11 @@ def write_plan(
     if plan.history_update:
         say(f"MedicalHistory: updating {len(plan.history_update):,} entries")
         # is_billable is left as it is: an entry may have been billed or corrected since.
-        history_table = _Table(MedicalHistory, _HISTORY[:-1])
-        rows = ((pk, *entry(*item)) for pk, *item in plan.history_update)
+        # A database trigger keeps the version before as a revision; the new version is a
+        # correction written by `by`, for the reason below.
+        history_table = _Table(MedicalHistory, (*_HISTORY[:-1], *_CORRECTION))
+        correction = (getattr(by, "pk", None), IMPORT_NOTE)
+        rows = ((pk, *entry(*item), *correction) for pk, *item in plan.history_update)
         update(history_table, rows, now=now, progress=progress, label="MedicalHistory")
     if plan.history_create:
         say(f"MedicalHistory: creating {len(plan.history_create):,} entries")

@@ -12,7 +12,7 @@ from billing.models import InvoiceLine, MedicationCost
 from doctors.models import Doctor, Specialty
 from hms.models import AuditEvent
 from imports.services import workbook_import
-from patients.models import HistoryKind, MedicalHistory, Patient
+from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
 from tests.factories import UserFactory
 from tests.imports.helpers import SAMPLE_CSV, SAMPLE_XLSX, copy_sample, sample_rows
 
@@ -197,6 +197,24 @@ def test_it_records_a_status_change_made_by_the_workbook(tmp_path):
     assert appointment.status == "cancelled"
     move = AppointmentStatusChange.objects.get(appointment=appointment)
     assert (move.from_status, move.to_status, move.changed_by) == ("scheduled", "cancelled", clerk)
+
+
+def test_it_corrects_a_history_entry_and_keeps_the_version_before(tmp_path):
+    workbook_import(path_or_file=SAMPLE_CSV)
+    row = sample_rows("MedicalHistory")[0]
+    clerk = UserFactory()
+
+    def change(sheet, rows):
+        if sheet == "MedicalHistory":
+            rows[0]["Condition"] = "Gout"
+
+    report = workbook_import(path_or_file=copy_sample(tmp_path / "changed", change), by=clerk)
+
+    assert report.counts["MedicalHistory"].updated == 1
+    entry = MedicalHistory.objects.get(legacy_id=row["HistoryID"], kind=HistoryKind.CONDITION)
+    assert (entry.description, entry.version, entry.corrected_by) == ("Gout", 2, clerk)
+    revision = MedicalHistoryRevision.objects.get(entry=entry)
+    assert revision.description == row["Condition"]
 
 
 def test_it_writes_nothing_on_a_dry_run():

@@ -1,5 +1,7 @@
 """`python manage.py import_workbook PATH [--dry-run]`: the seed-shaped hospital workbook."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from imports.services import workbook_import
@@ -21,8 +23,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path: str, dry_run: bool, **options) -> None:
+        started = time.monotonic()
+
         def progress(message: str) -> None:
-            self.stdout.write(f"… {message}")
+            self.stdout.write(f"… {time.monotonic() - started:6.1f} s  {message}")
             self.stdout.flush()
 
         report = workbook_import(path_or_file=path, dry_run=dry_run, progress=progress)
