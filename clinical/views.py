@@ -53,7 +53,7 @@ def _error_text(exc: ValidationError) -> str:
 def doctor_day(request: HttpRequest, template_name: str = "clinical/doctor_day.html"):
     """A doctor's appointments of one day, who is waiting, and one click to chart or visit."""
     doctor = get_doctor_for_user(request, request.GET.get("doctor"))
-    form = DayForm(request.GET or None, initial={"doctor": doctor})
+    form = DayForm(request.GET or None, initial={"doctor": doctor, "day": timezone.localdate()})
     day = form.cleaned_data["day"] if form.is_valid() else timezone.localdate()
     rows = selectors.doctor_day(doctor=doctor, day=day) if doctor else []
     context = {
