@@ -5,6 +5,7 @@ from billing.models import (
     BillingSettings,
     Invoice,
     InvoiceLine,
+    InvoiceNumberCounter,
     InvoiceStatus,
     MedicationCost,
     Payment,
@@ -158,6 +159,10 @@ class InvoiceAdmin(ServiceModelAdmin):
     readonly_fields = tuple(f for f in fields if f not in services.INVOICE_DRAFT_FIELDS)
     inlines = (InvoiceLineInline, PaymentInline)
 
+    def get_queryset(self, request):
+        # The stored PDFs stay in the database: the pages never show their bytes.
+        return super().get_queryset(request).defer("pdf", "void_pdf")
+
     def has_add_permission(self, request):
         # A draft is made by invoice_draft_for_patient, which prices every unbilled item.
         return False
@@ -215,3 +220,10 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("method",)
     search_fields = ("invoice__number", "reference")
     date_hierarchy = "received_at"
+
+
+@admin.register(InvoiceNumberCounter)
+class InvoiceNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last number given out per year; only issuing moves it (gapless numbering)."""
+
+    list_display = ("year", "last_number", "updated_at")

@@ -1,4 +1,4 @@
-"""Writes on price lists, billing settings and invoices."""
+"""Invoices: draft (priced by the billing rule), review, issue, render, void."""
 
 from __future__ import annotations
 
@@ -20,89 +20,14 @@ from billing.models import (
     InvoiceNumberCounter,
     InvoiceStatus,
     LineKind,
-    MedicationCost,
-    Payment,
-    ProcedureFee,
 )
+from billing.services._fields import save_fields
 from hms import audit
 
 if TYPE_CHECKING:
     from patients.models import Patient
 
-MEDICATION_COST_FIELDS = ("name", "unit_cost", "is_active")
-PROCEDURE_FEE_FIELDS = ("name", "fee", "is_active")
-BILLING_SETTINGS_FIELDS = (
-    "hospital_name",
-    "hospital_address",
-    "tax_id",
-    "currency",
-    "default_surgery_fee",
-    "minimum_charge",
-    "tax_rate",
-    "payment_terms_days",
-    "payment_terms",
-)
 INVOICE_DRAFT_FIELDS = ("due_date",)
-
-
-def _save_fields(*, obj: Any, data: Mapping[str, Any], fields: tuple[str, ...], actor: Any) -> Any:
-    """Apply `data` to `obj`, validate, save and audit what changed (nothing: no write)."""
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise TypeError(f"Unknown {obj._meta.verbose_name} fields: {', '.join(sorted(unknown))}")
-    adding = obj._state.adding
-    before = {} if adding else audit.snapshot(obj, fields)
-    for name, value in data.items():
-        if isinstance(value, str) and name == "name":
-            value = value.strip()
-        setattr(obj, name, value)
-    obj.full_clean()
-    changes = audit.diff(before, audit.snapshot(obj, fields))
-    if adding or changes:
-        obj.save()
-        action = audit.Action.CREATE if adding else audit.Action.UPDATE
-        audit.audit_record(actor=actor, action=action, obj=obj, changes=changes)
-    return obj
-
-
-@transaction.atomic
-def medication_cost_save(
-    *, data: Mapping[str, Any], saved_by: Any, medication: MedicationCost | None = None
-) -> MedicationCost:
-    """Add a medication to the price list, or change `medication` when given.
-
-    Price changes apply to invoices drafted from now on; issued invoices keep their prices.
-    """
-    if medication is not None and medication.pk is not None:
-        medication = MedicationCost.objects.select_for_update().get(pk=medication.pk)
-    return _save_fields(
-        obj=medication or MedicationCost(),
-        data=data,
-        fields=MEDICATION_COST_FIELDS,
-        actor=saved_by,
-    )
-
-
-@transaction.atomic
-def procedure_fee_save(
-    *, data: Mapping[str, Any], saved_by: Any, procedure: ProcedureFee | None = None
-) -> ProcedureFee:
-    """Add a surgery or procedure price, or change `procedure` when given."""
-    if procedure is not None and procedure.pk is not None:
-        procedure = ProcedureFee.objects.select_for_update().get(pk=procedure.pk)
-    return _save_fields(
-        obj=procedure or ProcedureFee(), data=data, fields=PROCEDURE_FEE_FIELDS, actor=saved_by
-    )
-
-
-@transaction.atomic
-def billing_settings_update(*, data: Mapping[str, Any], updated_by: Any) -> BillingSettings:
-    """Change the hospital's billing settings (the one row, created on first use)."""
-    BillingSettings.load()
-    settings_row = BillingSettings.objects.select_for_update().get(pk=1)
-    return _save_fields(
-        obj=settings_row, data=data, fields=BILLING_SETTINGS_FIELDS, actor=updated_by
-    )
 
 
 def _locked_draft(invoice: Invoice, doing: str) -> Invoice:
@@ -119,7 +44,7 @@ def _locked_draft(invoice: Invoice, doing: str) -> Invoice:
 def invoice_draft_update(*, invoice: Invoice, data: Mapping[str, Any], updated_by: Any) -> Invoice:
     """Change the editable details (the due date) of a draft invoice."""
     invoice = _locked_draft(invoice, "changed")
-    return _save_fields(obj=invoice, data=data, fields=INVOICE_DRAFT_FIELDS, actor=updated_by)
+    return save_fields(obj=invoice, data=data, fields=INVOICE_DRAFT_FIELDS, actor=updated_by)
 
 
 @transaction.atomic
@@ -133,9 +58,6 @@ def invoice_draft_delete(*, invoice: Invoice, deleted_by: Any) -> None:
         changes=audit.snapshot(invoice, ("patient", "subtotal", "tax", "total")),
     )
     invoice.delete()
-
-
-# --- Invoices: draft, review, issue, void, pay ------------------------------------------
 
 
 class DraftExists(ValidationError):
@@ -479,62 +401,3 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
         },
     )
     return invoice
-
-
-@transaction.atomic
-def payment_record(
-    *,
-    invoice: Invoice,
-    amount: Decimal,
-    method: str,
-    received_by: Any,
-    reference: str = "",
-    received_at: datetime.datetime | None = None,
-) -> Payment:
-    """Record a payment (partial ones too) against an issued invoice; never more than the
-    balance. The invoice row is locked, so two clerks taking payment at once cannot overpay
-    (a database trigger refuses it as well). Paying the balance in full marks it paid."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status == InvoiceStatus.PAID:
-        raise ValidationError(f"Invoice {invoice} is already paid in full.")
-    if invoice.status != InvoiceStatus.ISSUED:
-        raise ValidationError(
-            f"Invoice {invoice} is {invoice.get_status_display().lower()}: "
-            "payments are taken on issued invoices only."
-        )
-    amount = Decimal(amount)
-    if amount != rule.cents(amount):
-        raise ValidationError({"amount": "Enter the amount in whole cents."})
-    if amount <= 0:
-        raise ValidationError({"amount": "Enter an amount above zero."})
-    paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or rule.ZERO
-    balance = invoice.total - paid
-    if amount > balance:
-        raise ValidationError(
-            {"amount": f"The balance due is {balance} {invoice.currency}; pay at most that."}
-        )
-    now = timezone.now()
-    received_at = received_at or now
-    if received_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"received_at": "A payment cannot be received in the future."})
-    payment = Payment(
-        invoice=invoice,
-        amount=amount,
-        method=method,
-        received_at=received_at,
-        reference=(reference or "").strip(),
-        received_by=received_by,
-    )
-    payment.full_clean(exclude=["invoice", "received_by"])
-    payment.save()
-    if amount == balance:
-        invoice.status = InvoiceStatus.PAID
-        invoice.save(update_fields=["status", "updated_at"])
-    audit.audit_record(
-        actor=received_by,
-        action=audit.Action.CREATE,
-        obj=payment,
-        patient=invoice.patient,
-        changes=audit.created(payment, ("invoice", "amount", "method", "received_at", "reference")),
-    )
-    return payment

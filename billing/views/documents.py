@@ -1,0 +1,71 @@
+"""Invoice PDFs (stored ones only), the print view, and batch printing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from billing import access as perms
+from billing import pdf, selectors
+from billing.access import billing_access
+from hms import audit
+
+BATCH_LIMIT = 200
+
+
+def _pdf_response(data: bytes, filename: str, *, inline: bool) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored PDF, as issued (or its VOID-stamped copy); never rendered again here."""
+    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk, with_pdf=True)
+    invoice = access.invoice
+    stamped = invoice.is_void and invoice.void_pdf and request.GET.get("original") != "1"
+    data, digest = (
+        (invoice.void_pdf, invoice.void_pdf_sha256)
+        if stamped
+        else (invoice.pdf, invoice.pdf_sha256)
+    )
+    if not data:
+        raise Http404("Only an issued invoice has a PDF.")
+    audit.audit_record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        obj=invoice,
+        changes={"pdf": {"before": None, "after": digest}},
+    )
+    name = f"{invoice.number}{'-VOID' if stamped else ''}.pdf"
+    response = _pdf_response(bytes(data), name, inline=request.GET.get("inline") == "1")
+    response["ETag"] = f'"{digest}"'
+    return response
+
+
+def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk)
+    context = pdf.invoice_context(access.invoice, for_print=True)
+    return render(request, "billing/invoice_print.html", context)
+
+
+def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
+    """One PDF of the selected invoices' stored PDFs (drafts have none and are left out)."""
+    billing_access(request, perms.VIEW_INVOICES)
+    ids = [int(x) for x in request.GET.getlist("ids") if x.isdigit()][:BATCH_LIMIT]
+    invoices = [i for i in selectors.invoices_for_batch(ids=ids) if i.void_pdf or i.pdf]
+    if not invoices:
+        messages.warning(request, "Tick one or more issued invoices to print them together.")
+        return redirect("billing:invoice_list")
+    audit.audit_record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        changes={"invoices": {"before": None, "after": [i.number for i in invoices]}},
+    )
+    merged = pdf.merge(bytes(i.void_pdf or i.pdf) for i in invoices)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _pdf_response(merged, f"invoices-{stamp}.pdf", inline=False)

@@ -1,0 +1,213 @@
+"""Invoices: the list, the page, and every action on a draft or an issued invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from billing import access as perms
+from billing import forms, selectors, services
+from billing.access import BillingAccess, billing_access
+from billing.models import InvoiceLine, InvoiceStatus
+from billing.views._common import PER_PAGE, errors
+
+
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    access = billing_access(request, perms.VIEW_INVOICES)
+    form = forms.InvoiceFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    invoices = selectors.invoice_list(**filters, today=today)
+    page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
+    for invoice in page.object_list:
+        invoice.state_key, invoice.state_label = invoice.payment_state(today)
+    context = {
+        "access": access,
+        "form": form,
+        "page": page,
+        "totals": selectors.invoice_totals(invoices),
+        "today": today,
+    }
+    return render(request, "billing/invoice_list.html", context)
+
+
+def _detail_page(
+    request: HttpRequest, access: BillingAccess, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    """The invoice page with its action forms (`bound` ones show their errors)."""
+    invoice = access.invoice
+    lines = selectors.invoice_lines(invoice)
+    url = lambda name: reverse(f"billing:{name}", args=[invoice.pk])  # noqa: E731
+    context = {
+        "access": access,
+        "invoice": invoice,
+        "lines": lines,
+        "payments": selectors.invoice_payments(invoice),
+        "state": invoice.payment_state(timezone.localdate()),
+        "unpriced": sum(1 for line in lines if line.unpriced and line.is_active),
+    }
+    if invoice.is_draft and access.can_bill:
+        context["line_form"] = bound.get("line_form") or forms.InvoiceLineForm(
+            action=url("invoice_line_create")
+        )
+        context["due_form"] = bound.get("due_form") or forms.DueDateForm(
+            initial={"due_date": invoice.due_date}, action=url("invoice_draft_update")
+        )
+        context["issue_form"] = bound.get("issue_form") or forms.InvoiceIssueForm(
+            unpriced=context["unpriced"], action=url("invoice_issue")
+        )
+    if invoice.status == InvoiceStatus.ISSUED and access.can_take_payment:
+        context["payment_form"] = bound.get("payment_form") or forms.PaymentForm(
+            initial={"amount": invoice.balance}, action=url("payment_create")
+        )
+    if invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID) and access.can_void:
+        context["void_form"] = bound.get("void_form") or forms.InvoiceVoidForm(
+            action=url("invoice_void")
+        )
+    return render(request, "billing/invoice_detail.html", context, status=status)
+
+
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk)
+    return _detail_page(request, access)
+
+
+@require_POST
+def invoice_draft_refresh(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    try:
+        services.invoice_draft_refresh(invoice=access.invoice, refreshed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, "Items and prices refreshed from the price lists.")
+    return redirect(access.invoice)
+
+
+@require_POST
+def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    form = forms.DueDateForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, access, status=400, due_form=form)
+    try:
+        services.invoice_draft_update(
+            invoice=access.invoice, data=form.cleaned_data, updated_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, "Due date saved.")
+    return redirect(access.invoice)
+
+
+@require_POST
+def invoice_draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    try:
+        services.invoice_draft_delete(invoice=access.invoice, deleted_by=request.user)
+    except ValidationError as error:
+        messages.error(request, errors(error))
+        return redirect(access.invoice)
+    messages.success(request, "Draft deleted; its items are unbilled again.")
+    return redirect("billing:ready_to_bill")
+
+
+@require_POST
+def invoice_line_create(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    form = forms.InvoiceLineForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, access, status=400, line_form=form)
+    try:
+        services.invoice_line_add(
+            invoice=access.invoice,
+            description=form.cleaned_data["description"],
+            amount=form.cleaned_data["amount"],
+            discount=form.cleaned_data["kind"] == "discount",
+            added_by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, "Line added.")
+    return redirect(access.invoice)
+
+
+@require_POST
+def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    line = get_object_or_404(InvoiceLine, pk=line_pk, invoice=access.invoice)
+    try:
+        services.invoice_line_remove(line=line, removed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, f"Removed “{line.description}”; the item stays unbilled.")
+    return redirect(access.invoice)
+
+
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    unpriced = access.invoice.lines.filter(unpriced=True).count()
+    form = forms.InvoiceIssueForm(request.POST, unpriced=unpriced)
+    if not form.is_valid():
+        return _detail_page(request, access, status=400, issue_form=form)
+    try:
+        invoice = services.invoice_issue(invoice=access.invoice, issued_by=request.user)
+    except ValidationError as error:
+        messages.error(request, errors(error))
+        return redirect(access.invoice)
+    messages.success(request, f"Issued {invoice}; its PDF is stored.")
+    return redirect(invoice)
+
+
+@require_POST
+def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.VOID, invoice_pk=pk)
+    form = forms.InvoiceVoidForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, access, status=400, void_form=form)
+    try:
+        services.invoice_void(
+            invoice=access.invoice, reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, f"{access.invoice} is void; its items can be billed again.")
+    return redirect(access.invoice)
+
+
+@require_POST
+def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    access = billing_access(request, perms.TAKE_PAYMENT, invoice_pk=pk)
+    form = forms.PaymentForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, access, status=400, payment_form=form)
+    try:
+        payment = services.payment_record(
+            invoice=access.invoice,
+            amount=form.cleaned_data["amount"],
+            method=form.cleaned_data["method"],
+            reference=form.cleaned_data["reference"],
+            received_at=form.received_at(),
+            received_by=request.user,
+        )
+    except ValidationError as error:
+        for field, problems in getattr(error, "error_dict", {}).items():
+            form.add_error(field if field in form.fields else None, problems)
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+        return _detail_page(request, access, status=400, payment_form=form)
+    messages.success(request, f"Recorded {payment.amount} by {payment.get_method_display()}.")
+    return redirect(access.invoice)

@@ -1,0 +1,58 @@
+"""Ready to bill: patients with unbilled items, their preview, and drafting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from billing import access as perms
+from billing import forms, selectors, services
+from billing.access import billing_access
+from billing.views._common import PER_PAGE, errors, page_number
+
+
+def ready_to_bill(request: HttpRequest) -> HttpResponse:
+    billing_access(request, perms.BILL)
+    form = forms.ReadyToBillFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    number = page_number(request)
+    page = selectors.ready_to_bill(
+        q=filters.get("q") or "",
+        since=filters.get("since"),
+        unpriced_only=bool(filters.get("unpriced")),
+        limit=PER_PAGE,
+        offset=(number - 1) * PER_PAGE,
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "number": number,
+        "has_next": number * PER_PAGE < page.count,
+        "page_total": sum((row.preview.total for row in page.rows), start=0),
+    }
+    return render(request, "billing/patient_ready_to_bill.html", context)
+
+
+def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, patient_pk=patient_pk)
+    preview = selectors.billing_preview(patient=access.patient)
+    context = {"patient": access.patient, "preview": preview}
+    return render(request, "billing/patient_billable.html", context)
+
+
+@require_POST
+def invoice_draft_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    access = billing_access(request, perms.BILL, patient_pk=patient_pk)
+    try:
+        invoice = services.invoice_draft_for_patient(
+            patient=access.patient, created_by=request.user
+        )
+    except services.DraftExists as exists:
+        messages.warning(request, errors(exists))
+        if exists.invoice is not None:
+            return redirect(exists.invoice)
+        return redirect("billing:ready_to_bill")
+    messages.success(request, f"Drafted {invoice} for {access.patient.full_name}: review it.")
+    return redirect(invoice)
