@@ -34,10 +34,18 @@ def _filter_helper(*fields: str, submit: str = "Filter") -> FormHelper:
     return helper
 
 
+class Button(Submit):
+    """A submit button in one Bootstrap style (crispy's Submit always adds btn-primary)."""
+
+    def __init__(self, name: str, value: str, *, style: str = "btn-primary", **kwargs: Any):
+        super().__init__(name, value, **kwargs)
+        self.field_classes = f"btn {style}"
+
+
 def _post_helper(action: str, submit: str, *, css_class: str = "btn-primary") -> FormHelper:
     helper = FormHelper()
     helper.form_action = action
-    helper.add_input(Submit("submit", submit, css_class=css_class))
+    helper.add_input(Button("submit", submit, style=css_class))
     return helper
 
 
