@@ -180,6 +180,14 @@ class SlotChoice:
         """What a form posts back: the doctor and the exact period."""
         return f"{self.doctor.pk}|{self.start.isoformat()}|{self.end.isoformat()}"
 
+    @property
+    def hm(self) -> str:
+        return f"{timezone.localtime(self.start, timezone.get_default_timezone()):%H:%M}"
+
+    @property
+    def end_hm(self) -> str:
+        return f"{timezone.localtime(self.end, timezone.get_default_timezone()):%H:%M}"
+
 
 def slot_choices(
     *,
@@ -345,6 +353,33 @@ def appointments_between(
     return appointments
 
 
+def _grid_appointments(
+    *, day_from: datetime.date, day_to: datetime.date, doctors: Sequence[Doctor]
+) -> list[Appointment]:
+    """The calendar's appointments with only what a cell shows (times, status, reason, the
+    patient's name); each gets its doctor from `doctors`, so no join. One query."""
+    start, end = _day_bounds(day_from, day_to)
+    by_pk = {doctor.pk: doctor for doctor in doctors}
+    appointments = list(
+        Appointment.objects.filter(start__gte=start, start__lt=end, doctor_id__in=list(by_pk))
+        .select_related("patient")
+        .only(
+            "start",
+            "end",
+            "status",
+            "reason",
+            "cancel_reason",
+            "doctor_id",
+            "patient__first_name",
+            "patient__last_name",
+        )
+        .order_by("start", "pk")
+    )
+    for appointment in appointments:
+        appointment.doctor = by_pk[appointment.doctor_id]
+    return appointments
+
+
 def arrivals(*, day: datetime.date, doctor: Doctor | None = None) -> QuerySet[Appointment]:
     """The day's appointments for the arrivals desk, with the check-in time (and nothing
     else of the visit record: the front desk sees no clinical content). One query."""
@@ -437,6 +472,10 @@ class Cell:
     start: datetime.datetime | None = None
     bookable: bool = False
     doctor: Doctor | None = None
+    # Local "HH:MM" (free cells) or "HH:MM–HH:MM" (appointments), formatted once here: a
+    # busy day has a thousand cells and template date filters are slow.
+    times: str = ""
+    day: str = ""  # ISO date of a free cell, for its booking link
 
 
 @dataclass
@@ -514,7 +553,9 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
         span = max(1, -(-(finish - first) // step) - index)
         if not 0 <= index < len(cells) or cells[index] is not None:
             continue  # cannot happen with the overlap constraint; never hide data silently
-        cells[index] = Cell("appointment", appointment, rowspan=span)
+        cells[index] = Cell(
+            "appointment", appointment, rowspan=span, times=f"{start:%H:%M}–{end:%H:%M}"
+        )
         for below in range(index + 1, min(len(cells), index + span)):
             cells[below] = Cell("covered")
     away = _Busy(column.time_off)
@@ -531,7 +572,14 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
         if not away.is_free(start, end):
             cells[index] = Cell("away", start=start, doctor=column.doctor)
         elif inside:
-            cells[index] = Cell("free", start=start, bookable=start >= now, doctor=column.doctor)
+            cells[index] = Cell(
+                "free",
+                start=start,
+                bookable=start >= now,
+                doctor=column.doctor,
+                times=f"{minute // 60:02d}:{minute % 60:02d}",
+                day=column.day.isoformat(),
+            )
         else:
             cells[index] = Cell("closed", start=start, doctor=column.doctor)
     return cells  # type: ignore[return-value]
@@ -564,9 +612,7 @@ def calendar_day(
     hours, time_off = _hours_and_time_off(doctors, day, day)
     by_doctor: dict[int, list[Appointment]] = defaultdict(list)
     others = []
-    for appointment in appointments_between(
-        day_from=day, day_to=day, doctor_ids=[d.pk for d in doctors]
-    ):
+    for appointment in _grid_appointments(day_from=day, day_to=day, doctors=doctors):
         if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
             others.append(appointment)
         else:
@@ -598,9 +644,7 @@ def calendar_week(
     hours, time_off = _hours_and_time_off([doctor], week_start, week_end)
     by_day: dict[datetime.date, list[Appointment]] = defaultdict(list)
     others = []
-    for appointment in appointments_between(
-        day_from=week_start, day_to=week_end, doctor_ids=[doctor.pk]
-    ):
+    for appointment in _grid_appointments(day_from=week_start, day_to=week_end, doctors=[doctor]):
         if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
             others.append(appointment)
         else:

@@ -62,6 +62,13 @@ def get_appointment_for_user(
     return appointment
 
 
+def _grid_links() -> dict:
+    """URLs of a calendar's cells, reversed once per page instead of once per cell."""
+    marker = "987654321"
+    detail = reverse("appointments:appointment_detail", args=[marker]).split(marker)
+    return {"detail": detail, "book": reverse("appointments:appointment_book")}
+
+
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -89,6 +96,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "next_day": day + datetime.timedelta(days=1),
         "specialty": data.get("specialty"),
         "grid": selectors.calendar_day(day=day, doctors=doctors),
+        "links": _grid_links(),
         "can_book": request.user.has_perm(_DESK),
     }
     return render(request, "appointments/calendar_day.html", context)
@@ -116,6 +124,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         "next_week": monday + datetime.timedelta(days=7),
         "today": timezone.localdate(),
         "grid": selectors.calendar_week(doctor=doctor, week_start=monday),
+        "links": _grid_links(),
         "can_book": request.user.has_perm(_DESK),
     }
     return render(request, "appointments/calendar_week.html", context)
