@@ -188,3 +188,48 @@ def test_it_warns_about_a_completed_appointment_without_a_visit(tmp_path):
         "Appointment row 2, Status: A1 is Completed but has no row in PatientsAttendAppointments "
         "(no visit recorded, no consultation billed)"
     ]
+
+
+def test_it_reads_the_cell_types_excel_produces(tmp_path):
+    import openpyxl
+
+    from tests.imports.helpers import HEADERS
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    rows = {
+        "Medication_Cost": [["Metformin", 12.5], ["Aspirin", 3]],
+        "Doctor": [[1, "Ann", "Lee", "Cardiology", None, None]],
+        "Patient": [["P1", "Cy", "Cole", "Female", 40.0, 5550102, None]],
+        "Appointment": [
+            ["A1", "P1", 1, datetime.date(2024, 6, 3), datetime.time(9, 0), "09:30", "Completed"],
+            ["A2", "P1", 1, "2024-06-04", "9:00", datetime.time(9, 30), "No Show"],
+            ["A3", "P1", 1, 45448.0, 0.375, 0.395833333, "Scheduled"],  # Excel serials
+        ],
+        "PatientsAttendAppointments": [["P1", "A1"]],
+        "MedicalHistory": [
+            ["H1", "P1", datetime.datetime(2024, 1, 2), "Asthma", None, " metformin "],
+        ],
+    }
+    for name, header in HEADERS.items():
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for row in rows[name]:
+            sheet.append(row)
+    path = tmp_path / "hospital.xlsx"
+    book.save(path)
+
+    report = workbook_import(path_or_file=path)
+
+    assert report.ok, [str(p) for p in report.errors]
+    assert Doctor.objects.get().code == "1"
+    assert Patient.objects.get().phone == "5550102"
+    assert MedicationCost.objects.get(name="Aspirin").unit_cost == Decimal("3.00")
+    starts = dict(Appointment.objects.values_list("legacy_id", "start"))
+    assert starts["A1"] == timezone.make_aware(datetime.datetime(2024, 6, 3, 9, 0))
+    assert starts["A2"] == timezone.make_aware(datetime.datetime(2024, 6, 4, 9, 0))
+    assert starts["A3"] == timezone.make_aware(datetime.datetime(2024, 6, 5, 9, 0))
+    assert Appointment.objects.get(legacy_id="A3").end.minute == 30
+    entry = MedicalHistory.objects.get(kind="medication")
+    assert entry.recorded_on == datetime.date(2024, 1, 2)
+    assert entry.medication.name == "Metformin"

@@ -145,6 +145,31 @@ def test_it_leaves_imported_history_billable_and_unbilled():
     assert not InvoiceLine.objects.exists()
 
 
+def test_it_makes_each_first_invoice_equal_the_seed_procedure_total():
+    """The seed's calculatepatientbill: medication unit costs + a surgery fee per surgery
+    (the default 50.00: the sample has no procedure list) + the doctor's consultation fee per
+    attended appointment (0.00 for imported doctors); 50.00 minimum charge when that is 0."""
+    from billing.services import invoice_draft_for_patient
+
+    workbook_import(path_or_file=SAMPLE_CSV)
+    prices = {
+        r["Medication"].strip().lower(): Decimal(r["Cost_in$"])
+        for r in sample_rows("Medication_Cost")
+    }
+    expected = Counter()
+    for row in sample_rows("MedicalHistory"):
+        medication = row["Medication"].strip().lower()
+        if medication not in NOTHING:
+            expected[row["PatientID"]] += prices.get(medication, Decimal("0"))
+        if row["Surgeries"].strip().lower() not in NOTHING:
+            expected[row["PatientID"]] += Decimal("50.00")
+    clerk = UserFactory()
+
+    for patient in Patient.objects.all():
+        invoice = invoice_draft_for_patient(patient=patient, created_by=clerk)
+        assert invoice.total == (expected[patient.mrn] or Decimal("50.00")), patient.mrn
+
+
 def test_it_changes_nothing_when_the_same_workbook_is_imported_again():
     workbook_import(path_or_file=SAMPLE_XLSX)
     before = _stamps()

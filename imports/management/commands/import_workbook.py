@@ -6,6 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from imports.services import workbook_import
 
+# Warnings do not stop an import; past this many, only their number is shown. (Errors are
+# always shown in full.)
+MAX_WARNINGS = 100
+
 
 class Command(BaseCommand):
     help = (
@@ -35,8 +39,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Read {report.source}: {read} rows.")
         for problem in report.errors:
             self.stderr.write(str(problem))
-        for warning in report.warnings:
+        for warning in report.warnings[:MAX_WARNINGS]:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+        if len(report.warnings) > MAX_WARNINGS:
+            more = len(report.warnings) - MAX_WARNINGS
+            self.stdout.write(self.style.WARNING(f"… and {more:,} more warnings."))
         for line in report.count_lines():
             self.stdout.write(line)
         if not report.ok:
