@@ -174,7 +174,6 @@ class Workbook:
     appointments: list[AppointmentRow] = field(default_factory=list)
     attendances: list[AttendanceRow] = field(default_factory=list)
     history: list[HistoryRow] = field(default_factory=list)
-    medication_names: set[str] = field(default_factory=set)  # lower-case
     doctor_ids: set[str] = field(default_factory=set)
     patient_ids: set[str] = field(default_factory=set)
     appointment_ids: set[str] = field(default_factory=set)
@@ -207,6 +206,10 @@ def read_workbook(path_or_file: Any, *, progress: Progress | None = None) -> Wor
                     book.unread.add(spec.name)
                     continue
                 _READERS[spec.name](book, _numbered(spec, sheet.rows, book, progress), columns, tz)
+            except UnicodeDecodeError:
+                book.unread.add(spec.name)
+                message = "is not UTF-8 text: save it from Excel as “CSV UTF-8”"
+                book.problems.append(Problem(spec.name, None, "", message))
             except Exception as exc:  # noqa: BLE001 - a corrupt sheet is a problem to report
                 book.unread.add(spec.name)
                 book.problems.append(Problem(spec.name, None, "", f"cannot be read: {exc}"))
@@ -314,7 +317,6 @@ def _unique(seen: dict[str, int], key: str, number: int, column: str, shown: str
 @_reader(MEDICATION_COST.name)
 def _medication(book, number, row, seen, tz) -> None:
     name = cells.required(row["Medication"], "Medication", "a medication name", MEDICATION_NAME_MAX)
-    book.medication_names.add(name.lower())
     _unique(seen, name.lower(), number, "Medication", f"medication {name!r}")
     book.medications.append(MedicationRow(number, name, cells.money(row["Cost_in$"], "Cost_in$")))
 

@@ -125,6 +125,19 @@ def test_it_reports_a_missing_sheet(tmp_path):
     assert [str(p) for p in report.errors] == ["Doctor: missing sheet (or Doctor.csv)"]
 
 
+def test_it_reports_a_csv_file_that_is_not_utf8(tmp_path):
+    folder = write_workbook(tmp_path / "wb")
+    (folder / "Patient.csv").write_bytes(
+        b"PatientID,Fname,Lname,Gender,Age,Contact,Email\nP1,Ren\xe9e,Lewis,F,40,,\n"
+    )
+
+    report = workbook_import(path_or_file=folder)
+
+    assert [str(p) for p in report.errors] == [
+        "Patient: is not UTF-8 text: save it from Excel as “CSV UTF-8”"
+    ]
+
+
 def test_it_reports_a_file_it_cannot_read(tmp_path):
     broken = tmp_path / "hospital.xlsx"
     broken.write_text("not a workbook")
