@@ -37,6 +37,7 @@ PAGE_SIZE = 25
 # A search reads and ranks at most this many matching patients (see patient_search).
 MAX_RANKED = 200
 DUPLICATE_LIMIT = 10
+CLOSE_NAME = 0.5  # trigram similarity of two full names that may be one person misspelt
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
 
 
@@ -220,15 +221,18 @@ def patient_duplicates(
     if phone.strip():
         condition |= Q(phone=phone.strip())
     if date_of_birth and full_name:
+        # `%` (similarity >= 0.3) lets the trigram index find candidates; a shared first
+        # name alone reaches 0.3, so the match must also be close (CLOSE_NAME).
         condition |= Q(
             search_name__trigram_similar=normalised(full_name),
+            likeness__gte=CLOSE_NAME,
             date_of_birth__gte=datetime.date(date_of_birth.year, 1, 1),
             date_of_birth__lte=datetime.date(date_of_birth.year, 12, 31),
         )
     if exclude_pk is not None:
         patients = patients.exclude(pk=exclude_pk)
     return (
-        patients.filter(condition)
-        .annotate(likeness=TrigramSimilarity("search_name", normalised(full_name)))
+        patients.annotate(likeness=TrigramSimilarity("search_name", normalised(full_name)))
+        .filter(condition)
         .order_by(F("likeness").desc(), "last_name", "first_name", "pk")[:DUPLICATE_LIMIT]
     )

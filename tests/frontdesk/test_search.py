@@ -191,3 +191,16 @@ def test_it_checks_duplicates_from_the_indexes(crowd):
 
     assert '"Seq Scan"' not in explained
     assert "patients_dob_idx" in explained and "patients_phone_trgm" in explained
+
+
+def test_it_does_not_flag_someone_who_only_shares_a_first_name_and_birth_year(db):
+    PatientFactory(first_name="Daniel", last_name="Perez", date_of_birth=datetime.date(2007, 8, 2))
+    misspelt = PatientFactory(
+        first_name="Daniel", last_name="Nunes", date_of_birth=datetime.date(2007, 3, 1)
+    )
+
+    found = patient_duplicates(
+        first_name="Daniel", last_name="Núñez", date_of_birth=datetime.date(2007, 12, 5)
+    )
+
+    assert list(found) == [misspelt]
