@@ -44,7 +44,7 @@ from psycopg import sql
 SLOT_MINUTES = 30
 FUTURE_DAYS = 14  # today and the 13 days after it hold scheduled appointments
 PATIENT_BLOCK = 20_000  # patients generated (and COPYed) together, one RNG per block
-PERIOD_DAYS = 28  # appointments generated (and COPYed) together, one RNG per doctor and period
+PERIOD_DAYS = 14  # appointments generated (and COPYed) together, one RNG per doctor and period
 CHILD_SHARE = 0.18  # share of patients under 16: the paediatric pool
 NULL = "\\N"
 
@@ -951,6 +951,11 @@ def period_diary(
     meds = look.medication_ids
     midnight = cal.slot_minutes[plan.days][0]  # today began: nothing was written after it
     pbase = look.first_patient_id
+    # "start<TAB>end" of every slot of the period's days, shared by all doctors
+    spans = {
+        d: [f"{cal.ts(m)}\t{cal.ts(m + SLOT_MINUTES)}" for m in cal.slot_minutes[d]] for d in days
+    }
+    n_notes, n_reasons = len(NOTES), len(CANCEL_REASONS)
     rows: list[tuple[int, str, str | None, list[str]]] = []
     for diary in diaries:
         pool = pools.members[diary.group]
@@ -973,6 +978,7 @@ def period_diary(
             p = fill[i]
             afternoon_off = d in diary.afternoons_off
             minutes = cal.slot_minutes[d]
+            span = spans[d]
             on = cal.date(cal.first_day + d)
             for s in slots:
                 if rnd() >= p or (afternoon_off and s >= 26):
@@ -1001,7 +1007,7 @@ def period_diary(
                     attendance = (
                         f"{pid}\t{checked_in}\t{cal.ts(started)}\t{updated}\t"
                         f"{visit.concerns}\t{visit.symptoms}\t{visit.diagnosis}\t"
-                        f"{_pick(rnd, NOTES)}\t{checked_in}\t{updated}\n"
+                        f"{NOTES[int(rnd() * n_notes)]}\t{checked_in}\t{updated}\n"
                     )
                     # recorded_on, ended_on, created_at, updated_at, is_billable, legacy_id
                     tail = f"\t{on}\t{NULL}\t{updated}\t{updated}\tt\t\n"
@@ -1013,7 +1019,7 @@ def period_diary(
                         history = [*history, problem]
                 elif (past and r < 0.91) or (not past and r < 0.06):
                     status = "cancelled"
-                    cancel = _pick(rnd, CANCEL_REASONS)
+                    cancel = CANCEL_REASONS[int(rnd() * n_reasons)]
                     updated = cal.ts(booked + int((min(start, midnight) - booked) * rnd()))
                 elif past:
                     status = "no_show"
@@ -1024,7 +1030,7 @@ def period_diary(
                 rows.append(
                     (
                         pid,
-                        f"{created}\t{updated}\t{pid}\t{did}\t{cal.ts(start)}\t{cal.ts(end)}\t"
+                        f"{created}\t{updated}\t{pid}\t{did}\t{span[s]}\t"
                         f"{status}\t{visit.reason}\t{cancel}\n",
                         attendance,
                         history,
@@ -1209,16 +1215,42 @@ def _load_patients(loader: _Loader, plan: Plan, cal: Calendar, look: Lookups, bl
             loader.progress("patients")
 
 
-def _load_diaries(
-    loader: _Loader,
-    plan: Plan,
-    cal: Calendar,
-    look: Lookups,
-    pools: PatientPools,
-    periods: list[int],
-) -> None:
-    diaries = _diaries(plan, look)
-    chunks = (period_diary(plan, cal, look, pools, diaries, p) for p in periods)
+class _Periods:
+    """Generates periods of appointments, the first ones in the background from the start.
+
+    The patient pools and the first period of each loader are worked out while the patients
+    are being loaded (Python is mostly idle then), so the database does not wait for them.
+    """
+
+    def __init__(self, plan: Plan, cal: Calendar, look: Lookups, first: list[int]):
+        self.plan, self.cal, self.look = plan, cal, look
+        self.ready: dict[int, DiaryChunk] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._warm, args=(first,), daemon=True)
+        self.thread.start()
+
+    def _warm(self, first: list[int]) -> None:
+        try:
+            self.pools = plan_pools(self.plan, _group_sizes(self.plan.doctor_specs))
+            self.diaries = _diaries(self.plan, self.look)
+            for period in first:
+                self.ready[period] = self._make(period)
+        except BaseException as exc:  # re-raised by get()
+            self.error = exc
+
+    def _make(self, period: int) -> DiaryChunk:
+        return period_diary(self.plan, self.cal, self.look, self.pools, self.diaries, period)
+
+    def get(self, period: int) -> DiaryChunk:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        chunk = self.ready.pop(period, None)
+        return chunk if chunk is not None else self._make(period)
+
+
+def _load_diaries(loader: _Loader, periods: _Periods, mine: list[int]) -> None:
+    chunks = (periods.get(p) for p in mine)
     with connection.connection.cursor() as cursor:
         for chunk in _prefetch(chunks, depth=1):  # a period can be a few hundred MB
             loader.check()
@@ -1442,13 +1474,13 @@ def seed(
         t = phase("reference data", started)
         blocks = list(range(math.ceil(patients / PATIENT_BLOCK)))
         periods = list(range(math.ceil(plan.n_days / PERIOD_DAYS)))
+        diaries = _Periods(plan, cal, look, first=periods[:jobs])
         if jobs == 1:
             with connection.cursor() as cursor:
                 names = _prepare_session(cursor)
             _load_patients(loader, plan, cal, look, blocks)
             t = phase("patients and history", t)
-            pools = plan_pools(plan, _group_sizes(plan.doctor_specs))
-            _load_diaries(loader, plan, cal, look, pools, periods)
+            _load_diaries(loader, diaries, periods)
             t = phase("appointments and visits", t)
             with connection.cursor() as cursor:
                 _set_constraints(cursor, names, "DEFERRED")
@@ -1461,13 +1493,9 @@ def seed(
             ],
         )
         t = phase("patients and history", t)
-        pools = plan_pools(plan, _group_sizes(plan.doctor_specs))
         _in_parallel(
             loader,
-            [
-                lambda w=w: _load_diaries(loader, plan, cal, look, pools, periods[w::jobs])
-                for w in range(jobs)
-            ],
+            [lambda w=w: _load_diaries(loader, diaries, periods[w::jobs]) for w in range(jobs)],
         )
         t = phase("appointments and visits", t)
     with connection.cursor() as cursor:

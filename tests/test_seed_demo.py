@@ -220,7 +220,7 @@ def test_it_builds_the_same_hospital_with_parallel_loaders(debug):
     _seed(jobs=1)
     first = _digest()
     _delete_demo()
-    output = _seed(jobs=2)  # 34 days: each loader gets one of the two 28-day periods
+    output = _seed(jobs=2)  # 34 days: three 14-day periods shared by the two loaders
     assert "2 loader(s)" in output
     assert _digest() == first
 
