@@ -15,7 +15,10 @@ class Command(BaseCommand):
     help = (
         "Import the hospital workbook: hospital.xlsx, or a folder of CSV files named after the "
         "sheets (Patient, Doctor, Appointment, PatientsAttendAppointments, MedicalHistory, "
-        "Medication_Cost). Checks everything first; any problem imports nothing."
+        "Medication_Cost). Checks everything first; any problem imports nothing. Importing the "
+        "same workbook again changes nothing; changed rows update their records. An Age "
+        "becomes an estimated date of birth, 1 January of (this year - Age), unless the date "
+        "on record already agrees with it. Times are in the hospital's zone (HMS_TIME_ZONE)."
     )
 
     def add_arguments(self, parser) -> None:
