@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
+from hms import roles
 from tests.clinical.factories import checked_in_visit, today_at
-from tests.factories import AppointmentFactory, AttendanceFactory, PatientFactory
+from tests.factories import AppointmentFactory, AttendanceFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,12 @@ def test_it_reads_a_full_day_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(11):
         response = client.get("/")
     assert len(response.context["rows"]) == 24
+
+
+def test_it_tells_a_doctor_without_a_profile_to_ask_for_one(login):
+    user = UserFactory(username="newdoctor", role=roles.DOCTOR)
+    response = login(user).get("/")
+    assert response.status_code == 200
+    assert "<h1>My day</h1>" in response.text
+    assert "not linked to a doctor profile" in response.text
+    assert response.context["appointments"] == []
