@@ -18,6 +18,7 @@ from billing.models import (
     BillingSettings,
     Invoice,
     InvoiceLine,
+    InvoiceNumberCounter,
     InvoiceStatus,
     MedicationCost,
     Payment,
@@ -25,7 +26,7 @@ from billing.models import (
 )
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 from hms.models import AuditEvent
-from patients.models import MedicalHistory, Patient
+from patients.models import MedicalHistory, MedicalHistoryRevision, Patient
 from tests.factories import (
     AppointmentFactory,
     AppointmentStatusChangeFactory,
@@ -72,7 +73,9 @@ ALL_MODELS = [
     Invoice,
     InvoiceLine,
     Payment,
+    InvoiceNumberCounter,
     AuditEvent,
+    MedicalHistoryRevision,
 ]
 
 
@@ -114,8 +117,20 @@ def one_of_each(db):
         InvoiceLineFactory(invoice=invoice),
         PaymentFactory(invoice=invoice),
         AuditEventFactory(patient_id=patient.pk),
+        InvoiceNumberCounter.objects.create(year=2026, last_number=7),
+        _corrected_revision(patient),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def _corrected_revision(patient):
+    from clinical.services import history_entry_correct
+
+    entry = MedicalHistoryFactory(patient=patient, kind="condition", description="Asthma")
+    history_entry_correct(
+        entry=entry, data={"description": "Mild asthma"}, reason="Typo", corrected_by=None
+    )
+    return MedicalHistoryRevision.objects.get(entry=entry)
 
 
 def test_it_registers_every_model_of_the_project():
