@@ -1,0 +1,248 @@
+"""Calendar grids: the front desk's day (a column per doctor) and a doctor's week (a column
+per day), with hours, time off and appointments laid on one time grid."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus
+from appointments.selectors.availability import Slot, _Busy, _valid_on, local_date
+from appointments.selectors.lists import _day_bounds
+from doctors.models import Doctor, TimeOff, WorkingHours
+
+
+def _grid_appointments(
+    *, day_from: datetime.date, day_to: datetime.date, doctors: Sequence[Doctor]
+) -> list[Appointment]:
+    """The calendar's appointments with only what a cell shows (times, status, reason, the
+    patient's name); each gets its doctor from `doctors`, so no join. One query."""
+    start, end = _day_bounds(day_from, day_to)
+    by_pk = {doctor.pk: doctor for doctor in doctors}
+    appointments = list(
+        Appointment.objects.filter(start__gte=start, start__lt=end, doctor_id__in=list(by_pk))
+        .select_related("patient")
+        .only(
+            "start",
+            "end",
+            "status",
+            "reason",
+            "cancel_reason",
+            "doctor_id",
+            "patient__first_name",
+            "patient__last_name",
+        )
+        .order_by("start", "pk")
+    )
+    for appointment in appointments:
+        appointment.doctor = by_pk[appointment.doctor_id]
+    return appointments
+
+
+@dataclass
+class Cell:
+    """One cell of a calendar grid. `kind`: appointment, free, closed (outside hours), away
+    (time off) or covered (under an appointment started in a row above: not rendered)."""
+
+    kind: str
+    appointment: Appointment | None = None
+    rowspan: int = 1
+    start: datetime.datetime | None = None
+    bookable: bool = False
+    doctor: Doctor | None = None
+    # Local "HH:MM" (free cells) or "HH:MM–HH:MM" (appointments), formatted once here: a
+    # busy day has a thousand cells and template date filters are slow.
+    times: str = ""
+    day: str = ""  # ISO date of a free cell, for its booking link
+
+
+@dataclass
+class Column:
+    label: str
+    day: datetime.date
+    doctor: Doctor
+    hours: list[WorkingHours] = field(default_factory=list)
+    time_off: list[Slot] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    time: datetime.time
+    cells: list[Cell]
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[Row]
+    step_minutes: int
+    others: list[Appointment]  # cancelled and no-shows: listed beside the grid
+
+    @property
+    def appointment_count(self) -> int:
+        return sum(len(column.appointments) for column in self.columns)
+
+
+def _grid(columns: list[Column], others: list[Appointment], now: datetime.datetime) -> Grid:
+    """Lay the columns' hours, time off and active appointments on one time grid.
+
+    The step is the shortest slot of the hours shown (30 minutes when nobody works); an
+    appointment sits in the row its start falls in and spans the rows it covers.
+    """
+    tz = timezone.get_default_timezone()
+    steps = [h.slot_minutes for c in columns for h in c.hours]
+    step = min(steps) if steps else 30
+    minutes: list[int] = []
+    for column in columns:
+        for hours in column.hours:
+            minutes += [_minute(hours.start_time), _minute(hours.end_time)]
+        for appointment in column.appointments:
+            start = timezone.localtime(appointment.start, tz)
+            end = timezone.localtime(appointment.end, tz)
+            minutes.append(start.hour * 60 + start.minute)
+            minutes.append(1440 if end.date() > start.date() else end.hour * 60 + end.minute)
+    if not minutes:
+        return Grid(columns, [], step, others)
+    first = min(minutes) // step * step
+    last = min(1440, -(-max(minutes) // step) * step)
+    times = list(range(first, last, step))
+    rows = [Row(datetime.time(m // 60, m % 60), []) for m in times]
+    for column in columns:
+        cells = _column_cells(column, times, step, tz, now)
+        for row, cell in zip(rows, cells, strict=True):
+            row.cells.append(cell)
+    return Grid(columns, rows, step, others)
+
+
+def _minute(at: datetime.time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _column_cells(column, times, step, tz, now) -> list[Cell]:
+    cells: list[Cell | None] = [None] * len(times)
+    first = times[0]
+    for appointment in column.appointments:
+        start = timezone.localtime(appointment.start, tz)
+        end = timezone.localtime(appointment.end, tz)
+        begin = start.hour * 60 + start.minute
+        finish = 1440 if end.date() > start.date() else end.hour * 60 + end.minute
+        index = (begin - first) // step
+        span = max(1, -(-(finish - first) // step) - index)
+        if not 0 <= index < len(cells) or cells[index] is not None:
+            continue  # cannot happen with the overlap constraint; never hide data silently
+        cells[index] = Cell(
+            "appointment", appointment, rowspan=span, times=f"{start:%H:%M}–{end:%H:%M}"
+        )
+        for below in range(index + 1, min(len(cells), index + span)):
+            cells[below] = Cell("covered")
+    away = _Busy(column.time_off)
+    for index, minute in enumerate(times):
+        if cells[index] is not None:
+            continue
+        at = datetime.datetime.combine(column.day, datetime.time(minute // 60, minute % 60))
+        start = timezone.make_aware(at, tz)
+        end = start + datetime.timedelta(minutes=step)
+        inside = any(
+            _minute(h.start_time) <= minute and minute + step <= _minute(h.end_time)
+            for h in column.hours
+        )
+        if not away.is_free(start, end):
+            cells[index] = Cell("away", start=start, doctor=column.doctor)
+        elif inside:
+            cells[index] = Cell(
+                "free",
+                start=start,
+                bookable=start >= now,
+                doctor=column.doctor,
+                times=f"{minute // 60:02d}:{minute % 60:02d}",
+                day=column.day.isoformat(),
+            )
+        else:
+            cells[index] = Cell("closed", start=start, doctor=column.doctor)
+    return cells  # type: ignore[return-value]
+
+
+def _hours_and_time_off(doctors: Sequence[Doctor], day_from: datetime.date, day_to: datetime.date):
+    ids = [doctor.pk for doctor in doctors]
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for row in (
+        WorkingHours.objects.filter(doctor_id__in=ids, valid_from__lte=day_to)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day_from))
+        .order_by("start_time")
+    ):
+        hours[row.doctor_id].append(row)
+    start, end = _day_bounds(day_from, day_to)
+    time_off: dict[int, list[Slot]] = defaultdict(list)
+    for doctor_id, off_start, off_end in TimeOff.objects.filter(
+        doctor_id__in=ids, start__lt=end, end__gt=start
+    ).values_list("doctor_id", "start", "end"):
+        time_off[doctor_id].append((off_start, off_end))
+    return hours, time_off
+
+
+def calendar_day(
+    *, day: datetime.date, doctors: Sequence[Doctor], now: datetime.datetime | None = None
+) -> Grid:
+    """The front desk's day: one column per doctor (those given who work that day or have
+    appointments), rows on the shortest slot. Three queries whatever the number of doctors
+    and appointments: hours, time off, appointments."""
+    hours, time_off = _hours_and_time_off(doctors, day, day)
+    by_doctor: dict[int, list[Appointment]] = defaultdict(list)
+    others = []
+    for appointment in _grid_appointments(day_from=day, day_to=day, doctors=doctors):
+        if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+            others.append(appointment)
+        else:
+            by_doctor[appointment.doctor_id].append(appointment)
+    columns = []
+    for doctor in doctors:
+        working = [h for h in hours[doctor.pk] if _valid_on(h, day)]
+        if not working and not by_doctor[doctor.pk]:
+            continue
+        columns.append(
+            Column(
+                label=str(doctor),
+                day=day,
+                doctor=doctor,
+                hours=working,
+                time_off=time_off[doctor.pk],
+                appointments=by_doctor[doctor.pk],
+            )
+        )
+    return _grid(columns, others, now or timezone.now())
+
+
+def calendar_week(
+    *, doctor: Doctor, week_start: datetime.date, now: datetime.datetime | None = None
+) -> Grid:
+    """One doctor's week: one column per day from `week_start`, rows on the shortest slot.
+    Three queries."""
+    week_end = week_start + datetime.timedelta(days=6)
+    hours, time_off = _hours_and_time_off([doctor], week_start, week_end)
+    by_day: dict[datetime.date, list[Appointment]] = defaultdict(list)
+    others = []
+    for appointment in _grid_appointments(day_from=week_start, day_to=week_end, doctors=[doctor]):
+        if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+            others.append(appointment)
+        else:
+            by_day[local_date(appointment.start)].append(appointment)
+    columns = []
+    for offset in range(7):
+        day = week_start + datetime.timedelta(days=offset)
+        columns.append(
+            Column(
+                label=f"{day:%a %d %b}",
+                day=day,
+                doctor=doctor,
+                hours=[h for h in hours[doctor.pk] if _valid_on(h, day)],
+                time_off=time_off[doctor.pk],
+                appointments=by_day[day],
+            )
+        )
+    return _grid(columns, others, now or timezone.now())
