@@ -93,7 +93,8 @@ def fill_patients_table(count: int, *, prefix: str = "F") -> None:
                    date '1930-01-01' + (hashtext(n || 'd') & 32767),
                    false, CASE WHEN n %% 2 = 0 THEN 'male' ELSE 'female' END,
                    '+1 ' || (200 + (hashtext(n || 'p') & 511)) || ' '
-                       || lpad((hashtext(n || 'q') & 8191)::text, 4, '0'),
+                       || (100 + (hashtext(n || 'x') & 511)) || ' '
+                       || lpad(((hashtext(n || 'q') & 16383) %% 10000)::text, 4, '0'),
                    '', '', '', '', '', '', '', '', '', '', true
             FROM generate_series(1, %(count)s) AS n
             """,
