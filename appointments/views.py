@@ -66,7 +66,11 @@ def _grid_links() -> dict:
     """URLs of a calendar's cells, reversed once per page instead of once per cell."""
     marker = "987654321"
     detail = reverse("appointments:appointment_detail", args=[marker]).split(marker)
-    return {"detail": detail, "book": reverse("appointments:appointment_book")}
+    return {
+        "detail": detail,
+        "book": reverse("appointments:appointment_book"),
+        "week": reverse("appointments:calendar_week"),
+    }
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

@@ -39,6 +39,8 @@ MAX_RANKED = 200
 DUPLICATE_LIMIT = 10
 CLOSE_NAME = 0.5  # trigram similarity of two full names that may be one person misspelt
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
+# Letters then digits, no space (P0001234, HN-88213): looked up as an MRN only.
+_MRN = re.compile(r"^[A-Za-z]{1,4}-?\d{3,}$")
 
 
 def name_expression():
@@ -62,22 +64,27 @@ class ParsedQuery:
     text: str
     date: datetime.date | None
     phone: str | None
-    name: str | None  # None when too short to search by name
+    name: str | None  # None when too short to search by name, or an MRN
+
+    mrn_shaped: bool = False
 
     @property
     def too_short(self) -> bool:
-        return bool(self.text) and not (self.date or self.phone or self.name)
+        return bool(self.text) and not (self.date or self.phone or self.name or self.mrn_shaped)
 
 
 def parse_query(query: str) -> ParsedQuery:
     """What one search box holds: a date of birth (the site's date formats or ISO), a phone
-    number (3+ digits), otherwise a name (3+ characters); an MRN is tried in every case."""
+    number (3+ digits), letters then digits (an MRN only), otherwise a name (3+ characters);
+    an MRN is tried in every case."""
     text = " ".join((query or "").split())[:100]
     date = _parse_date(text)
     digits = sum(ch.isdigit() for ch in text)
     phone = text if date is None and _PHONE.match(text) and digits >= 3 else None
-    name = text if not (date or phone) and len(text.replace(" ", "")) >= MIN_NAME_LENGTH else None
-    return ParsedQuery(text=text, date=date, phone=phone, name=name)
+    mrn_shaped = bool(_MRN.match(text))
+    long_enough = len(text.replace(" ", "")) >= MIN_NAME_LENGTH
+    name = text if not (date or phone or mrn_shaped) and long_enough else None
+    return ParsedQuery(text=text, date=date, phone=phone, name=name, mrn_shaped=mrn_shaped)
 
 
 def _parse_date(text: str) -> datetime.date | None:

@@ -59,6 +59,8 @@ class Cell:
     # busy day has a thousand cells and template date filters are slow.
     times: str = ""
     day: str = ""  # ISO date of a free cell, for its booking link
+    name: str = ""  # "Last, First" of an appointment's patient
+    tone: str = ""  # Bootstrap table colour of an appointment by status (text says it too)
 
 
 @dataclass
@@ -120,6 +122,12 @@ def _grid(columns: list[Column], others: list[Appointment], now: datetime.dateti
     return Grid(columns, rows, step, others)
 
 
+_TONES = {
+    AppointmentStatus.CHECKED_IN: "table-warning",
+    AppointmentStatus.COMPLETED: "table-success",
+}
+
+
 def _minute(at: datetime.time) -> int:
     return at.hour * 60 + at.minute
 
@@ -137,7 +145,12 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
         if not 0 <= index < len(cells) or cells[index] is not None:
             continue  # cannot happen with the overlap constraint; never hide data silently
         cells[index] = Cell(
-            "appointment", appointment, rowspan=span, times=f"{start:%H:%M}–{end:%H:%M}"
+            "appointment",
+            appointment,
+            rowspan=span,
+            times=f"{start:%H:%M}–{end:%H:%M}",
+            name=f"{appointment.patient.last_name}, {appointment.patient.first_name}",
+            tone=_TONES.get(appointment.status, "table-info"),
         )
         for below in range(index + 1, min(len(cells), index + span)):
             cells[below] = Cell("covered")

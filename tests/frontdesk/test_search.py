@@ -208,3 +208,11 @@ def test_it_does_not_flag_someone_who_only_shares_a_first_name_and_birth_year(db
     )
 
     assert list(found) == [misspelt]
+
+
+def test_it_looks_up_an_mrn_shaped_query_as_an_mrn_only(people):
+    parsed = parse_query("P0000101")
+
+    assert parsed.mrn_shaped and parsed.name is None and not parsed.too_short
+    assert names(patient_search(query="P0000101")) == ["María González"]
+    assert list(patient_search(query="P9999999")) == []
