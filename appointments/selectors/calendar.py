@@ -44,23 +44,29 @@ def _grid_appointments(
     return appointments
 
 
-@dataclass
-class Cell:
-    """One cell of a calendar grid. `kind`: appointment, free, closed (outside hours), away
-    (time off) or covered (under an appointment started in a row above: not rendered)."""
+# A cell of a grid is a plain dict, not an object: a busy day has a thousand cells, and the
+# template engine finds a dict key at once where an attribute costs it a failed item lookup
+# first. Every cell has every key; `kind` is appointment, free, closed (outside the hours),
+# away (time off) or covered (under an appointment that started in a row above: skipped).
+Cell = dict
 
-    kind: str
-    appointment: Appointment | None = None
-    rowspan: int = 1
-    start: datetime.datetime | None = None
-    bookable: bool = False
-    doctor: Doctor | None = None
-    # Local "HH:MM" (free cells) or "HH:MM–HH:MM" (appointments), formatted once here: a
-    # busy day has a thousand cells and template date filters are slow.
-    times: str = ""
-    day: str = ""  # ISO date of a free cell, for its booking link
-    name: str = ""  # "Last, First" of an appointment's patient
-    tone: str = ""  # Bootstrap table colour of an appointment by status (text says it too)
+
+def _cell(kind: str, **values) -> Cell:
+    return {
+        "kind": kind,
+        "rowspan": 1,
+        "pk": None,  # the appointment's
+        "status": "",
+        "status_label": "",
+        "tone": "",  # Bootstrap table colour by status (the badge says it in words too)
+        "name": "",  # "Last, First" of the patient
+        "times": "",  # local "HH:MM" (free) or "HH:MM–HH:MM" (appointment), formatted once
+        "day": "",  # ISO date of a free cell, for its booking link
+        "bookable": False,
+        "doctor_pk": None,
+        "doctor": "",
+        **values,
+    }
 
 
 @dataclass
@@ -144,17 +150,20 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
         span = max(1, -(-(finish - first) // step) - index)
         if not 0 <= index < len(cells) or cells[index] is not None:
             continue  # cannot happen with the overlap constraint; never hide data silently
-        cells[index] = Cell(
+        cells[index] = _cell(
             "appointment",
-            appointment,
             rowspan=span,
-            times=f"{start:%H:%M}–{end:%H:%M}",
-            name=f"{appointment.patient.last_name}, {appointment.patient.first_name}",
+            pk=appointment.pk,
+            status=appointment.status,
+            status_label=appointment.get_status_display(),
             tone=_TONES.get(appointment.status, "table-info"),
+            name=f"{appointment.patient.last_name}, {appointment.patient.first_name}",
+            times=f"{start:%H:%M}–{end:%H:%M}",
         )
         for below in range(index + 1, min(len(cells), index + span)):
-            cells[below] = Cell("covered")
+            cells[below] = _cell("covered")
     away = _Busy(column.time_off)
+    doctor_name, day = str(column.doctor), column.day.isoformat()
     for index, minute in enumerate(times):
         if cells[index] is not None:
             continue
@@ -166,18 +175,18 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
             for h in column.hours
         )
         if not away.is_free(start, end):
-            cells[index] = Cell("away", start=start, doctor=column.doctor)
+            cells[index] = _cell("away")
         elif inside:
-            cells[index] = Cell(
+            cells[index] = _cell(
                 "free",
-                start=start,
                 bookable=start >= now,
-                doctor=column.doctor,
+                doctor_pk=column.doctor.pk,
+                doctor=doctor_name,
                 times=f"{minute // 60:02d}:{minute % 60:02d}",
-                day=column.day.isoformat(),
+                day=day,
             )
         else:
-            cells[index] = Cell("closed", start=start, doctor=column.doctor)
+            cells[index] = _cell("closed")
     return cells  # type: ignore[return-value]
 
 
