@@ -83,9 +83,11 @@ def test_it_records_medical_history_of_every_kind(seeded):
     assert medications.filter(ended_on__isnull=False).exists()  # stopped
     surgeries = MedicalHistory.objects.filter(kind=HistoryKind.SURGERY)
     assert surgeries.filter(procedure__isnull=False).exists()
-    assert not surgeries.filter(procedure__isnull=False).exclude(
-        procedure__name=F("description")
-    ).exists()
+    assert (
+        not surgeries.filter(procedure__isnull=False)
+        .exclude(procedure__name=F("description"))
+        .exists()
+    )
 
 
 def test_it_books_the_past_and_the_next_two_weeks(seeded):
