@@ -1,7 +1,7 @@
 """Writes of the clinical pages: history entries and their corrections, and running a visit.
 
 Every write leaves audit rows (hms.AuditEvent) with the changed fields before/after; a
-request writes them with a single INSERT (`_AuditBatch`).
+request writes them with a single INSERT (`audit.audit_record_many`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from billing.models import MedicationCost, ProcedureFee
 from clinical.access import may_run_visit
 from clinical.models import VisitItem
 from hms import audit
-from hms.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # The content of a history entry a person may correct (its patient and kind stay fixed).
@@ -45,39 +44,6 @@ _AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity")
 
 def _user_or_none(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
-
-
-class _AuditBatch:
-    """Audit rows collected during one service call and written with one INSERT.
-
-    Each row is the one `hms.audit.audit_record` would write (actor, client address and path
-    of the current request, object, patient, changes); only the saving is batched.
-    """
-
-    def __init__(self, actor: Any) -> None:
-        self.actor = _user_or_none(actor)
-        self.events: list[AuditEvent] = []
-
-    def add(self, *, action: str, obj: Any, patient: Patient, changes: Mapping[str, Any]) -> None:
-        request = audit._current_request.get()
-        event = AuditEvent(
-            actor=self.actor,
-            actor_username=self.actor.get_username() if self.actor is not None else "",
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:255],
-            patient_id=patient.pk,
-            changes=audit.jsonable(dict(changes)),
-            ip_address=audit._client_ip(request) if request is not None else None,
-            path=request.path[:255] if request is not None else "",
-        )
-        event.full_clean(exclude=["actor", "patient"])
-        self.events.append(event)
-
-    def save(self) -> None:
-        if self.events:
-            AuditEvent.objects.bulk_create(self.events)
 
 
 # --- History entries ------------------------------------------------------------------------
@@ -360,7 +326,7 @@ def visit_complete(
             "Only a checked-in appointment can be completed; this one is "
             f"{appointment.get_status_display().lower()}."
         )
-    batch = _AuditBatch(completed_by)
+    events: list[audit.AuditEntry] = []
     user = _user_or_none(completed_by)
     now = timezone.now()
     patient = attendance.patient
@@ -370,11 +336,13 @@ def visit_complete(
     attendance.completed_at = now
     attendance.full_clean()
     attendance.save()
-    batch.add(
-        action=audit.Action.UPDATE,
-        obj=attendance,
-        patient=patient,
-        changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
+    events.append(
+        audit.AuditEntry(
+            action=audit.Action.UPDATE,
+            obj=attendance,
+            patient=patient,
+            changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
+        )
     )
 
     appointment.status = AppointmentStatus.COMPLETED
@@ -389,11 +357,15 @@ def visit_complete(
     )
     change.full_clean()
     change.save()
-    batch.add(
-        action=audit.Action.UPDATE,
-        obj=appointment,
-        patient=patient,
-        changes={"status": {"before": AppointmentStatus.CHECKED_IN, "after": appointment.status}},
+    events.append(
+        audit.AuditEntry(
+            action=audit.Action.UPDATE,
+            obj=appointment,
+            patient=patient,
+            changes={
+                "status": {"before": AppointmentStatus.CHECKED_IN, "after": appointment.status}
+            },
+        )
     )
 
     day = timezone.localdate(attendance.started_at)
@@ -435,14 +407,16 @@ def visit_complete(
     for entry in entries:
         entry.full_clean()
     MedicalHistory.objects.bulk_create(entries)
-    for entry in entries:
-        batch.add(
+    events += [
+        audit.AuditEntry(
             action=audit.Action.CREATE,
             obj=entry,
             patient=patient,
             changes=audit.created(entry, HISTORY_FIELDS),
         )
+        for entry in entries
+    ]
     # The drafts are now history entries; they leave the visit-item table.
     VisitItem.objects.filter(pk__in=[i.pk for i in items]).delete()
-    batch.save()
+    audit.audit_record_many(actor=completed_by, entries=events)
     return attendance

@@ -1,8 +1,9 @@
 """Writing the audit log: one `AuditEvent` row per thing a person did.
 
-Services call `audit_record` with the actor and the object; the client address and path come
-from the `request` argument or, when a service is called from a view or the admin, from the
-request bound with `request_context` (or by `AuditRequestMiddleware` for every request).
+Services call `audit_record` with the actor and the object (`audit_record_many` to write
+several events with one INSERT); the client address and path come from the `request` argument
+or, when a service is called from a view or the admin, from the request bound with
+`request_context` (or by `AuditRequestMiddleware` for every request).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -97,20 +99,26 @@ def _client_ip(request: HttpRequest) -> str | None:
         return None
 
 
-def audit_record(
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for `audit_record_many`: what was done to which object, and what changed."""
+
+    action: str
+    obj: models.Model | None = None
+    patient: models.Model | None = None
+    changes: Mapping[str, Any] | None = None
+
+
+def _event(
     *,
     actor: Any,
     action: str,
-    obj: models.Model | None = None,
-    patient: models.Model | None = None,
-    changes: Mapping[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    obj: models.Model | None,
+    patient: models.Model | None,
+    changes: Mapping[str, Any] | None,
+    request: HttpRequest | None,
 ) -> AuditEvent:
-    """Insert one audit row. Costs one INSERT; runs inside the caller's transaction, so a
-    rolled-back change leaves no audit row claiming it happened."""
-    request = request if request is not None else _current_request.get()
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    """A validated, unsaved audit row; `actor` must already be a signed-in user or None."""
     patient_id = patient.pk if patient is not None else None
     if patient_id is None and obj is not None:
         is_patient = obj._meta.label_lower == "patients.patient"
@@ -129,5 +137,58 @@ def audit_record(
     )
     # The two user/patient ids carry no foreign key on purpose; skip their existence queries.
     event.full_clean(exclude=["actor", "patient"])
+    return event
+
+
+def _signed_in(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    patient: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Insert one audit row. Costs one INSERT; runs inside the caller's transaction, so a
+    rolled-back change leaves no audit row claiming it happened."""
+    event = _event(
+        actor=_signed_in(actor),
+        action=action,
+        obj=obj,
+        patient=patient,
+        changes=changes,
+        request=request if request is not None else _current_request.get(),
+    )
     event.save()
     return event
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    entries: Iterable[AuditEntry],
+    request: HttpRequest | None = None,
+) -> list[AuditEvent]:
+    """Insert one audit row per entry, each the row `audit_record` would write for it, all by
+    `actor` and from the same request. Costs one INSERT however many entries (none when there
+    are none); runs inside the caller's transaction like `audit_record`."""
+    actor = _signed_in(actor)
+    request = request if request is not None else _current_request.get()
+    events = [
+        _event(
+            actor=actor,
+            action=entry.action,
+            obj=entry.obj,
+            patient=entry.patient,
+            changes=entry.changes,
+            request=request,
+        )
+        for entry in entries
+    ]
+    if events:
+        AuditEvent.objects.bulk_create(events)
+    return events

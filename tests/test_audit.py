@@ -1,0 +1,71 @@
+"""Writing several audit events at once (`hms.audit.audit_record_many`)."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from hms.audit import AuditEntry, audit_record, audit_record_many, request_context
+from hms.models import AuditEvent
+from tests.factories import MedicalHistoryFactory, PatientFactory
+
+
+def test_it_writes_many_events_with_one_insert(db, admin_user, django_assert_num_queries):
+    patient = PatientFactory()
+    entry = MedicalHistoryFactory(patient=patient)
+    request = RequestFactory().post("/clinical/visits/1/complete/", REMOTE_ADDR="10.1.2.3")
+
+    with request_context(request), django_assert_num_queries(1):
+        audit_record_many(
+            actor=admin_user,
+            entries=[
+                AuditEntry(action=AuditEvent.Action.UPDATE, obj=patient, changes={"phone": 1}),
+                AuditEntry(action=AuditEvent.Action.CREATE, obj=entry),
+            ],
+        )
+
+    updated, created = AuditEvent.objects.order_by("id")
+    assert [e.action for e in (updated, created)] == ["update", "create"]
+    assert {e.actor_id for e in (updated, created)} == {admin_user.pk}
+    assert {e.patient_id for e in (updated, created)} == {patient.pk}
+    assert (created.object_type, created.object_id) == ("patients.medicalhistory", str(entry.pk))
+    assert {(e.ip_address, e.path) for e in (updated, created)} == {
+        ("10.1.2.3", "/clinical/visits/1/complete/")
+    }
+    assert updated.changes == {"phone": 1}
+
+
+def test_it_writes_the_same_row_as_one_event_at_a_time(db, admin_user):
+    entry = MedicalHistoryFactory()
+    fields = [
+        "actor_id",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "patient_id",
+        "changes",
+        "ip_address",
+        "path",
+    ]
+
+    single = audit_record(actor=admin_user, action=AuditEvent.Action.VIEW, obj=entry)
+    (many,) = audit_record_many(
+        actor=admin_user, entries=[AuditEntry(action=AuditEvent.Action.VIEW, obj=entry)]
+    )
+
+    rows = AuditEvent.objects.filter(pk__in=[single.pk, many.pk]).order_by("id")
+    first, second = rows.values(*fields)
+    assert first == second
+
+
+def test_it_writes_nothing_for_no_entries_and_drops_an_anonymous_actor(
+    db, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        assert audit_record_many(actor=AnonymousUser(), entries=[]) == []
+
+    (event,) = audit_record_many(
+        actor=AnonymousUser(), entries=[AuditEntry(action=AuditEvent.Action.VIEW)]
+    )
+    event.refresh_from_db()
+    assert (event.actor_id, event.actor_username) == (None, "")
