@@ -87,7 +87,7 @@ class Patient(TimeStampedModel):
         return f"{self.full_name} ({self.mrn})"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:patients_patient_change", args=[self.pk])
+        return reverse("patients:patient_detail", kwargs={"pk": self.pk})
 
     @property
     def full_name(self) -> str:
