@@ -143,5 +143,8 @@ class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
 
     def update_via_service(self, request, obj, form):
         return services.medical_history_update(
-            entry=obj, data=form_changes(form, services.HISTORY_FIELDS), updated_by=request.user
+            entry=obj,
+            data=form_changes(form, services.HISTORY_FIELDS),
+            updated_by=request.user,
+            reason="Corrected in admin",
         )

@@ -187,19 +187,32 @@ def medical_history_record(
 
 @transaction.atomic
 def medical_history_update(
-    *, entry: MedicalHistory, data: Mapping[str, Any], updated_by: Any
+    *, entry: MedicalHistory, data: Mapping[str, Any], updated_by: Any, reason: str
 ) -> MedicalHistory:
-    """Correct a history entry; the previous values are kept in the audit log."""
+    """Correct a history entry, saying why. The database trigger on patients_medicalhistory
+    keeps the version before a change of content as a MedicalHistoryRevision (naming
+    `updated_by` and `reason` as its author and why) and raises `version`; the audit log keeps
+    the changed fields. Raises ValidationError when no reason is given."""
     unknown = set(data) - set(HISTORY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown history fields: {', '.join(sorted(unknown))}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"correction_reason": "Say why the entry is corrected."})
     entry = MedicalHistory.objects.select_for_update().get(pk=entry.pk)
     before = audit.snapshot(entry, HISTORY_FIELDS)
     for name, value in data.items():
         setattr(entry, name, value)
+    # The trigger keeps these only with a change of content (not, say, of legacy_id alone).
+    entry.corrected_by = updated_by if getattr(updated_by, "is_authenticated", False) else None
+    entry.correction_reason = reason
     entry.full_clean()
     changes = audit.diff(before, audit.snapshot(entry, HISTORY_FIELDS))
     if changes:
         entry.save()
+        # The trigger set the version, its time and (for no change of content) its author.
+        entry.refresh_from_db(
+            fields=["version", "corrected_at", "corrected_by", "correction_reason"]
+        )
         audit.audit_record(actor=updated_by, action=audit.Action.UPDATE, obj=entry, changes=changes)
     return entry
