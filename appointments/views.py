@@ -84,26 +84,50 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 
 def calendar_day(request: HttpRequest) -> HttpResponse:
-    """One column per doctor working that day; free cells link to booking."""
+    """A page of the doctors working that day, a column each; free cells link to booking.
+    `?page=` picks the page; without it, `?doctor=` opens the page that holds that doctor."""
     get_appointment_for_user(request)
     query = request.GET.copy()
     query.setdefault("day", timezone.localdate().isoformat())
     form = DayFilterForm(query)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("day") or timezone.localdate()
-    doctors = list(selectors.bookable_doctors(specialty=data.get("specialty")))
+    doctor = request.GET.get("doctor", "")
+    page = selectors.calendar_day_doctors(
+        day=day,
+        specialty=data.get("specialty"),
+        page=request.GET.get("page"),
+        doctor_pk=int(doctor) if doctor.isdigit() else None,
+    )
     context = {
         "form": form,
         "day": day,
         "today": timezone.localdate(),
-        "previous_day": day - datetime.timedelta(days=1),
-        "next_day": day + datetime.timedelta(days=1),
-        "specialty": data.get("specialty"),
-        "grid": selectors.calendar_day(day=day, doctors=doctors),
-        "links": _grid_links(),
+        "page": page,
+        "grid": selectors.calendar_day(day=day, doctors=page.object_list),
+        "links": {**_grid_links(), **_day_links(day, data.get("specialty"), page)},
         "can_book": request.user.has_perm(_DESK),
     }
     return render(request, "appointments/calendar_day.html", context)
+
+
+def _day_links(day: datetime.date, specialty, page) -> dict[str, str]:
+    """Query strings of the day calendar's navigation. Another day keeps the specialty and
+    the page of doctors; another page keeps the day and the specialty."""
+
+    def query(**changes) -> str:
+        params = {"day": day.isoformat(), "specialty": specialty.pk if specialty else ""}
+        params |= {"page": page.number if page.number > 1 else "", **changes}
+        return "?" + urlencode({key: value for key, value in params.items() if value})
+
+    one = datetime.timedelta(days=1)
+    return {
+        "previous_day": query(day=(day - one).isoformat()),
+        "next_day": query(day=(day + one).isoformat()),
+        "today": query(day=""),
+        "previous_page": query(page=page.previous_page_number()) if page.has_previous() else "",
+        "next_page": query(page=page.next_page_number()) if page.has_next() else "",
+    }
 
 
 def calendar_week(request: HttpRequest) -> HttpResponse:
@@ -222,8 +246,10 @@ def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
         f"Booked {appointment.patient.full_name} with {appointment.doctor} on "
         f"{local:%A %d %B at %H:%M}.",
     )
-    url = reverse("appointments:calendar_day") + f"?day={local:%Y-%m-%d}"
-    return redirect(f"{url}#appointment-{appointment.pk}")
+    # The page of the calendar that holds the doctor's column, so the new visit is in sight.
+    url = reverse("appointments:calendar_day")
+    query = urlencode({"day": f"{local:%Y-%m-%d}", "doctor": appointment.doctor_id})
+    return redirect(f"{url}?{query}#appointment-{appointment.pk}")
 
 
 @require_GET

@@ -21,11 +21,13 @@ from appointments.selectors.availability import (
     working_hours_covering,
 )
 from appointments.selectors.calendar import (
+    DAY_COLUMNS_PER_PAGE,
     Cell,
     Column,
     Grid,
     Row,
     calendar_day,
+    calendar_day_doctors,
     calendar_week,
 )
 from appointments.selectors.lists import (
@@ -37,6 +39,7 @@ from appointments.selectors.lists import (
 )
 
 __all__ = [
+    "DAY_COLUMNS_PER_PAGE",
     "FIRST_FREE_HORIZON_DAYS",
     "FIRST_FREE_WINDOW_DAYS",
     "PICKER_DAYS",
@@ -56,6 +59,7 @@ __all__ = [
     "available_slots",
     "bookable_doctors",
     "calendar_day",
+    "calendar_day_doctors",
     "calendar_week",
     "first_free_slot",
     "free_slots_by_doctor",

@@ -1,5 +1,6 @@
-"""Calendar grids: the front desk's day (a column per doctor) and a doctor's week (a column
-per day), with hours, time off and appointments laid on one time grid."""
+"""Calendar grids: the front desk's day (a column per doctor, a page of doctors at a time) and
+a doctor's week (a column per day), with hours, time off and appointments laid on one time
+grid."""
 
 from __future__ import annotations
 
@@ -8,13 +9,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
-from appointments.selectors.availability import Slot, _Busy, _valid_on, local_date
+from appointments.selectors.availability import (
+    Slot,
+    _Busy,
+    _valid_on,
+    bookable_doctors,
+    local_date,
+)
 from appointments.selectors.lists import _day_bounds
-from doctors.models import Doctor, TimeOff, WorkingHours
+from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
+
+# Doctor columns on one page of the day calendar: a page that stays the same size at a
+# hospital of 40 doctors or of 1,500, and still fits a wide screen.
+DAY_COLUMNS_PER_PAGE = 12
 
 
 def _grid_appointments(
@@ -208,12 +220,52 @@ def _hours_and_time_off(doctors: Sequence[Doctor], day_from: datetime.date, day_
     return hours, time_off
 
 
+def calendar_day_doctors(
+    *,
+    day: datetime.date,
+    specialty: Specialty | None = None,
+    page: int | str | None = None,
+    doctor_pk: int | None = None,
+) -> Page:
+    """The page of the day calendar's doctors: active doctors (optionally of one specialty)
+    who work on `day` or have an appointment on it (of any status, so that every appointment
+    of the day is on some page), by name as everywhere else, `DAY_COLUMNS_PER_PAGE` a page.
+
+    `page` is the page number (invalid: the first; past the end: the last); without one,
+    the page that holds `doctor_pk` (the first when it is not there). The page's
+    `object_list` holds the doctors with their specialty.
+
+    Two queries whatever the number of doctors: the ids of all of them in order (integers
+    only, two index lookups each), then the page's doctors.
+    """
+    start, end = _day_bounds(day, day)
+    works = WorkingHours.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+        doctor=OuterRef("pk"),
+        weekday=day.weekday(),
+        valid_from__lte=day,
+    )
+    booked = Appointment.objects.filter(doctor=OuterRef("pk"), start__gte=start, start__lt=end)
+    ids = list(
+        bookable_doctors(specialty=specialty)
+        .filter(Exists(works) | Exists(booked))
+        .values_list("pk", flat=True)
+    )
+    paginator = Paginator(ids, DAY_COLUMNS_PER_PAGE)
+    if page in (None, "") and doctor_pk in ids:
+        page = ids.index(doctor_pk) // DAY_COLUMNS_PER_PAGE + 1
+    current = paginator.get_page(page)
+    by_pk = Doctor.objects.select_related("specialty").in_bulk(current.object_list)
+    current.object_list = [by_pk[pk] for pk in current.object_list if pk in by_pk]
+    return current
+
+
 def calendar_day(
     *, day: datetime.date, doctors: Sequence[Doctor], now: datetime.datetime | None = None
 ) -> Grid:
     """The front desk's day: one column per doctor (those given who work that day or have
-    appointments), rows on the shortest slot. Three queries whatever the number of doctors
-    and appointments: hours, time off, appointments."""
+    appointments of any status), rows on the shortest slot. Three queries whatever the
+    number of doctors and appointments: hours, time off, appointments."""
     hours, time_off = _hours_and_time_off(doctors, day, day)
     by_doctor: dict[int, list[Appointment]] = defaultdict(list)
     others = []
@@ -222,10 +274,13 @@ def calendar_day(
             others.append(appointment)
         else:
             by_doctor[appointment.doctor_id].append(appointment)
+    # A doctor whose only appointment that day was cancelled keeps a column, so that the page
+    # listing that cancellation also says whose it was.
+    cancelled_for = {appointment.doctor_id for appointment in others}
     columns = []
     for doctor in doctors:
         working = [h for h in hours[doctor.pk] if _valid_on(h, day)]
-        if not working and not by_doctor[doctor.pk]:
+        if not working and not by_doctor[doctor.pk] and doctor.pk not in cancelled_for:
             continue
         columns.append(
             Column(
