@@ -27,7 +27,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Price lists", "billing:price_list", "billing.view_medicationcost"),
     NavItem("Reports", "reports:report_list", None),
     NavItem("Audit log", "clinical:audit_list", "hms.view_auditevent"),
-    NavItem("Import", "imports:upload", "imports.add_import", staff_only=True),
+    NavItem("Import", "imports:upload", "imports.add_workbookupload"),
     NavItem("Admin", "admin:index", staff_only=True),
 )
 

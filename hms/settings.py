@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -164,6 +165,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+
+# Workbook uploads (imports app): the largest upload the page takes, and how long a checked
+# upload waits for confirmation before its files (patients' data) are deleted.
+HMS_IMPORT_MAX_UPLOAD_MB = env_int("HMS_IMPORT_MAX_UPLOAD_MB", 100)
+HMS_IMPORT_KEEP_HOURS = env_int("HMS_IMPORT_KEEP_HOURS", 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

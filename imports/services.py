@@ -7,20 +7,31 @@ upload page both call it and show its `ImportReport`.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import secrets
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from hms import audit
+from imports.models import UploadStatus, WorkbookUpload
 from imports.plan import Counts, build_plan
-from imports.workbook import SHEETS, Problem, read_workbook
+from imports.workbook import SHEETS, Problem, read_workbook, sheet_for
 from imports.writer import write_plan
 
 Progress = Callable[[str], None]
+
+# Under MEDIA_ROOT: where uploaded workbooks wait for confirmation.
+UPLOAD_DIR = "imports"
 
 # The order counts are shown in: the sheets, with the specialties the Doctor sheet creates.
 COUNT_ORDER = (
@@ -162,3 +173,189 @@ def workbook_import(
         report.written = True
     report.seconds = time.monotonic() - started
     return report
+
+
+# --- The upload page -----------------------------------------------------------------------------
+
+
+class UploadNotConfirmable(Exception):
+    """The upload cannot be imported (or discarded) in its present state; the message says why
+    and is fit for a person."""
+
+
+def _report_data(report: ImportReport, *, name: str) -> dict[str, Any]:
+    """What the upload page shows of a check or an import, as JSON."""
+
+    def rows(problems: list[Problem]) -> list[list[Any]]:
+        return [[p.sheet, p.row, p.column, p.message] for p in problems]
+
+    return {
+        "source": name,
+        "dry_run": report.dry_run,
+        "ok": report.ok,
+        "changed": report.changed,
+        "written": report.written,
+        "outcome": report.outcome(),
+        "errors": rows(report.errors),
+        "warnings": rows(report.warnings),
+        "rows_read": report.rows_read,
+        "counts": [
+            {
+                "sheet": sheet,
+                "unit": COUNT_UNITS.get(sheet, ""),
+                "created": report.counts[sheet].created,
+                "updated": report.counts[sheet].updated,
+                "unchanged": report.counts[sheet].unchanged,
+            }
+            for sheet in COUNT_ORDER
+        ],
+        "seconds": round(report.seconds, 1),
+        "at": timezone.now().isoformat(),
+    }
+
+
+def upload_path(upload: WorkbookUpload) -> Path:
+    """The folder an upload's files wait in (or the .xlsx in it): what `workbook_import` reads."""
+    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR / upload.folder
+    return folder / upload.workbook_file if upload.workbook_file else folder
+
+
+def _delete_files_on_commit(upload: WorkbookUpload) -> None:
+    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR / upload.folder
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def _save_files(files: list[UploadedFile], folder: Path) -> tuple[str, int, str]:
+    """Write the uploaded files into `folder`: (the .xlsx's name or "", bytes, SHA-256)."""
+    folder.mkdir(parents=True)
+    digest = hashlib.sha256()
+    size = 0
+    workbook_file = ""
+    for upload in sorted(files, key=lambda f: f.name):
+        if upload.name.lower().endswith(".xlsx"):
+            workbook_file = target = "workbook.xlsx"
+        else:
+            # Named after its sheet: never after what the browser sent.
+            target = f"{sheet_for(upload.name)}.csv"
+        with (folder / target).open("wb") as out:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    return workbook_file, size, digest.hexdigest()
+
+
+def _expire_stale_uploads(*, now: datetime.datetime) -> None:
+    """Checked uploads nobody confirmed within HMS_IMPORT_KEEP_HOURS lose their files."""
+    cutoff = now - datetime.timedelta(hours=settings.HMS_IMPORT_KEEP_HOURS)
+    stale = list(
+        WorkbookUpload.objects.select_for_update(skip_locked=True).filter(
+            status=UploadStatus.CHECKED, created_at__lt=cutoff
+        )
+    )
+    for upload in stale:
+        upload.status = UploadStatus.DISCARDED
+        upload.report = {**upload.report, "discarded": "expired: not confirmed in time"}
+        upload.save(update_fields=["status", "report", "updated_at"])
+        _delete_files_on_commit(upload)
+
+
+@transaction.atomic
+def workbook_upload_check(*, files: list[UploadedFile], by: Any) -> WorkbookUpload:
+    """Keep the uploaded workbook and check it as a dry run: nothing is imported.
+
+    The upload is `checked` (ready to confirm), `rejected` (with every problem) or
+    `unchanged` (the system already matches it); only a checked upload keeps its files.
+    Cost: the dry run of `workbook_import` (reads the workbook and what exists), one INSERT.
+    """
+    now = timezone.now()
+    _expire_stale_uploads(now=now)
+    folder_name = secrets.token_hex(16)
+    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR / folder_name
+    try:
+        workbook_file, size, sha256 = _save_files(files, folder)
+        upload = WorkbookUpload(
+            uploaded_by=by,
+            original_name=", ".join(sorted(f.name for f in files))[:500],
+            folder=folder_name,
+            workbook_file=workbook_file,
+            size_bytes=size,
+            sha256=sha256,
+            status=UploadStatus.CHECKED,
+        )
+        report = workbook_import(path_or_file=upload_path(upload), dry_run=True, by=by)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if not report.ok:
+        upload.status = UploadStatus.REJECTED
+    elif not report.changed:
+        upload.status = UploadStatus.UNCHANGED
+    upload.report = {"check": _report_data(report, name=upload.original_name)}
+    upload.full_clean()
+    upload.save()
+    if upload.status != UploadStatus.CHECKED:
+        _delete_files_on_commit(upload)
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.CREATE,
+        obj=upload,
+        changes={"workbook_upload": {"status": upload.status, "sha256": sha256, "bytes": size}},
+    )
+    return upload
+
+
+def _refuse_unless_checked(upload: WorkbookUpload, doing: str) -> None:
+    if upload.status == UploadStatus.CHECKED:
+        return
+    if upload.status == UploadStatus.IMPORTED:
+        who = upload.imported_by.get_username() if upload.imported_by else "someone"
+        when = timezone.localtime(upload.imported_at).strftime("%Y-%m-%d %H:%M")
+        raise UploadNotConfirmable(
+            f"This workbook was already imported by {who} at {when}; nothing was done."
+        )
+    raise UploadNotConfirmable(
+        f"This upload cannot be {doing}: it is “{upload.get_status_display()}”. "
+        "Upload the workbook again to check it afresh."
+    )
+
+
+@transaction.atomic
+def workbook_upload_confirm(*, upload: WorkbookUpload, by: Any) -> WorkbookUpload:
+    """Import a checked upload. The workbook is checked again against the system as it is now
+    (a booking made since the check may conflict): any problem imports nothing and the upload
+    becomes `rejected` with the new report. Two confirmations at once import once: the upload's
+    row is locked, and the second finds it imported and is refused with UploadNotConfirmable.
+    Cost: one `workbook_import`, a few statements."""
+    upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
+    _refuse_unless_checked(upload, "imported")
+    report = workbook_import(path_or_file=upload_path(upload), by=by)
+    now = timezone.now()
+    if report.written:
+        upload.status = UploadStatus.IMPORTED
+        upload.imported_at = now
+        upload.imported_by = by
+    elif not report.ok:
+        upload.status = UploadStatus.REJECTED
+    else:
+        upload.status = UploadStatus.UNCHANGED
+    upload.report = {**upload.report, "import": _report_data(report, name=upload.original_name)}
+    upload.full_clean()
+    upload.save()
+    _delete_files_on_commit(upload)
+    return upload
+
+
+@transaction.atomic
+def workbook_upload_discard(*, upload: WorkbookUpload, by: Any) -> WorkbookUpload:
+    """Drop a checked upload without importing it; its files are deleted."""
+    upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
+    _refuse_unless_checked(upload, "discarded")
+    upload.status = UploadStatus.DISCARDED
+    upload.report = {**upload.report, "discarded": f"by {by.get_username()}"}
+    upload.save(update_fields=["status", "report", "updated_at"])
+    _delete_files_on_commit(upload)
+    audit.audit_record(
+        actor=by, action=audit.Action.UPDATE, obj=upload, changes={"status": "discarded"}
+    )
+    return upload

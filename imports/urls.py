@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from imports import views
 
 app_name = "imports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
+    path("<int:pk>/discard/", views.upload_discard, name="upload_discard"),
+    path("<int:pk>/problems.csv", views.upload_problems, name="upload_problems"),
+]

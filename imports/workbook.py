@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.utils import timezone
@@ -90,6 +91,12 @@ HISTORY = _spec(
 )
 # In the order they are written (parents first).
 SHEETS = (MEDICATION_COST, DOCTOR, PATIENT, APPOINTMENT, ATTENDANCE, HISTORY)
+_SHEET_BY_KEY = {sheet_key(spec.name): spec.name for spec in SHEETS}
+
+
+def sheet_for(filename: str) -> str | None:
+    """The sheet a CSV file holds, from its name (`Patient.csv`, `patient$.csv`, …)."""
+    return _SHEET_BY_KEY.get(sheet_key(PurePath(filename).stem))
 
 
 # --- Typed rows ---------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""A workbook an administrator uploaded on the import page: checked first, imported only when
+confirmed. The row keeps the validation report after the file itself is gone."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from hms.models import TimeStampedModel
+
+
+class UploadStatus(models.TextChoices):
+    CHECKED = "checked", "Ready to import"
+    REJECTED = "rejected", "Has problems: nothing imported"
+    UNCHANGED = "unchanged", "Nothing to change"
+    IMPORTED = "imported", "Imported"
+    DISCARDED = "discarded", "Discarded"
+
+
+class WorkbookUpload(TimeStampedModel):
+    """One upload of the hospital workbook (an .xlsx, or the sheets' CSV files).
+
+    The files wait under `MEDIA_ROOT/imports/<folder>/` only while the upload is `checked`
+    (valid, awaiting confirmation): they hold patients' data, so they are deleted as soon as
+    the upload is imported, rejected, found unchanged or discarded. `report` keeps what the
+    check (and later the import) found: every problem, warnings and per-sheet counts.
+    """
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    original_name = models.CharField(max_length=500)
+    folder = models.CharField(max_length=100, unique=True)
+    # The file read: hospital.xlsx, or "" for a folder of CSV files.
+    workbook_file = models.CharField(max_length=100, blank=True)
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=UploadStatus.choices)
+    report = models.JSONField(default=dict)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "workbook upload"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=UploadStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message="Unknown upload status.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status=UploadStatus.IMPORTED,
+                        imported_at__isnull=False,
+                        imported_by__isnull=False,
+                    )
+                    | (
+                        ~Q(status=UploadStatus.IMPORTED)
+                        & Q(imported_at__isnull=True, imported_by__isnull=True)
+                    )
+                ),
+                name="%(app_label)s_%(class)s_imported_iff_stamped",
+                violation_error_message="An imported upload records when and by whom.",
+            ),
+            models.CheckConstraint(
+                condition=Q(size_bytes__gte=0),
+                name="%(app_label)s_%(class)s_size_non_negative",
+                violation_error_message="A file size cannot be negative.",
+            ),
+        ]
+        indexes = [
+            # The upload page lists the latest uploads first.
+            models.Index(fields=["-created_at"], name="imports_upload_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:upload_detail", args=[self.pk])
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == UploadStatus.CHECKED
+
+    @property
+    def can_discard(self) -> bool:
+        return self.status == UploadStatus.CHECKED
