@@ -3,6 +3,7 @@ page under load, each next to a bare one-query baseline measured in the same run
 
     DATABASE_URL=postgres://... .venv/bin/python bench/frontdesk.py [--patients 200000]
         [--doctors 40] [--days 60] [--duration 10] [--connections 4] [--workers N]
+        [--only calendar [--only search ...]]
 
 `bench/run.sh` prepares a database of its own on the machine's PostgreSQL and runs this.
 Steps, each bounded in count and time:
@@ -54,6 +55,13 @@ def parse_args() -> argparse.Namespace:
         "--connections", type=int, default=0, help="concurrent connections (default: workers)"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="load only the pages whose label contains TEXT (repeatable; the baseline always)",
+    )
     args = parser.parse_args()
     args.connections = args.connections or args.workers
     args.duration = max(1, min(args.duration, 300))
@@ -386,6 +394,7 @@ def main() -> int:
     cookie = session_cookie()
 
     from appointments.models import Appointment
+    from appointments.selectors import DAY_COLUMNS_PER_PAGE
     from doctors.models import Doctor
     from patients.models import Patient
 
@@ -416,8 +425,9 @@ def main() -> int:
             targets.mrn,
             htmx=True,
         ),
+        # The page a clerk opens: the first page of the day's doctors, all specialties.
         Page(
-            f"day calendar {targets.day}, all doctors",
+            f"day calendar {targets.day}, a page of {DAY_COLUMNS_PER_PAGE} doctors",
             f"/appointments/?day={targets.day}",
             'data-testid="calendar"',
         ),
@@ -427,6 +437,8 @@ def main() -> int:
             "slot-picker",
         ),
     ]
+    if args.only:
+        pages = pages[:1] + [p for p in pages[1:] if any(t in p.label for t in args.only)]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(port, args.workers)

@@ -9,7 +9,8 @@
 # reused by later runs (drop the database to reseed at another size). BENCH_DATABASE_URL
 # points at another database instead. Tunables: BENCH_DURATION (seconds of load per page,
 # default 15), BENCH_CONNECTIONS (default: one per worker), BENCH_WORKERS (gunicorn,
-# default: CPUs).
+# default: CPUs), BENCH_ONLY (load only the front-desk pages whose label contains it, e.g.
+# "calendar", next to the baseline).
 # Everything listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,7 @@ export DATABASE_URL="$BENCH_DATABASE_URL"
 status=0
 "$PY" bench/frontdesk.py --patients "$PATIENTS" --doctors "$DOCTORS" --days "$DAYS" \
     --duration "${BENCH_DURATION:-15}" ${BENCH_CONNECTIONS:+--connections "$BENCH_CONNECTIONS"} \
-    ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} || status=$?
+    ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} ${BENCH_ONLY:+--only "$BENCH_ONLY"} || status=$?
 
 for script in bench/bench_*.py; do
     [ -e "$script" ] || continue
