@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -75,6 +77,29 @@ def _detail_page(
     return render(request, "billing/invoice_detail.html", context, status=status)
 
 
+def _invoice_action(
+    request: HttpRequest,
+    access: BillingAccess,
+    service: Callable[[], object],
+    done: str,
+    *,
+    form: BaseForm | None = None,
+    form_name: str = "",
+) -> HttpResponse:
+    """Run one service call on the invoice, say `done` or why it was refused, and go back to
+    the invoice page. With a `form`, an invalid one shows the invoice page again with its
+    errors (as `form_name`, status 400) and the service is not called."""
+    if form is not None and not form.is_valid():
+        return _detail_page(request, access, status=400, **{form_name: form})
+    try:
+        service()
+    except ValidationError as error:
+        messages.error(request, errors(error))
+    else:
+        messages.success(request, done)
+    return redirect(access.invoice)
+
+
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk)
     return _detail_page(request, access)
@@ -83,30 +108,28 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invoice_draft_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, invoice_pk=pk)
-    try:
-        services.invoice_draft_refresh(invoice=access.invoice, refreshed_by=request.user)
-    except ValidationError as error:
-        messages.error(request, errors(error))
-    else:
-        messages.success(request, "Items and prices refreshed from the price lists.")
-    return redirect(access.invoice)
+    return _invoice_action(
+        request,
+        access,
+        lambda: services.invoice_draft_refresh(invoice=access.invoice, refreshed_by=request.user),
+        "Items and prices refreshed from the price lists.",
+    )
 
 
 @require_POST
 def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, invoice_pk=pk)
     form = forms.DueDateForm(request.POST)
-    if not form.is_valid():
-        return _detail_page(request, access, status=400, due_form=form)
-    try:
-        services.invoice_draft_update(
+    return _invoice_action(
+        request,
+        access,
+        lambda: services.invoice_draft_update(
             invoice=access.invoice, data=form.cleaned_data, updated_by=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, errors(error))
-    else:
-        messages.success(request, "Due date saved.")
-    return redirect(access.invoice)
+        ),
+        "Due date saved.",
+        form=form,
+        form_name="due_form",
+    )
 
 
 @require_POST
@@ -125,34 +148,32 @@ def invoice_draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_line_create(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, invoice_pk=pk)
     form = forms.InvoiceLineForm(request.POST)
-    if not form.is_valid():
-        return _detail_page(request, access, status=400, line_form=form)
-    try:
-        services.invoice_line_add(
+    return _invoice_action(
+        request,
+        access,
+        lambda: services.invoice_line_add(
             invoice=access.invoice,
             description=form.cleaned_data["description"],
             amount=form.cleaned_data["amount"],
             discount=form.cleaned_data["kind"] == "discount",
             added_by=request.user,
-        )
-    except ValidationError as error:
-        messages.error(request, errors(error))
-    else:
-        messages.success(request, "Line added.")
-    return redirect(access.invoice)
+        ),
+        "Line added.",
+        form=form,
+        form_name="line_form",
+    )
 
 
 @require_POST
 def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, invoice_pk=pk)
     line = get_object_or_404(InvoiceLine, pk=line_pk, invoice=access.invoice)
-    try:
-        services.invoice_line_remove(line=line, removed_by=request.user)
-    except ValidationError as error:
-        messages.error(request, errors(error))
-    else:
-        messages.success(request, f"Removed “{line.description}”; the item stays unbilled.")
-    return redirect(access.invoice)
+    return _invoice_action(
+        request,
+        access,
+        lambda: services.invoice_line_remove(line=line, removed_by=request.user),
+        f"Removed “{line.description}”; the item stays unbilled.",
+    )
 
 
 @require_POST
@@ -175,17 +196,16 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.VOID, invoice_pk=pk)
     form = forms.InvoiceVoidForm(request.POST)
-    if not form.is_valid():
-        return _detail_page(request, access, status=400, void_form=form)
-    try:
-        services.invoice_void(
+    return _invoice_action(
+        request,
+        access,
+        lambda: services.invoice_void(
             invoice=access.invoice, reason=form.cleaned_data["reason"], by=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, errors(error))
-    else:
-        messages.success(request, f"{access.invoice} is void; its items can be billed again.")
-    return redirect(access.invoice)
+        ),
+        f"{access.invoice} is void; its items can be billed again.",
+        form=form,
+        form_name="void_form",
+    )
 
 
 @require_POST
