@@ -1,0 +1,86 @@
+"""An administrator brings in the hospital's workbook in a real browser: upload, read the
+check, confirm, then answer "how busy is each doctor?" on screen and as CSV."""
+
+import csv
+import re
+from collections import Counter
+
+import pytest
+from playwright.sync_api import expect
+
+from hms import roles
+from patients.models import Patient
+from tests.e2e.test_login_journey import PASSWORD, log_in
+from tests.factories import UserFactory
+from tests.imports.helpers import SAMPLE_XLSX, sample_rows
+
+pytestmark = pytest.mark.e2e
+
+
+def _expected_workload() -> dict[str, dict[str, int]]:
+    """Appointments per doctor code by status, counted from the sample's CSV with the csv
+    module (not by the application)."""
+    counts: dict[str, Counter] = {}
+    for row in sample_rows("Appointment"):
+        status = row["Status"].strip().lower().replace("-", " ").replace(" ", "_")
+        counts.setdefault(row["DoctorID"], Counter())[status] += 1
+    return {code: {"total": sum(c.values()), **c} for code, c in counts.items()}
+
+
+def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
+    page, console_errors, live_server, transactional_db, role_groups, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    UserFactory(username="admin", role=roles.ADMINISTRATOR)
+    expected = _expected_workload()
+
+    log_in(page, "admin", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    expect(page.locator("h1")).to_have_text("Import a hospital workbook")
+    page.get_by_label(re.compile(r"^\s*Workbook\W*$")).set_input_files(SAMPLE_XLSX)
+    page.get_by_role("button", name="Upload and check").click()
+
+    expect(page.get_by_test_id("outcome")).to_contain_text("The workbook is valid")
+    patients = len(sample_rows("Patient"))
+    expect(page.locator('[data-testid=counts] tr[data-sheet="Patient"] td').nth(1)).to_have_text(
+        str(patients)
+    )
+    assert Patient.objects.count() == 0  # nothing is written before the confirmation
+    page.get_by_role("button", name="Confirm and import").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("The workbook was imported.")
+    assert Patient.objects.count() == patients
+    page.get_by_role("link", name="Doctor workload").click()
+
+    expect(page.locator("h1")).to_have_text("Doctor workload")
+    table = page.locator("table[data-report-table=doctor-workload]")
+    for code, counts in expected.items():
+        expect(table.locator("tr", has_text=code)).to_contain_text(str(counts["total"]))
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    saved = tmp_path / "workload.csv"
+    download_info.value.save_as(saved)
+
+    with saved.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:9] == [
+        "doctor_code",
+        "doctor_name",
+        "specialty",
+        "total",
+        "completed",
+        "cancelled",
+        "no_show",
+        "scheduled",
+        "checked_in",
+    ]
+    got = {
+        row["doctor_code"]: {
+            key: int(row[key])
+            for key in ("total", "completed", "cancelled", "no_show", "scheduled")
+            if int(row[key])
+        }
+        for row in rows
+    }
+    assert got == expected
+    assert console_errors == []
