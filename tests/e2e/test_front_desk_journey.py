@@ -1,14 +1,20 @@
 """A front-desk morning in a real browser: register a patient, book the first free slot with
-a doctor, find the visit on the day calendar, check the patient in on arrival."""
+a doctor, find the visit on the day calendar, check the patient in on arrival.
+
+The hospital's clock is set to a fixed Monday morning for the journey, so that the first free
+slot, the calendar and the arrivals desk all fall on that day whatever the time the test runs
+(patients check in on the day of their appointment only)."""
 
 import datetime
 import re
+import time
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from appointments.models import Appointment, AppointmentStatus
+from appointments.selectors import DAY_COLUMNS_PER_PAGE
 from hms import roles
 from patients.models import Patient
 from tests.factories import DoctorFactory, SpecialtyFactory, UserFactory, WorkingHoursFactory
@@ -16,6 +22,8 @@ from tests.factories import DoctorFactory, SpecialtyFactory, UserFactory, Workin
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct-horse-battery"  # UserFactory's default
+JOURNEY_DAY = datetime.date(2030, 3, 4)  # a Monday
+DOORS_OPEN = datetime.time(8, 40)  # the hospital's clock when the journey starts
 
 
 def field(label: str) -> re.Pattern[str]:
@@ -32,27 +40,50 @@ def log_in(page: Page, username: str) -> None:
 
 
 @pytest.fixture
-def doctor_all_day(transactional_db, role_groups):
-    """A doctor working every day from midnight to 23:30 in 30-minute slots, so the first
-    free slot is always later today (unless the test starts in the last hour of the day)."""
-    if timezone.localtime().time() >= datetime.time(22, 55):
-        pytest.skip("too close to midnight for a same-day booking and check-in")
-    doctor = DoctorFactory(
-        first_name="Grace", last_name="Hopper", specialty=SpecialtyFactory(name="Cardiology")
-    )
-    for weekday in range(7):
+def hospital_clock(monkeypatch) -> datetime.datetime:
+    """The application's "now" starts at DOORS_OPEN on JOURNEY_DAY and ticks with real time.
+
+    The application reads the time through `django.utils.timezone.now` only (`localdate`
+    and `localtime` included), and `live_server` serves from a thread of this process, so
+    patching that one function moves the server's clock too.
+    """
+    opening = timezone.make_aware(datetime.datetime.combine(JOURNEY_DAY, DOORS_OPEN))
+    opening = opening.astimezone(datetime.UTC)
+    started = time.monotonic()
+
+    def now() -> datetime.datetime:
+        return opening + datetime.timedelta(seconds=time.monotonic() - started)
+
+    monkeypatch.setattr(timezone, "now", now)
+    return opening
+
+
+def working_weekdays(doctor, start: datetime.time, end: datetime.time) -> None:
+    for weekday in range(5):
         WorkingHoursFactory(
             doctor=doctor,
             weekday=weekday,
-            start_time=datetime.time(0, 0),
-            end_time=datetime.time(23, 30),
+            start_time=start,
+            end_time=end,
             valid_from=datetime.date(2020, 1, 1),
         )
+
+
+@pytest.fixture
+def grace_hopper(transactional_db, role_groups):
+    """A cardiologist working weekdays 09:00–17:00, named after more colleagues than the day
+    calendar shows on one page: her column is on its second page."""
+    cardiology = SpecialtyFactory(name="Cardiology")
+    for n in range(DAY_COLUMNS_PER_PAGE):
+        colleague = DoctorFactory(first_name="Ada", last_name=f"Abbot{n:02d}", specialty=cardiology)
+        working_weekdays(colleague, datetime.time(9, 0), datetime.time(12, 0))
+    doctor = DoctorFactory(first_name="Grace", last_name="Hopper", specialty=cardiology)
+    working_weekdays(doctor, datetime.time(9, 0), datetime.time(17, 0))
     return doctor
 
 
 def test_it_registers_books_finds_and_checks_in_a_patient(
-    page, console_errors, live_server, doctor_all_day
+    page, console_errors, live_server, hospital_clock, grace_hopper
 ):
     UserFactory(username="frontdesk", role=roles.FRONT_DESK)
     log_in(page, "frontdesk")
@@ -73,7 +104,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     # Book the first free slot with the doctor (the slot picker answers through htmx).
     page.get_by_role("link", name="Book an appointment").click()
     expect(page.get_by_test_id("booking-patient")).to_contain_text("Ada Byron")
-    page.get_by_role("combobox", name="Doctor").select_option(str(doctor_all_day.pk))
+    page.get_by_role("combobox", name="Doctor").select_option(str(grace_hopper.pk))
     expect(page.locator("#slot-picker")).to_contain_text("with Dr Grace Hopper")
     page.get_by_role("button", name="First free slot").click()
     expect(page.get_by_test_id("first-free")).to_be_visible()
@@ -81,12 +112,25 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     page.get_by_label("Reason for the visit").fill("Palpitations")
     page.get_by_role("button", name="Book appointment").click()
 
-    # The day calendar shows it.
+    # The day calendar opens on the page of the doctor's column and shows the visit.
     appointment = Appointment.objects.get(patient=patient)
-    expect(page.get_by_role("alert").first).to_contain_text("Booked Ada Byron with Dr Grace Hopper")
+    assert timezone.localtime(appointment.start) == timezone.make_aware(
+        datetime.datetime.combine(JOURNEY_DAY, datetime.time(9, 0))
+    )
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "Booked Ada Byron with Dr Grace Hopper on Monday 04 March at 09:00"
+    )
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Monday 4 March 2030\s+Today$"))
+    expect(page.get_by_test_id("doctor-pages")).to_contain_text("page 2 of 2")
     cell = page.locator(f"#appointment-{appointment.pk}")
     expect(cell).to_contain_text("Byron, Ada")
     expect(page.get_by_role("columnheader", name=re.compile("Dr Grace Hopper"))).to_be_visible()
+
+    # Her colleagues are a page back, on the same day.
+    page.get_by_role("link", name="Previous doctors").click()
+    expect(page.get_by_role("columnheader", name=re.compile("Dr Ada Abbot00"))).to_be_visible()
+    expect(page.get_by_role("columnheader", name=re.compile("Dr Grace Hopper"))).to_have_count(0)
+    expect(page.locator("h1")).to_contain_text("Monday 4 March 2030")
 
     # The patient arrives.
     page.get_by_role("navigation").get_by_role("link", name="Arrivals").click()
