@@ -458,7 +458,9 @@ def main() -> int:
     print_table(results, args)
     report = Path(ROOT, "var", "bench")
     report.mkdir(parents=True, exist_ok=True)
-    (report / "frontdesk.json").write_text(
+    # A run of some pages only (--only) keeps the last full run's figures apart.
+    name = "frontdesk-only.json" if args.only else "frontdesk.json"
+    (report / name).write_text(
         json.dumps(
             [
                 {"page": r.page.label, "rps": r.rps, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms}
