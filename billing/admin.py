@@ -11,56 +11,52 @@ from billing.models import (
     Payment,
     ProcedureFee,
 )
-from hms.admin import ReadOnlyAdminMixin, ServiceModelAdmin, form_changes, form_values
+from hms.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    ServiceModelAdmin,
+    form_changes,
+    form_values,
+)
+
+
+class _PriceListAdmin(ServiceModelAdmin):
+    """A price list. Its rows are named in patients' history and on invoices, so they are
+    never deleted: mark them inactive instead. Adding and changing call one save service."""
+
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_via_service(self, request, obj, data):
+        """Save `data` on `obj` (None: a new row) with the list's service."""
+        raise NotImplementedError
+
+    def create_via_service(self, request, form):
+        return self.save_via_service(request, None, form_values(form, self.fields))
+
+    def update_via_service(self, request, obj, form):
+        return self.save_via_service(request, obj, form_changes(form, self.fields))
 
 
 @admin.register(MedicationCost)
-class MedicationCostAdmin(ServiceModelAdmin):
-    """The price list. Medications named in patients' history cannot be deleted: mark
-    them inactive instead."""
-
+class MedicationCostAdmin(_PriceListAdmin):
     list_display = ("name", "unit_cost", "is_active", "updated_at")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
     fields = services.MEDICATION_COST_FIELDS
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def create_via_service(self, request, form):
-        return services.medication_cost_save(
-            data=form_values(form, services.MEDICATION_COST_FIELDS), saved_by=request.user
-        )
-
-    def update_via_service(self, request, obj, form):
-        return services.medication_cost_save(
-            medication=obj,
-            data=form_changes(form, services.MEDICATION_COST_FIELDS),
-            saved_by=request.user,
-        )
+    def save_via_service(self, request, obj, data):
+        return services.medication_cost_save(medication=obj, data=data, saved_by=request.user)
 
 
 @admin.register(ProcedureFee)
-class ProcedureFeeAdmin(ServiceModelAdmin):
+class ProcedureFeeAdmin(_PriceListAdmin):
     list_display = ("name", "fee", "is_active", "updated_at")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
     fields = services.PROCEDURE_FEE_FIELDS
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def create_via_service(self, request, form):
-        return services.procedure_fee_save(
-            data=form_values(form, services.PROCEDURE_FEE_FIELDS), saved_by=request.user
-        )
-
-    def update_via_service(self, request, obj, form):
-        return services.procedure_fee_save(
-            procedure=obj,
-            data=form_changes(form, services.PROCEDURE_FEE_FIELDS),
-            saved_by=request.user,
-        )
+    def save_via_service(self, request, obj, data):
+        return services.procedure_fee_save(procedure=obj, data=data, saved_by=request.user)
 
 
 @admin.register(BillingSettings)
@@ -87,35 +83,17 @@ class BillingSettingsAdmin(ServiceModelAdmin):
         )
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = InvoiceLine
-    extra = 0
-    can_delete = False
     fields = ("kind", "description", "quantity", "unit_price", "amount", "source_key", "is_active")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Payment
-    extra = 0
-    can_delete = False
     fields = ("received_at", "amount", "method", "reference", "received_by")
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("received_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)

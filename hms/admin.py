@@ -224,6 +224,22 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ReadOnlyInlineMixin:
+    """An inline that shows its rows under the parent and never writes them (a workflow does)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class AuditedViewMixin:
     """Record who opened a record's admin page (clinical content: "all, logged")."""
 
