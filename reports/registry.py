@@ -101,16 +101,17 @@ def _appointments_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]
     }
 
 
-def _workload_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
-    return {"chart": charts.workload_bars(rows)}
+def _chart(draw: Callable[[list[tuple]], Any]) -> Callable[[Filters, list[tuple]], dict]:
+    """The `page_context` of a report whose page shows one chart drawn from its rows."""
+
+    def page_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
+        return {"chart": draw(rows)}
+
+    return page_context
 
 
 def _bills_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
     return {"totals": selectors.patient_bill_totals()}
-
-
-def _demographics_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
-    return {"chart": charts.population_pyramid(rows)}
 
 
 def _patterns_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
@@ -129,24 +130,29 @@ def _patterns_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
     }
 
 
-def _revenue_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
-    return {"chart": charts.revenue_columns(rows)}
+PERIOD = (FROM, TO)
+PERIOD_AND_DOCTOR = (FROM, TO, DOCTOR)
+
+
+def _report(*, also_for: Iterable[str] = (), **fields: Any) -> Report:
+    """A report the administrator may open, as may the roles `also_for`."""
+    return Report(roles=frozenset({*also_for, roles.ADMINISTRATOR}), **fields)
 
 
 REPORTS: dict[str, Report] = {
     r.name: r
     for r in (
-        Report(
+        _report(
             name="appointments",
             title="Appointments",
             description="A doctor's appointments in a period, by status.",
             selector=selectors.appointments_report,
             columns=selectors.APPOINTMENTS_COLUMNS,
-            roles=frozenset({roles.FRONT_DESK, roles.DOCTOR, roles.ADMINISTRATOR}),
-            filters=(FROM, TO, DOCTOR),
+            also_for=(roles.FRONT_DESK, roles.DOCTOR),
+            filters=PERIOD_AND_DOCTOR,
             page_context=_appointments_context,
         ),
-        Report(
+        _report(
             name="doctor-workload",
             title="Doctor workload",
             description=(
@@ -155,38 +161,36 @@ REPORTS: dict[str, Report] = {
             ),
             selector=selectors.doctor_workload_report,
             columns=selectors.WORKLOAD_COLUMNS,
-            roles=frozenset({roles.DOCTOR, roles.ADMINISTRATOR}),
-            filters=(FROM, TO, DOCTOR),
-            page_context=_workload_context,
+            also_for=(roles.DOCTOR,),
+            filters=PERIOD_AND_DOCTOR,
+            page_context=_chart(charts.workload_bars),
         ),
-        Report(
+        _report(
             name="patient-health",
             title="Patient health",
             description="Distinct medications and surgeries per patient.",
             selector=selectors.patient_health_report,
             columns=selectors.PATIENT_HEALTH_COLUMNS,
-            roles=frozenset({roles.ADMINISTRATOR}),
-            filters=(FROM, TO),
+            filters=PERIOD,
         ),
-        Report(
+        _report(
             name="patient-bills",
             title="Patient bills",
             description="What each patient's next invoice would total now, by the billing rule.",
             selector=selectors.patient_bills_report,
             columns=selectors.PATIENT_BILLS_COLUMNS,
-            roles=frozenset({roles.BILLING_CLERK, roles.ADMINISTRATOR}),
+            also_for=(roles.BILLING_CLERK,),
             page_context=_bills_context,
         ),
-        Report(
+        _report(
             name="demographics",
             title="Demographics",
             description="Active patients by age band and sex, as a population pyramid.",
             selector=selectors.demographics_report,
             columns=selectors.DEMOGRAPHICS_COLUMNS,
-            roles=frozenset({roles.ADMINISTRATOR}),
-            page_context=_demographics_context,
+            page_context=_chart(charts.population_pyramid),
         ),
-        Report(
+        _report(
             name="appointment-patterns",
             title="Appointment patterns",
             description=(
@@ -195,21 +199,21 @@ REPORTS: dict[str, Report] = {
             ),
             selector=selectors.appointment_patterns_report,
             columns=selectors.PATTERNS_COLUMNS,
-            roles=frozenset({roles.FRONT_DESK, roles.ADMINISTRATOR}),
-            filters=(FROM, TO, DOCTOR),
+            also_for=(roles.FRONT_DESK,),
+            filters=PERIOD_AND_DOCTOR,
             page_context=_patterns_context,
             body_template="reports/_appointment_patterns.html",
             page_rows=2000,
         ),
-        Report(
+        _report(
             name="revenue",
             title="Revenue",
             description="Invoiced, paid and outstanding per month, and by kind of line.",
             selector=selectors.revenue_report,
             columns=selectors.REVENUE_COLUMNS,
-            roles=frozenset({roles.BILLING_CLERK, roles.ADMINISTRATOR}),
-            filters=(FROM, TO),
-            page_context=_revenue_context,
+            also_for=(roles.BILLING_CLERK,),
+            filters=PERIOD,
+            page_context=_chart(charts.revenue_columns),
         ),
     )
 }
