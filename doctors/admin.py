@@ -209,24 +209,14 @@ class _ScheduleAdmin(ServiceModelAdmin):
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(_ScheduleAdmin):
     rows = _HOURS
-    list_display = (
-        "doctor",
-        "weekday",
-        "start_time",
-        "end_time",
-        "slot_minutes",
-        "valid_from",
-        "valid_until",
-    )
+    list_display = fields = ("doctor", *_HOURS.fields)
     list_filter = ("weekday",)
     search_fields = ("doctor__code", "doctor__last_name", "doctor__first_name")
-    fields = ("doctor", *_HOURS.fields)
 
 
 @admin.register(TimeOff)
 class TimeOffAdmin(_ScheduleAdmin):
     rows = _TIME_OFF
-    list_display = ("doctor", "start", "end", "reason")
+    list_display = fields = ("doctor", *_TIME_OFF.fields)
     search_fields = ("doctor__code", "doctor__last_name", "doctor__first_name", "reason")
     date_hierarchy = "start"
-    fields = ("doctor", *_TIME_OFF.fields)
