@@ -12,7 +12,12 @@ from appointments.models import (
     AppointmentStatusChange,
     Attendance,
 )
-from hms.admin import AuditedViewMixin, ReadOnlyAdminMixin, ServiceModelAdmin
+from hms.admin import (
+    AuditedViewMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    ServiceModelAdmin,
+)
 
 
 class AppointmentAdminForm(forms.ModelForm):
@@ -34,31 +39,20 @@ class AppointmentAdminForm(forms.ModelForm):
             self._update_errors(error)
 
 
-class AttendanceInline(admin.StackedInline):
+class AttendanceInline(ReadOnlyInlineMixin, admin.StackedInline):
     """The visit of an appointment, without its clinical content (that page is logged)."""
 
     model = Attendance
-    extra = 0
-    can_delete = False
     fields = ("visit", "checked_in_at", "checked_in_by", "started_at", "completed_at")
-    readonly_fields = fields
 
     @admin.display(description="visit record")
     def visit(self, attendance: Attendance) -> str:
         url = reverse("admin:appointments_attendance_change", args=[attendance.pk])
         return format_html('<a href="{}">Open the visit record</a>', url)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = AppointmentStatusChange
-    extra = 0
-    can_delete = False
     fields = (
         "created_at",
         "from_status",
@@ -69,16 +63,9 @@ class StatusChangeInline(admin.TabularInline):
         "changed_by",
         "note",
     )
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Appointment)

@@ -10,6 +10,8 @@ from billing.models import MedicationCost, ProcedureFee
 from doctors.models import TimeOff, WorkingHours
 from hms.models import AuditEvent
 from tests.factories import (
+    AppointmentStatusChangeFactory,
+    AttendanceFactory,
     DoctorFactory,
     InvoiceFactory,
     InvoiceLineFactory,
@@ -185,3 +187,22 @@ def test_it_shows_invoice_lines_and_payments_read_only_under_the_invoice(admin_c
         assert inline.formset.extra == 0
         assert len(inline.formset.initial_forms) == 1
         assert set(inline.readonly_fields) == set(inline.opts.fields)
+
+
+def test_it_shows_the_visit_and_status_history_read_only_under_the_appointment(admin_client):
+    attendance = AttendanceFactory()
+    appointment = attendance.appointment
+    AppointmentStatusChangeFactory(appointment=appointment)
+
+    page = admin_client.get(url(type(appointment), "change", appointment.pk))
+
+    assert page.status_code == 200
+    assert "Open the visit record" in page.content.decode()
+    inlines = page.context["inline_admin_formsets"]
+    assert len(inlines) == 2
+    for inline in inlines:
+        assert inline.has_add_permission is False
+        assert inline.has_change_permission is False
+        assert inline.formset.can_delete is False
+        assert inline.formset.extra == 0
+        assert len(inline.formset.initial_forms) == 1
