@@ -170,6 +170,9 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # upload waits for confirmation before its files (patients' data) are deleted.
 HMS_IMPORT_MAX_UPLOAD_MB = env_int("HMS_IMPORT_MAX_UPLOAD_MB", 100)
 HMS_IMPORT_KEEP_HOURS = env_int("HMS_IMPORT_KEEP_HOURS", 24)
+# Check and import uploads in a background thread of the web process (the page follows their
+# progress); false runs them inside the request.
+HMS_IMPORT_IN_BACKGROUND = env_bool("HMS_IMPORT_IN_BACKGROUND", True)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

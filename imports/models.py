@@ -12,20 +12,29 @@ from hms.models import TimeStampedModel
 
 
 class UploadStatus(models.TextChoices):
+    CHECKING = "checking", "Checking…"
     CHECKED = "checked", "Ready to import"
+    IMPORTING = "importing", "Importing…"
     REJECTED = "rejected", "Has problems: nothing imported"
     UNCHANGED = "unchanged", "Nothing to change"
     IMPORTED = "imported", "Imported"
     DISCARDED = "discarded", "Discarded"
+    FAILED = "failed", "Failed: nothing imported"
+
+
+# The statuses in which a background job works on the upload.
+WORKING = (UploadStatus.CHECKING, UploadStatus.IMPORTING)
 
 
 class WorkbookUpload(TimeStampedModel):
     """One upload of the hospital workbook (an .xlsx, or the sheets' CSV files).
 
-    The files wait under `MEDIA_ROOT/imports/<folder>/` only while the upload is `checked`
-    (valid, awaiting confirmation): they hold patients' data, so they are deleted as soon as
-    the upload is imported, rejected, found unchanged or discarded. `report` keeps what the
-    check (and later the import) found: every problem, warnings and per-sheet counts.
+    checking → checked (valid, awaiting confirmation) → importing → imported; or from a check
+    or import: rejected (problems), unchanged (nothing to do), failed (an unexpected error);
+    a checked upload may be discarded. Checking and importing run in the background.
+    The files wait under `MEDIA_ROOT/imports/<folder>/` only until the upload reaches a final
+    status: they hold patients' data. `report` keeps what the check (and later the import)
+    found: every problem, warnings and per-sheet counts.
     """
 
     uploaded_by = models.ForeignKey(
@@ -38,7 +47,17 @@ class WorkbookUpload(TimeStampedModel):
     size_bytes = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=20, choices=UploadStatus.choices)
-    report = models.JSONField(default=dict)
+    report = models.JSONField(default=dict, blank=True)
+    # The latest progress line of the check or import running in the background.
+    progress = models.CharField(max_length=200, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     imported_at = models.DateTimeField(null=True, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,6 +90,18 @@ class WorkbookUpload(TimeStampedModel):
                 ),
                 name="%(app_label)s_%(class)s_imported_iff_stamped",
                 violation_error_message="An imported upload records when and by whom.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status__in=[UploadStatus.IMPORTING, UploadStatus.IMPORTED],
+                        confirmed_at__isnull=False,
+                        confirmed_by__isnull=False,
+                    )
+                    | ~Q(status__in=[UploadStatus.IMPORTING, UploadStatus.IMPORTED])
+                ),
+                name="%(app_label)s_%(class)s_importing_was_confirmed",
+                violation_error_message="An upload is imported only once someone confirms it.",
             ),
             models.CheckConstraint(
                 condition=Q(size_bytes__gte=0),

@@ -17,4 +17,6 @@ def recent_uploads(*, limit: int = RECENT_UPLOADS) -> QuerySet[WorkbookUpload]:
 
 
 def upload_get(*, pk: int) -> WorkbookUpload:
-    return WorkbookUpload.objects.select_related("uploaded_by", "imported_by").get(pk=pk)
+    return WorkbookUpload.objects.select_related("uploaded_by", "imported_by", "confirmed_by").get(
+        pk=pk
+    )

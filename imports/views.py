@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from imports.forms import WorkbookUploadForm
-from imports.models import UploadStatus, WorkbookUpload
+from imports.models import WORKING, UploadStatus, WorkbookUpload
 from imports.selectors import recent_uploads, upload_get
 from imports.services import (
     UploadNotConfirmable,
@@ -22,6 +22,7 @@ from imports.services import (
     workbook_upload_confirm,
     workbook_upload_discard,
 )
+from imports.services.uploads import upload_is_stalled
 
 # Problems listed on the page; all of them are in the CSV download.
 PROBLEMS_SHOWN = 1000
@@ -55,8 +56,11 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     workbook = get_upload_for_user(request, pk)
     stage = "import" if "import" in workbook.report else "check"
     report = workbook.report.get(stage, {})
+    stalled = upload_is_stalled(workbook)
     context = {
         "upload": workbook,
+        "working": workbook.status in WORKING and not stalled,
+        "stalled": stalled,
         "stage": stage,
         "report": report,
         "errors": report.get("errors", [])[:PROBLEMS_SHOWN],
@@ -74,11 +78,11 @@ def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except UploadNotConfirmable as refusal:
         messages.warning(request, str(refusal))
     else:
-        outcome = workbook.report["import"]["outcome"]
         if workbook.status == UploadStatus.IMPORTED:
+            outcome = workbook.report["import"]["outcome"]
             messages.success(request, f"The workbook was imported. {outcome}")
-        else:
-            messages.error(request, outcome)
+        elif workbook.status != UploadStatus.IMPORTING:
+            messages.error(request, workbook.report["import"]["outcome"])
     return redirect(workbook)
 
 
