@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection, connections, transaction
@@ -180,22 +181,41 @@ def _fail(upload_id: int, exc: Exception) -> None:
         _delete_files_on_commit(upload)
 
 
-def _progress_writer(upload_id: int) -> Callable[[str], None]:
-    """A `progress` callback that shows the line on the page, at most once a second. Inside
-    the import's transaction a write would only become visible at its end, so it is skipped."""
-    last = 0.0
+class _ProgressWriter:
+    """The `progress` callback of a job: shows the latest line on the page, a row count at most
+    once a second (a phase line always). Inside the import's transaction an UPDATE would only
+    become visible when it ends, so a job in a thread of its own writes those through a second,
+    autocommit connection; run inline (inside a caller's transaction, the upload's row locked)
+    it skips them."""
 
-    def write(message: str) -> None:
-        nonlocal last
+    def __init__(self, upload_id: int, *, own_connection: bool) -> None:
+        self.upload_id = upload_id
+        self.own_connection = own_connection
+        self.last = 0.0
+        self.side: psycopg.Connection | None = None
+
+    def __call__(self, message: str) -> None:
         now = time.monotonic()
-        if now - last < PROGRESS_EVERY or connection.in_atomic_block:
+        if message.endswith(("rows read", "rows written")) and now - self.last < PROGRESS_EVERY:
             return
-        last = now
-        WorkbookUpload.objects.filter(pk=upload_id).update(
-            progress=message[:200], updated_at=timezone.now()
-        )
+        self.last = now
+        message = message[:200]
+        if not connection.in_atomic_block:
+            WorkbookUpload.objects.filter(pk=self.upload_id).update(
+                progress=message, updated_at=timezone.now()
+            )
+        elif self.own_connection:
+            if self.side is None:
+                self.side = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+            self.side.execute(
+                f"UPDATE {WorkbookUpload._meta.db_table} SET progress = %s, updated_at = now() "
+                "WHERE id = %s",
+                [message, self.upload_id],
+            )
 
-    return write
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def upload_is_stalled(upload: WorkbookUpload) -> bool:
@@ -218,13 +238,17 @@ def upload_is_stalled(upload: WorkbookUpload) -> bool:
         return cursor.fetchone()[0]
 
 
+def _progress(upload: WorkbookUpload) -> _ProgressWriter:
+    return _ProgressWriter(upload.pk, own_connection=settings.HMS_IMPORT_IN_BACKGROUND)
+
+
 @_locked_job
 def _check_job(upload: WorkbookUpload) -> None:
-    report = workbook_import(
-        path_or_file=upload_path(upload),
-        dry_run=True,
-        progress=_progress_writer(upload.pk),
-    )
+    progress = _progress(upload)
+    try:
+        report = workbook_import(path_or_file=upload_path(upload), dry_run=True, progress=progress)
+    finally:
+        progress.close()
     with transaction.atomic():
         upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
         if not report.ok:
@@ -244,9 +268,11 @@ def _check_job(upload: WorkbookUpload) -> None:
 @_locked_job
 def _import_job(upload: WorkbookUpload) -> None:
     by = upload.confirmed_by
-    report = workbook_import(
-        path_or_file=upload_path(upload), by=by, progress=_progress_writer(upload.pk)
-    )
+    progress = _progress(upload)
+    try:
+        report = workbook_import(path_or_file=upload_path(upload), by=by, progress=progress)
+    finally:
+        progress.close()
     with transaction.atomic():
         upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
         if report.written:
