@@ -238,27 +238,32 @@ def upload_is_stalled(upload: WorkbookUpload) -> bool:
         return cursor.fetchone()[0]
 
 
-def _progress(upload: WorkbookUpload) -> _ProgressWriter:
-    return _ProgressWriter(upload.pk, own_connection=settings.HMS_IMPORT_IN_BACKGROUND)
-
-
-@_locked_job
-def _check_job(upload: WorkbookUpload) -> None:
-    progress = _progress(upload)
+def _run_import(upload: WorkbookUpload, *, dry_run: bool, by: Any = None) -> ImportReport:
+    progress = _ProgressWriter(upload.pk, own_connection=settings.HMS_IMPORT_IN_BACKGROUND)
     try:
-        report = workbook_import(path_or_file=upload_path(upload), dry_run=True, progress=progress)
+        return workbook_import(
+            path_or_file=upload_path(upload), dry_run=dry_run, by=by, progress=progress
+        )
     finally:
         progress.close()
+
+
+def _finish(upload_id: int, report: ImportReport, *, stage: str, done: str, **stamps: Any) -> None:
+    """Record the job's report and the upload's next status: rejected on any problem,
+    unchanged when nothing would change, otherwise `done` (with `stamps` set). Only a checked
+    upload keeps its files."""
     with transaction.atomic():
-        upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
+        upload = WorkbookUpload.objects.select_for_update().get(pk=upload_id)
         if not report.ok:
             upload.status = UploadStatus.REJECTED
         elif not report.changed:
             upload.status = UploadStatus.UNCHANGED
         else:
-            upload.status = UploadStatus.CHECKED
+            upload.status = done
+            for name, value in stamps.items():
+                setattr(upload, name, value)
         upload.progress = ""
-        upload.report = {"check": _report_data(report, name=upload.original_name)}
+        upload.report = {**upload.report, stage: _report_data(report, name=upload.original_name)}
         upload.full_clean()
         upload.save()
         if upload.status != UploadStatus.CHECKED:
@@ -266,28 +271,23 @@ def _check_job(upload: WorkbookUpload) -> None:
 
 
 @_locked_job
+def _check_job(upload: WorkbookUpload) -> None:
+    report = _run_import(upload, dry_run=True)
+    _finish(upload.pk, report, stage="check", done=UploadStatus.CHECKED)
+
+
+@_locked_job
 def _import_job(upload: WorkbookUpload) -> None:
     by = upload.confirmed_by
-    progress = _progress(upload)
-    try:
-        report = workbook_import(path_or_file=upload_path(upload), by=by, progress=progress)
-    finally:
-        progress.close()
-    with transaction.atomic():
-        upload = WorkbookUpload.objects.select_for_update().get(pk=upload.pk)
-        if report.written:
-            upload.status = UploadStatus.IMPORTED
-            upload.imported_at = timezone.now()
-            upload.imported_by = by
-        elif not report.ok:
-            upload.status = UploadStatus.REJECTED
-        else:
-            upload.status = UploadStatus.UNCHANGED
-        upload.progress = ""
-        upload.report = {**upload.report, "import": _report_data(report, name=upload.original_name)}
-        upload.full_clean()
-        upload.save()
-        _delete_files_on_commit(upload)
+    report = _run_import(upload, dry_run=False, by=by)
+    _finish(
+        upload.pk,
+        report,
+        stage="import",
+        done=UploadStatus.IMPORTED,
+        imported_at=timezone.now(),
+        imported_by=by,
+    )
 
 
 # --- Services -------------------------------------------------------------------------------
