@@ -59,13 +59,6 @@ class WorkbookUpload(TimeStampedModel):
         related_name="+",
     )
     imported_at = models.DateTimeField(null=True, blank=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -78,18 +71,11 @@ class WorkbookUpload(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(
-                        status=UploadStatus.IMPORTED,
-                        imported_at__isnull=False,
-                        imported_by__isnull=False,
-                    )
-                    | (
-                        ~Q(status=UploadStatus.IMPORTED)
-                        & Q(imported_at__isnull=True, imported_by__isnull=True)
-                    )
+                    Q(status=UploadStatus.IMPORTED, imported_at__isnull=False)
+                    | (~Q(status=UploadStatus.IMPORTED) & Q(imported_at__isnull=True))
                 ),
                 name="%(app_label)s_%(class)s_imported_iff_stamped",
-                violation_error_message="An imported upload records when and by whom.",
+                violation_error_message="An imported upload records when it was imported.",
             ),
             models.CheckConstraint(
                 condition=(
@@ -125,5 +111,7 @@ class WorkbookUpload(TimeStampedModel):
         return self.status == UploadStatus.CHECKED
 
     @property
-    def can_discard(self) -> bool:
-        return self.status == UploadStatus.CHECKED
+    def imported_by(self):
+        """Who imported it: the person who confirmed it (the constraints keep an imported
+        upload confirmed)."""
+        return self.confirmed_by if self.status == UploadStatus.IMPORTED else None

@@ -11,12 +11,10 @@ RECENT_UPLOADS = 20
 
 def recent_uploads(*, limit: int = RECENT_UPLOADS) -> QuerySet[WorkbookUpload]:
     """The latest uploads with who uploaded and imported them: one query."""
-    return WorkbookUpload.objects.select_related("uploaded_by", "imported_by").defer("report")[
+    return WorkbookUpload.objects.select_related("uploaded_by", "confirmed_by").defer("report")[
         :limit
     ]
 
 
 def upload_get(*, pk: int) -> WorkbookUpload:
-    return WorkbookUpload.objects.select_related("uploaded_by", "imported_by", "confirmed_by").get(
-        pk=pk
-    )
+    return WorkbookUpload.objects.select_related("uploaded_by", "confirmed_by").get(pk=pk)

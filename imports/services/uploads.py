@@ -94,17 +94,13 @@ def _save_files(files: list[UploadedFile], folder: Path) -> tuple[str, int, str]
 # --- Reports --------------------------------------------------------------------------------
 
 
-def _report_data(report: ImportReport, *, name: str) -> dict[str, Any]:
+def _report_data(report: ImportReport) -> dict[str, Any]:
     """What the upload page shows of a check or an import, as JSON."""
 
     def rows(problems: list[Problem]) -> list[list[Any]]:
         return [[p.sheet, p.row, p.column, p.message] for p in problems]
 
     return {
-        "source": name,
-        "dry_run": report.dry_run,
-        "ok": report.ok,
-        "changed": report.changed,
         "written": report.written,
         "outcome": report.outcome(),
         "errors": rows(report.errors),
@@ -263,7 +259,7 @@ def _finish(upload_id: int, report: ImportReport, *, stage: str, done: str, **st
             for name, value in stamps.items():
                 setattr(upload, name, value)
         upload.progress = ""
-        upload.report = {**upload.report, stage: _report_data(report, name=upload.original_name)}
+        upload.report = {**upload.report, stage: _report_data(report)}
         upload.full_clean()
         upload.save()
         if upload.status != UploadStatus.CHECKED:
@@ -286,7 +282,6 @@ def _import_job(upload: WorkbookUpload) -> None:
         stage="import",
         done=UploadStatus.IMPORTED,
         imported_at=timezone.now(),
-        imported_by=by,
     )
 
 
@@ -369,7 +364,7 @@ def workbook_upload_confirm(*, upload: WorkbookUpload, by: Any) -> WorkbookUploa
     the other is refused with UploadNotConfirmable. Cost here: two statements."""
     upload = (
         WorkbookUpload.objects.select_for_update(of=("self",))
-        .select_related("imported_by", "confirmed_by")
+        .select_related("confirmed_by")
         .get(pk=upload.pk)
     )
     if upload.status != UploadStatus.CHECKED:
@@ -391,7 +386,7 @@ def workbook_upload_discard(*, upload: WorkbookUpload, by: Any) -> WorkbookUploa
     it; its files are deleted."""
     upload = (
         WorkbookUpload.objects.select_for_update(of=("self",))
-        .select_related("imported_by", "confirmed_by")
+        .select_related("confirmed_by")
         .get(pk=upload.pk)
     )
     if upload.status != UploadStatus.CHECKED and not upload_is_stalled(upload):
