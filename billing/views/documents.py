@@ -56,7 +56,9 @@ def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     """One PDF of the selected invoices' stored PDFs (drafts have none and are left out)."""
     billing_access(request, perms.VIEW_INVOICES)
-    ids = [int(x) for x in request.GET.getlist("ids") if x.isdigit()][:BATCH_LIMIT]
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    ids = [int(x) for x in request.GET.getlist("ids") if x.isascii() and x.isdigit()]
+    ids = ids[:BATCH_LIMIT]
     invoices = [i for i in selectors.invoices_for_batch(ids=ids) if i.void_pdf or i.pdf]
     if not invoices:
         messages.warning(request, "Tick one or more issued invoices to print them together.")

@@ -172,6 +172,14 @@ def test_it_sends_an_empty_batch_back_to_the_list(login, billing_clerk):
     assert response.url == reverse("billing:invoice_list")
 
 
+@pytest.mark.parametrize("ids", ["²", "x1", "-3", "99999999999999999999999"])
+def test_it_sends_a_batch_of_bad_ids_back_to_the_list(login, billing_clerk, ids):
+    response = login(billing_clerk).get(reverse("billing:invoice_batch_pdf"), {"ids": ids})
+
+    assert response.status_code == 302
+    assert response.url == reverse("billing:invoice_list")
+
+
 def test_it_shows_the_same_invoice_in_the_print_view_with_payments(invoice, login, billing_clerk):
     services.payment_record(
         invoice=invoice, amount=D("42.88"), method="card", received_by=None, reference="POS-7"
