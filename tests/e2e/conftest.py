@@ -85,31 +85,14 @@ def page(browser, live_server, console_errors) -> Iterator["Page"]:
 
 @pytest.fixture
 def role_groups(transactional_db) -> None:
-    """The four role groups with their permissions.
-
-    The data migration creates them, but `transactional_db` empties every table after each
-    test (post_migrate then brings back content types and permissions, not groups), so
-    browser tests after the first would find no groups. This rebuilds them from
-    `hms.roles.ROLE_PERMISSIONS` with the same rules as `hms.roles.sync_groups`, which
-    itself is meant for a migration's app registry only.
-    """
+    """The four role groups with their permissions, made by `hms.roles.sync_groups` as the
+    migrations and every post_migrate (flush) make them, so a journey never depends on
+    which test flushed the database before it."""
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
 
-    from hms import roles
+    from hms.roles import sync_groups
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
-    for role, codes in roles.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        if role == roles.ADMINISTRATOR:
-            perms = Permission.objects.filter(content_type__app_label__in=roles.ADMIN_APPS)
-        else:
-            perms = [
-                Permission.objects.get(
-                    content_type__app_label=code.split(".")[0], codename=code.split(".")[1]
-                )
-                for code in codes
-            ]
-        group.permissions.set(perms)
+    sync_groups(apps, create_perms=False)
