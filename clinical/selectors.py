@@ -290,11 +290,15 @@ class Page:
     has_next: bool
 
 
+# Past any real log, and low enough that the page's OFFSET fits PostgreSQL's bigint.
+_MAX_PAGE = 1_000_000
+
+
 def page_of(queryset: QuerySet, *, number: int, size: int = 50) -> Page:
     """One page without counting the rows: a COUNT(*) over a large audit log costs a full
     index scan, so the page fetches one row more than it shows to know whether another
     follows. One query."""
-    number = max(1, number)
+    number = min(max(1, number), _MAX_PAGE)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(

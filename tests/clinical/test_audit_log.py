@@ -74,6 +74,17 @@ def test_it_pages_the_log_newest_first(login, admin_user):
     assert ids == sorted(ids, reverse=True)
 
 
+@pytest.mark.parametrize("name", ["audit_list", "patient_access_log"])
+def test_it_shows_an_empty_page_for_a_page_number_past_any_end(login, admin_user, patient, name):
+    AuditEventFactory.create_batch(3)
+    args = [patient.pk] if name == "patient_access_log" else []
+    response = login(admin_user).get(
+        reverse(f"clinical:{name}", args=args), {"page": "99999999999999999999"}
+    )
+    assert response.status_code == 200
+    assert response.context["page"].items == [] and not response.context["page"].has_next
+
+
 def test_it_keeps_the_filters_on_the_next_page_link(login, admin_user):
     AuditEventFactory.create_batch(60, actor_username="doctor")
     response = login(admin_user).get(reverse("clinical:audit_list"), {"user": "doctor"})
