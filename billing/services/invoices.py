@@ -368,6 +368,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason to void the invoice."})
+    before = invoice.status
     invoice.status = InvoiceStatus.VOID
     invoice.void_reason = reason[:255]
     invoice.voided_at = timezone.now()
@@ -395,7 +396,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
         action=audit.Action.UPDATE,
         obj=invoice,
         changes={
-            "status": {"before": "issued", "after": invoice.status},
+            "status": {"before": before, "after": invoice.status},
             "void_reason": {"before": "", "after": invoice.void_reason},
             "lines_freed": {"before": None, "after": freed},
         },

@@ -331,6 +331,17 @@ class TestVoid:
         with pytest.raises(ValidationError):
             services.invoice_void(invoice=invoice, reason="Again", by=clerk)
 
+    def test_it_logs_the_status_a_paid_invoice_had_before_the_void(self, patient, clerk):
+        invoice = issued(patient, by=clerk)
+        pay(invoice, str(invoice.total), by=clerk)
+
+        services.invoice_void(invoice=invoice, reason="Paid twice", by=clerk)
+
+        event = AuditEvent.objects.filter(
+            object_type="billing.invoice", object_id=str(invoice.pk)
+        ).latest("pk")
+        assert event.changes["status"] == {"before": "paid", "after": "void"}
+
 
 # --- Payments --------------------------------------------------------------------------------
 
