@@ -10,6 +10,7 @@ from collections import defaultdict
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -49,6 +50,22 @@ def _picker_attrs() -> dict[str, str]:
     }
 
 
+class CalendarDateField(forms.DateField):
+    """A day to show or to search from, as a date input. The calendars and the slot picker
+    add days and weeks to it, which overflows Python's dates near year 1 or 9999, so a day
+    outside these centuries is invalid (a message, or the default day) instead of a 500."""
+
+    default_validators = [
+        MinValueValidator(datetime.date(1900, 1, 1)),
+        MaxValueValidator(datetime.date(2999, 12, 31)),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+
 class SlotFilterForm(forms.Form):
     """What the slot picker shows: one doctor, or every doctor of a specialty; the length
     of the visit; the first day."""
@@ -64,11 +81,7 @@ class SlotFilterForm(forms.Form):
     length = forms.TypedChoiceField(
         label="Visit length", choices=LENGTH_CHOICES, coerce=int, empty_value=None, required=False
     )
-    from_date = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    from_date = CalendarDateField(label="From")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -142,11 +155,7 @@ class BookingForm(SlotFilterForm):
 class RescheduleForm(forms.Form):
     """Move an appointment: a free slot of the same doctor, the same length."""
 
-    from_date = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    from_date = CalendarDateField(label="From")
     appointment = forms.IntegerField(widget=forms.HiddenInput)
     slot = forms.CharField(required=False)
 
@@ -220,11 +229,7 @@ class WeekFilterForm(forms.Form):
     """Which doctor's week: `doctors` (already read) are the choices, so no query here."""
 
     doctor = forms.TypedChoiceField(choices=[])
-    week = forms.DateField(
-        label="Week of",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    week = CalendarDateField(label="Week of")
 
     def __init__(self, *args, doctors: list[Doctor], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -246,9 +251,7 @@ class WeekFilterForm(forms.Form):
 
 
 class DayFilterForm(forms.Form):
-    day = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    day = CalendarDateField()
     specialty = forms.ModelChoiceField(
         Specialty.objects.order_by("name"), required=False, empty_label="All specialties"
     )

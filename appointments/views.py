@@ -97,7 +97,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         day=day,
         specialty=data.get("specialty"),
         page=request.GET.get("page"),
-        doctor_pk=int(doctor) if doctor.isdigit() else None,
+        doctor_pk=int(doctor) if doctor.isascii() and doctor.isdigit() else None,
     )
     context = {
         "form": form,

@@ -1,0 +1,58 @@
+"""A mistyped or hand-edited address on the calendars and the slot picker shows the page with
+its default (or a message), never a server error."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.frontdesk.factories import doctor_with_hours
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(login, front_desk):
+    return login(front_desk)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "xyz"])
+def test_it_shows_today_for_a_day_the_calendar_cannot_page_from(desk, day):
+    doctor_with_hours(weekdays=range(7), last_name="Okafor")
+
+    response = desk.get(reverse("appointments:calendar_day") + f"?day={day}")
+
+    assert response.status_code == 200
+    assert response.context["day"] == timezone.localdate()
+    assert "Okafor" in response.content.decode()
+
+
+def test_it_ignores_a_doctor_that_is_a_digit_but_not_a_number(desk):
+    doctor_with_hours(weekdays=range(7), last_name="Okafor")
+
+    response = desk.get(reverse("appointments:calendar_day") + "?doctor=%C2%B2&page=abc")
+
+    assert response.status_code == 200
+    assert "Okafor" in response.content.decode()
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
+def test_it_says_a_week_out_of_range_is_invalid(desk, week):
+    doctor = doctor_with_hours(last_name="Okafor")
+
+    response = desk.get(reverse("appointments:calendar_week") + f"?doctor={doctor.pk}&week={week}")
+
+    assert response.status_code == 200
+    assert response.context["grid"] is None
+    assert response.context["form"].errors["week"]
+
+
+def test_it_offers_slots_from_today_for_a_start_day_out_of_range(desk):
+    doctor = doctor_with_hours(weekdays=range(7))
+
+    response = desk.get(
+        reverse("appointments:slot_picker") + f"?doctor={doctor.pk}&from_date=9999-12-31",
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert f"{doctor.pk}|" in response.content.decode()
