@@ -20,6 +20,7 @@ from billing import forms, selectors, services
 from billing.access import BillingAccess, billing_access
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
+from hms.admin import add_service_error
 
 
 def invoice_list(request: HttpRequest) -> HttpResponse:
@@ -224,10 +225,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
             received_by=request.user,
         )
     except ValidationError as error:
-        for field, problems in getattr(error, "error_dict", {}).items():
-            form.add_error(field if field in form.fields else None, problems)
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
+        add_service_error(form, error)
         return _detail_page(request, access, status=400, payment_form=form)
     messages.success(request, f"Recorded {payment.amount} by {payment.get_method_display()}.")
     return redirect(access.invoice)

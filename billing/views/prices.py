@@ -15,6 +15,7 @@ from billing import access as perms
 from billing import forms, selectors, services
 from billing.access import billing_access
 from billing.models import BillingSettings, MedicationCost, ProcedureFee
+from hms.admin import add_service_error, form_changes
 
 
 def price_list(request: HttpRequest) -> HttpResponse:
@@ -51,11 +52,11 @@ def _price_form_page(
     initial = {"name": request.GET["name"]} if obj is None and request.GET.get("name") else None
     form = form_class(request.POST or None, instance=obj, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        data = form_changes(form)
         try:
             saved = save(data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"Saved {what} “{saved.name}”.")
             return redirect(_next_or(request, "billing:price_list"))
@@ -126,11 +127,11 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         request.POST or None, instance=current, read_only=not access.can_edit_settings
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        data = form_changes(form)
         try:
             services.billing_settings_update(data=data, updated_by=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Billing settings saved; issued invoices keep theirs.")
             return redirect("billing:settings_edit")
