@@ -1,10 +1,5 @@
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import Count, Model
-from django.http import HttpRequest
+from django.db.models import Count
 
 from doctors import services
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
@@ -36,69 +31,36 @@ class SpecialtyAdmin(ServiceModelAdmin):
         services.specialty_delete(specialty=obj, deleted_by=request.user)
 
 
-@dataclass(frozen=True)
-class _ScheduleRows:
-    """The services that write one kind of row of a doctor's schedule (hours or time off),
-    and the keyword their update and delete services take the row by."""
-
-    fields: tuple[str, ...]
-    create: Callable[..., Any]
-    update: Callable[..., Any]
-    delete: Callable[..., None]
-    keyword: str
-
-    def create_row(self, request: HttpRequest, doctor: Doctor, data: Mapping[str, Any]) -> Any:
-        return self.create(doctor=doctor, created_by=request.user, **data)
-
-    def update_row(self, request: HttpRequest, obj: Model, data: Mapping[str, Any]) -> Any:
-        return self.update(**{self.keyword: obj}, data=data, updated_by=request.user)
-
-    def delete_row(self, request: HttpRequest, obj: Model) -> None:
-        self.delete(**{self.keyword: obj}, deleted_by=request.user)
-
-
-_HOURS = _ScheduleRows(
-    fields=services.WORKING_HOURS_FIELDS,
-    create=services.working_hours_create,
-    update=services.working_hours_update,
-    delete=services.working_hours_delete,
-    keyword="working_hours",
-)
-_TIME_OFF = _ScheduleRows(
-    fields=services.TIME_OFF_FIELDS,
-    create=services.time_off_create,
-    update=services.time_off_update,
-    delete=services.time_off_delete,
-    keyword="time_off",
-)
-
-
-class _ScheduleInline(ServiceInline, admin.TabularInline):
-    """A doctor's schedule rows under the doctor, written by the `rows` services."""
-
-    rows: _ScheduleRows
+class WorkingHoursInline(ServiceInline, admin.TabularInline):
+    model = WorkingHours
     extra = 0
+    fields = services.WORKING_HOURS_FIELDS
+    service_fields = services.WORKING_HOURS_FIELDS
 
     def create_via_service(self, request, parent, data):
-        return self.rows.create_row(request, parent, data)
+        return services.working_hours_create(doctor=parent, created_by=request.user, **data)
 
     def update_via_service(self, request, obj, data):
-        return self.rows.update_row(request, obj, data)
+        return services.working_hours_update(working_hours=obj, data=data, updated_by=request.user)
 
     def delete_via_service(self, request, obj):
-        self.rows.delete_row(request, obj)
+        services.working_hours_delete(working_hours=obj, deleted_by=request.user)
 
 
-class WorkingHoursInline(_ScheduleInline):
-    model = WorkingHours
-    rows = _HOURS
-    fields = service_fields = _HOURS.fields
-
-
-class TimeOffInline(_ScheduleInline):
+class TimeOffInline(ServiceInline, admin.TabularInline):
     model = TimeOff
-    rows = _TIME_OFF
-    fields = service_fields = _TIME_OFF.fields
+    extra = 0
+    fields = services.TIME_OFF_FIELDS
+    service_fields = services.TIME_OFF_FIELDS
+
+    def create_via_service(self, request, parent, data):
+        return services.time_off_create(doctor=parent, created_by=request.user, **data)
+
+    def update_via_service(self, request, obj, data):
+        return services.time_off_update(time_off=obj, data=data, updated_by=request.user)
+
+    def delete_via_service(self, request, obj):
+        services.time_off_delete(time_off=obj, deleted_by=request.user)
 
 
 @admin.register(Doctor)
@@ -183,40 +145,59 @@ class DoctorAdmin(ServiceModelAdmin):
         )
 
 
-class _ScheduleAdmin(ServiceModelAdmin):
-    """A doctor's schedule rows on their own, written by the `rows` services; the doctor is
-    chosen when a row is added and fixed afterwards."""
-
-    rows: _ScheduleRows
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ServiceModelAdmin):
+    list_display = fields = ("doctor", *services.WORKING_HOURS_FIELDS)
     list_select_related = ("doctor",)
+    list_filter = ("weekday",)
+    search_fields = ("doctor__code", "doctor__last_name", "doctor__first_name")
     autocomplete_fields = ("doctor",)
 
     def get_readonly_fields(self, request, obj=None):
         return ("doctor",) if obj is not None else ()
 
     def create_via_service(self, request, form):
-        return self.rows.create_row(
-            request, form.cleaned_data["doctor"], form_values(form, self.rows.fields)
+        return services.working_hours_create(
+            doctor=form.cleaned_data["doctor"],
+            created_by=request.user,
+            **form_values(form, services.WORKING_HOURS_FIELDS),
         )
 
     def update_via_service(self, request, obj, form):
-        return self.rows.update_row(request, obj, form_changes(form, self.rows.fields))
+        return services.working_hours_update(
+            working_hours=obj,
+            data=form_changes(form, services.WORKING_HOURS_FIELDS),
+            updated_by=request.user,
+        )
 
     def delete_via_service(self, request, obj):
-        self.rows.delete_row(request, obj)
-
-
-@admin.register(WorkingHours)
-class WorkingHoursAdmin(_ScheduleAdmin):
-    rows = _HOURS
-    list_display = fields = ("doctor", *_HOURS.fields)
-    list_filter = ("weekday",)
-    search_fields = ("doctor__code", "doctor__last_name", "doctor__first_name")
+        services.working_hours_delete(working_hours=obj, deleted_by=request.user)
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(_ScheduleAdmin):
-    rows = _TIME_OFF
-    list_display = fields = ("doctor", *_TIME_OFF.fields)
+class TimeOffAdmin(ServiceModelAdmin):
+    list_display = fields = ("doctor", *services.TIME_OFF_FIELDS)
+    list_select_related = ("doctor",)
     search_fields = ("doctor__code", "doctor__last_name", "doctor__first_name", "reason")
+    autocomplete_fields = ("doctor",)
     date_hierarchy = "start"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("doctor",) if obj is not None else ()
+
+    def create_via_service(self, request, form):
+        return services.time_off_create(
+            doctor=form.cleaned_data["doctor"],
+            created_by=request.user,
+            **form_values(form, services.TIME_OFF_FIELDS),
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.time_off_update(
+            time_off=obj,
+            data=form_changes(form, services.TIME_OFF_FIELDS),
+            updated_by=request.user,
+        )
+
+    def delete_via_service(self, request, obj):
+        services.time_off_delete(time_off=obj, deleted_by=request.user)
