@@ -37,6 +37,7 @@ from clinical.forms import (
 )
 from clinical.models import VisitItem
 from hms import audit
+from hms.admin import add_service_error
 from patients.models import HistoryKind, Patient
 
 
@@ -102,7 +103,7 @@ def history_create(request: HttpRequest, pk: int) -> HttpResponse:
                 patient=patient, kind=kind, recorded_by=request.user, **form.entry_data()
             )
         except ValidationError as exc:
-            form.add_error(None, list(exc.messages))
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{HistoryKind(kind).label} added to the history.")
             return redirect(reverse("clinical:chart", args=[patient.pk]) + f"#{kind}")
@@ -131,7 +132,7 @@ def history_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 corrected_by=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, list(exc.messages))
+            add_service_error(form, exc)
         else:
             messages.success(request, "Entry corrected; the earlier version is kept.")
             return redirect("clinical:history_revisions", pk=entry.pk)
