@@ -193,9 +193,12 @@ class RescheduleForm(forms.Form):
 def parse_slot(value: str):
     """ "doctor|start|end" (the picker's radio value) → (Doctor, start, end), or None."""
     parts = value.split("|")
-    if len(parts) != 3 or not parts[0].isdigit():
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()):
         return None
-    start, end = parse_datetime(parts[1]), parse_datetime(parts[2])
+    try:
+        start, end = parse_datetime(parts[1]), parse_datetime(parts[2])
+    except ValueError:  # well formed but no such time, e.g. 30 February
+        return None
     if start is None or end is None or timezone.is_naive(start) or timezone.is_naive(end):
         return None
     doctor = Doctor.objects.filter(pk=int(parts[0])).select_related("specialty").first()

@@ -5,6 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments.models import Appointment
+from tests.factories import PatientFactory
 from tests.frontdesk.factories import doctor_with_hours
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,24 @@ def test_it_offers_slots_from_today_for_a_start_day_out_of_range(desk):
 
     assert response.status_code == 200
     assert f"{doctor.pk}|" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "slot",
+    [
+        "²|2030-03-04T09:00:00+00:00|2030-03-04T09:30:00+00:00",
+        "{doctor}|2030-02-30T09:00:00+00:00|2030-03-04T09:30:00+00:00",
+        "{doctor}|9999-12-31T23:00:00+00:00|9999-12-31T23:30:00+00:00",
+    ],
+)
+def test_it_says_a_slot_that_cannot_be_read_is_not_valid(desk, slot):
+    doctor = doctor_with_hours(weekdays=range(7))
+    patient = PatientFactory()
+
+    response = desk.post(
+        reverse("appointments:appointment_book"),
+        {"patient": patient.pk, "slot": slot.format(doctor=doctor.pk), "action": "book"},
+    )
+
+    assert response.status_code == 200
+    assert not Appointment.objects.exists()
