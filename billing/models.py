@@ -346,6 +346,13 @@ class InvoiceLine(TimeStampedModel):
                 name="%(app_label)s_%(class)s_quantity_positive",
                 violation_error_message="The quantity must be more than zero.",
             ),
+            # The billing rule adds the minimum charge once, when the items come to 0.00.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(kind=LineKind.MINIMUM_CHARGE),
+                name="%(app_label)s_%(class)s_one_minimum_charge",
+                violation_error_message="An invoice has at most one minimum-charge line.",
+            ),
             # Only "other" lines (discounts) may be negative.
             models.CheckConstraint(
                 condition=Q(kind=LineKind.OTHER) | Q(unit_price__gte=0),

@@ -117,6 +117,19 @@ class TestDraftReview:
         with pytest.raises(ValidationError, match="discount"):
             services.invoice_line_remove(line=invoice.lines.get(), removed_by=clerk)
 
+    def test_the_database_refuses_a_second_minimum_charge(self, clerk):
+        invoice = drafted(PatientFactory(), by=clerk)
+        minimum = invoice.lines.get(kind=LineKind.MINIMUM_CHARGE)
+
+        with pytest.raises(IntegrityError, match="one_minimum_charge"), transaction.atomic():
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                kind=LineKind.MINIMUM_CHARGE,
+                description="Minimum charge",
+                unit_price=minimum.unit_price,
+                amount=minimum.amount,
+            )
+
     def test_it_reprices_a_draft_once_an_unpriced_medication_is_priced(self, clerk):
         patient = PatientFactory()
         medication(patient, "Lisinopril")
