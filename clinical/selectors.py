@@ -14,6 +14,7 @@ from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import MedicationCost, ProcedureFee
 from clinical.models import VisitItem
 from doctors.models import Doctor
+from hms import selectors as hms_selectors
 from hms.models import AuditEvent
 from hms.selectors import local_day_bounds
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
@@ -50,10 +51,10 @@ def _state(appointment: Appointment, attendance: Attendance | None) -> tuple[str
 
 def doctor_day(*, doctor: Doctor, day: datetime.date) -> list[DayRow]:
     """A doctor's appointments of one day in order, with patient and visit. One query."""
-    start, end = local_day_bounds(day)
+    # The doctor comes along for may_run_visit on each row.
     appointments = (
-        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .select_related("patient", "attendance", "doctor")
+        hms_selectors.doctor_day(doctor=doctor, day=day)
+        .select_related("attendance", "doctor")
         .order_by("start", "id")
     )
     rows = []
