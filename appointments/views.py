@@ -266,7 +266,7 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
 def _reschedule_picker(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("appointment", "")
     appointment = get_appointment_for_user(
-        request, int(raw) if raw.isdigit() else 0, action="reschedule"
+        request, int(raw) if raw.isascii() and raw.isdigit() else 0, action="reschedule"
     )
     form = RescheduleForm(request.GET)
     picker = _move_picker(appointment, form, first=bool(request.GET.get("first")))

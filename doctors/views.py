@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
+from appointments.forms import CalendarDateField
 from appointments.selectors import appointments_outside_hours
 from doctors import selectors, services
 from doctors.forms import ScheduleFilterForm, TimeOffForm, WorkingHoursForm
@@ -91,7 +91,10 @@ def doctor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     and the appointments that no longer fit and need rebooking."""
     access = get_schedule_for_user(request, doctor_pk=pk)
     doctor = access.doctor
-    asked = parse_date(request.GET.get("week") or "")
+    try:
+        asked = CalendarDateField().clean(request.GET.get("week", ""))
+    except ValidationError:  # 2030-02-30, 9999-12-31 (no week after it), xyz: this week
+        asked = None
     monday = selectors.week_start(asked or timezone.localdate())
     context = {
         "doctor": doctor,

@@ -98,7 +98,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
 def patient_create(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
+from doctors.selectors import week_start
 from tests.factories import PatientFactory
 from tests.frontdesk.factories import doctor_with_hours
 
@@ -79,3 +80,36 @@ def test_it_says_a_slot_that_cannot_be_read_is_not_valid(desk, slot):
 
     assert response.status_code == 200
     assert not Appointment.objects.exists()
+
+
+def test_it_finds_no_appointment_to_move_for_a_digit_that_is_not_a_number(desk):
+    response = desk.get(reverse("appointments:slot_picker") + "?appointment=%C2%B2")
+
+    assert response.status_code == 404
+
+
+def test_it_shows_the_first_past_visits_for_a_page_that_is_not_a_number(desk):
+    patient = PatientFactory()
+
+    response = desk.get(reverse("patients:patient_detail", args=[patient.pk]) + "?past=%C2%B2")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("week", ["2030-02-30", "9999-12-31", "0001-01-01", "xyz"])
+def test_it_shows_this_week_of_a_schedule_for_a_week_it_cannot_show(desk, week):
+    doctor = doctor_with_hours()
+
+    response = desk.get(reverse("doctors:doctor_schedule", args=[doctor.pk]) + f"?week={week}")
+
+    assert response.status_code == 200
+    assert response.context["monday"] == week_start(timezone.localdate())
+
+
+@pytest.mark.parametrize("on", ["2030-02-30", "9999-12-31", "0001-01-01"])
+def test_it_shows_the_timetables_for_any_day_typed(desk, on):
+    doctor_with_hours(last_name="Okafor")
+
+    response = desk.get(reverse("doctors:schedule_list") + f"?on={on}")
+
+    assert response.status_code == 200
