@@ -8,6 +8,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
@@ -16,6 +17,17 @@ from hms.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PageDateField(forms.DateField):
+    """A date a page turns into a day's bounds and steps from (previous / next day): kept
+    well inside Python's years 1 to 9999, where that arithmetic would fail."""
+
+    default_validators = [
+        MinValueValidator(datetime.date(1900, 1, 1), "Enter a date from 1900 to 2999."),
+        MaxValueValidator(datetime.date(2999, 12, 31), "Enter a date from 1900 to 2999."),
+    ]
+
 
 # Per kind: the fields a history entry form shows, and the labels that fit that kind.
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -204,7 +216,7 @@ class ProcedurePerformedForm(forms.Form):
 class DayForm(forms.Form):
     """Which day (and whose day) the doctor's day page shows."""
 
-    day = forms.DateField(widget=DATE_INPUT, required=False)
+    day = PageDateField(widget=DATE_INPUT, required=False)
     doctor = forms.ModelChoiceField(
         queryset=selectors.doctors_for_picker(), required=False, empty_label="— my own day —"
     )
@@ -227,8 +239,8 @@ class DayForm(forms.Form):
 class AuditFilterForm(forms.Form):
     user = forms.CharField(label="User name", required=False, max_length=150)
     mrn = forms.CharField(label="Patient MRN", required=False, max_length=20)
-    date_from = forms.DateField(label="From", widget=DATE_INPUT, required=False)
-    date_to = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+    date_from = PageDateField(label="From", widget=DATE_INPUT, required=False)
+    date_to = PageDateField(label="To", widget=DATE_INPUT, required=False)
     action = forms.ChoiceField(
         choices=[("", "Any action"), *AuditEvent.Action.choices], required=False
     )

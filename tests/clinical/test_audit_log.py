@@ -85,6 +85,15 @@ def test_it_shows_an_empty_page_for_a_page_number_past_any_end(login, admin_user
     assert response.context["page"].items == [] and not response.context["page"].has_next
 
 
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_it_refuses_a_date_out_of_range_with_a_message(login, admin_user, field):
+    AuditEventFactory.create_batch(3)
+    response = login(admin_user).get(reverse("clinical:audit_list"), {field: "9999-12-31"})
+    assert response.status_code == 200
+    assert response.context["page"].items == []
+    assert "Enter a date from 1900 to 2999." in response.text
+
+
 def test_it_keeps_the_filters_on_the_next_page_link(login, admin_user):
     AuditEventFactory.create_batch(60, actor_username="doctor")
     response = login(admin_user).get(reverse("clinical:audit_list"), {"user": "doctor"})

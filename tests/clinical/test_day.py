@@ -62,6 +62,15 @@ def test_it_moves_to_yesterday_and_tomorrow(login, doctor):
     assert f"?day={yesterday:%Y-%m-%d}" in today.text
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_it_shows_today_with_a_message_for_a_day_out_of_range(login, doctor, day):
+    response = login(doctor).get(reverse("clinical:doctor_day"), {"day": day})
+
+    assert response.status_code == 200
+    assert response.context["day"] == timezone.localdate()
+    assert "Enter a date from 1900 to 2999." in response.text
+
+
 def test_it_reads_a_full_day_in_a_fixed_number_of_queries(
     login, doctor, django_assert_max_num_queries
 ):
