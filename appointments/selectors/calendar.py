@@ -21,7 +21,7 @@ from appointments.selectors.availability import (
     bookable_doctors,
     local_date,
 )
-from appointments.selectors.lists import _day_bounds
+from appointments.selectors.lists import _day_bounds, appointments_between
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 
 # Doctor columns on one page of the day calendar: a page that stays the same size at a
@@ -34,10 +34,10 @@ def _grid_appointments(
 ) -> list[Appointment]:
     """The calendar's appointments with only what a cell shows (times, status, reason, the
     patient's name); each gets its doctor from `doctors`, so no join. One query."""
-    start, end = _day_bounds(day_from, day_to)
     by_pk = {doctor.pk: doctor for doctor in doctors}
     appointments = list(
-        Appointment.objects.filter(start__gte=start, start__lt=end, doctor_id__in=list(by_pk))
+        appointments_between(day_from=day_from, day_to=day_to, doctor_ids=by_pk)
+        .select_related(None)
         .select_related("patient")
         .only(
             "start",
