@@ -16,6 +16,7 @@ from clinical.models import VisitItem
 from doctors.models import Doctor
 from hms import selectors as hms_selectors
 from hms.models import AuditEvent
+from hms.pagination import MAX_PAGE
 from hms.selectors import local_day_bounds
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
 
@@ -291,15 +292,11 @@ class Page:
     has_next: bool
 
 
-# Past any real log, and low enough that the page's OFFSET fits PostgreSQL's bigint.
-_MAX_PAGE = 1_000_000
-
-
 def page_of(queryset: QuerySet, *, number: int, size: int = 50) -> Page:
     """One page without counting the rows: a COUNT(*) over a large audit log costs a full
     index scan, so the page fetches one row more than it shows to know whether another
     follows. One query."""
-    number = min(max(1, number), _MAX_PAGE)
+    number = min(max(1, number), MAX_PAGE)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(

@@ -38,6 +38,7 @@ from clinical.forms import (
 from clinical.models import VisitItem
 from hms import audit
 from hms.admin import add_service_error
+from hms.pagination import page_number
 from patients.models import HistoryKind, Patient
 
 
@@ -286,13 +287,6 @@ def billable_items(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/billable_items.html", context)
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -304,7 +298,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     else:
         filters = form.filters() if form.is_bound else selectors.AuditFilters()
         events = selectors.audit_events(filters=filters)
-        page = selectors.page_of(events, number=_page_number(request))
+        page = selectors.page_of(events, number=page_number(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -321,7 +315,9 @@ def patient_access_log(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": patient,
         "summary": selectors.patient_access_summary(patient=patient),
         "page": selectors.page_of(
-            selectors.audit_events(filters=filters), number=_page_number(request), size=100
+            selectors.audit_events(filters=filters),
+            number=page_number(request.GET.get("page")),
+            size=100,
         ),
         "query": "",
     }

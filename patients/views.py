@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from appointments import selectors as appointment_selectors
 from appointments.forms import BOOKING_KEYS
+from hms.pagination import page_number
 from patients import selectors, services
 from patients.forms import DuplicateConfirmForm, PatientForm, PatientSearchForm
 from patients.models import Patient
@@ -82,7 +83,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upcoming = appointment_selectors.patient_appointments(patient=patient, upcoming=True)
     past = appointment_selectors.patient_appointments(patient=patient, upcoming=False)
     past_page = selectors.page_of(
-        past, number=_page_number(request.GET.get("past")), size=APPOINTMENTS_SHOWN
+        past, number=page_number(request.GET.get("past"), maximum=9_999), size=APPOINTMENTS_SHOWN
     )
     upcoming = list(upcoming[: APPOINTMENTS_SHOWN + 1])
     context = {
@@ -95,10 +96,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_book": request.user.has_perm("appointments.add_appointment"),
     }
     return render(request, "patients/patient_detail.html", context)
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
 def patient_create(request: HttpRequest) -> HttpResponse:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from hms import pagination
+
 PER_PAGE = 50
-# Past any real list, and low enough that the page's OFFSET fits PostgreSQL's bigint.
-MAX_PAGE = 1_000_000
 
 
 def errors(error: ValidationError) -> str:
@@ -15,7 +15,4 @@ def errors(error: ValidationError) -> str:
 
 
 def page_number(request: HttpRequest) -> int:
-    try:
-        return min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        return 1
+    return pagination.page_number(request.GET.get("page"))
