@@ -114,11 +114,13 @@ class HistoryKind(models.TextChoices):
 
 # Kinds whose entries can end: a condition resolves, a medication is stopped.
 ENDING_KINDS = (HistoryKind.CONDITION, HistoryKind.MEDICATION)
+# Kinds that are charged for: a medication, a surgery.
+BILLED_KINDS = (HistoryKind.MEDICATION, HistoryKind.SURGERY)
 
 
 class MedicalHistoryQuerySet(models.QuerySet):
     def billable(self):
-        return self.filter(is_billable=True, kind__in=[HistoryKind.MEDICATION, HistoryKind.SURGERY])
+        return self.filter(is_billable=True, kind__in=BILLED_KINDS)
 
     def current(self):
         """Active conditions, current medications, and every surgery and allergy."""
@@ -270,6 +272,11 @@ class MedicalHistory(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:patients_medicalhistory_change", args=[self.pk])
+
+    @property
+    def bills(self) -> bool:
+        """Charged for on an invoice: the row-by-row form of `objects.billable()`."""
+        return self.is_billable and self.kind in BILLED_KINDS
 
 
 class MedicalHistoryRevision(TimeStampedModel):

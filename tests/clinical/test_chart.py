@@ -199,3 +199,26 @@ def test_it_reads_a_chart_of_hundreds_of_visits_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         client.get(chart_url(big))
     assert len(many) == len(few)  # no query per visit or entry
+
+
+def test_it_marks_billable_medications_and_surgeries_only(login, doctor, patient):
+    drug = MedicalHistoryFactory(
+        patient=patient, kind=HistoryKind.MEDICATION, description="Metformin", is_billable=True
+    )
+    cast = MedicalHistoryFactory(
+        patient=patient, kind=HistoryKind.SURGERY, description="Cast", is_billable=False
+    )
+    asthma = MedicalHistoryFactory(
+        patient=patient, kind=HistoryKind.CONDITION, description="Asthma", is_billable=True
+    )
+
+    html = login(doctor).get(chart_url(patient)).content.decode()
+
+    def row(entry) -> str:
+        start = html.index(f'id="entry-{entry.pk}"')
+        return html[start : html.index("</tr>", start)]
+
+    assert "· billable" in row(drug)
+    assert "· billable" not in row(cast)
+    assert "· billable" not in row(asthma)
+    assert [e.bills for e in (drug, cast, asthma)] == [True, False, False]
