@@ -12,7 +12,7 @@ from appointments.models import (
     AppointmentStatusChange,
     Attendance,
 )
-from hms.admin import (
+from core.admin import (
     AuditedViewMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,

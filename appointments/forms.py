@@ -10,17 +10,15 @@ from collections import defaultdict
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from appointments.selectors import bookable_doctors
+from core.forms import CalendarDateField
 from doctors.models import Doctor, Specialty
 from patients.models import Patient
 
-# The booking choices a link may carry into the booking page (and through the patient search).
-BOOKING_KEYS = ("doctor", "specialty", "from_date", "length")
 LENGTH_CHOICES = [("", "One slot (the doctor's usual)")] + [
     (str(m), f"{m} minutes") for m in (15, 20, 30, 45, 60, 90)
 ]
@@ -48,22 +46,6 @@ def _picker_attrs() -> dict[str, str]:
         "hx-target": "#slot-picker",
         "hx-include": "[data-slot-filter]",
     }
-
-
-class CalendarDateField(forms.DateField):
-    """A day to show or to search from, as a date input. The calendars and the slot picker
-    add days and weeks to it, which overflows Python's dates near year 1 or 9999, so a day
-    outside these centuries is invalid (a message, or the default day) instead of a 500."""
-
-    default_validators = [
-        MinValueValidator(datetime.date(1900, 1, 1)),
-        MaxValueValidator(datetime.date(2999, 12, 31)),
-    ]
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        super().__init__(**kwargs)
 
 
 class SlotFilterForm(forms.Form):

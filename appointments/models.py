@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from hms.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class TsTzRange(models.Func):

@@ -16,8 +16,8 @@ from appointments.models import (
     Attendance,
 )
 from appointments.selectors import working_hours_covering
+from core import audit
 from doctors.models import Doctor, TimeOff
-from hms import audit
 from patients.models import Patient
 
 _AUDITED_FIELDS = ("patient", "doctor", "start", "end", "status", "reason")

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appointments import selectors, services
 from appointments.forms import (
-    BOOKING_KEYS,
     BookingForm,
     CancelForm,
     DayFilterForm,
@@ -26,6 +25,7 @@ from appointments.forms import (
 )
 from appointments.models import Appointment, AppointmentStatus
 from doctors.selectors import week_start
+from patients.forms import BOOKING_KEYS
 
 # The front desk's moves need `add_appointment` (front desk and administrators only);
 # doctors hold `change_appointment` for their own visits, which allows them a no-show.

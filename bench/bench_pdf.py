@@ -50,8 +50,8 @@ from django.utils import timezone  # noqa: E402
 from appointments.models import Appointment, AppointmentStatus, Attendance  # noqa: E402
 from billing import pdf, services  # noqa: E402
 from billing.models import BillingSettings, Invoice, MedicationCost, ProcedureFee  # noqa: E402
+from core import roles  # noqa: E402
 from doctors.models import Doctor, Specialty  # noqa: E402
-from hms import roles  # noqa: E402
 from patients.models import HistoryKind, MedicalHistory, Patient  # noqa: E402
 
 

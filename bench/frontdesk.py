@@ -215,7 +215,7 @@ def session_cookie() -> str:
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
 
-    from hms import roles
+    from core import roles
 
     user, _ = User.objects.get_or_create(
         username="bench_frontdesk", defaults={"first_name": "Bench"}

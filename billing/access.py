@@ -2,7 +2,7 @@
 
 Roles (DESIGN.md): billing clerks and administrators do everything; front desk views invoices,
 prints them and views the price lists and settings; doctors view the medication prices only;
-anyone else gets 403. The permissions come from `hms.roles`; the one rule on top of them is
+anyone else gets 403. The permissions come from `core.roles`; the one rule on top of them is
 that doctors do not see procedure fees.
 """
 
@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest
 
 from billing import selectors
 from billing.models import Invoice
-from hms import roles
+from core import roles
 from patients.models import Patient
 
 VIEW_INVOICES = "billing.view_invoice"

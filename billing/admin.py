@@ -11,7 +11,7 @@ from billing.models import (
     Payment,
     ProcedureFee,
 )
-from hms.admin import (
+from core.admin import (
     ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,
     ServiceModelAdmin,

@@ -7,7 +7,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
-from hms.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Value(Decimal("0.00"), output_field=models.DecimalField(**MONEY))

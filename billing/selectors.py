@@ -32,7 +32,7 @@ from billing.models import (
     MedicationCost,
     ProcedureFee,
 )
-from hms.search import Unaccent
+from core.search import Unaccent
 from patients.models import Patient
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(**MONEY))

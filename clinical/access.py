@@ -18,8 +18,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from appointments.models import Appointment, Attendance
+from core import roles
 from doctors.models import Doctor
-from hms import roles
 from patients.models import MedicalHistory, Patient
 
 
@@ -34,7 +34,7 @@ class Need(enum.Enum):
     AUDIT = "browse the audit log"
 
 
-# Every permission listed is required (the role groups of hms.roles grant them).
+# Every permission listed is required (the role groups of core.roles grant them).
 _PERMISSIONS: dict[Need, tuple[str, ...]] = {
     Need.CHART: ("patients.view_medicalhistory", "appointments.view_attendance"),
     Need.BILLABLE_ITEMS: ("patients.view_billable_items",),
@@ -48,7 +48,7 @@ _PERMISSIONS: dict[Need, tuple[str, ...]] = {
         "appointments.change_appointment",
     ),
     Need.DAY: ("appointments.view_appointment", "appointments.view_attendance"),
-    Need.AUDIT: ("hms.view_auditevent",),
+    Need.AUDIT: ("core.view_auditevent",),
 }
 
 

@@ -4,7 +4,7 @@ written by the database when an entry is corrected, visit items by the visit pag
 from django.contrib import admin
 
 from clinical.models import VisitItem
-from hms.admin import AuditedViewMixin, ReadOnlyAdminMixin
+from core.admin import AuditedViewMixin, ReadOnlyAdminMixin
 from patients.models import MedicalHistoryRevision
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
 from clinical import selectors
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from hms.models import TimeStampedModel
+from core.models import TimeStampedModel
 from patients.models import HistoryKind
 
 

@@ -11,13 +11,13 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
+from appointments.selectors import appointments_between
 from billing.models import MedicationCost, ProcedureFee
 from clinical.models import VisitItem
+from core.dates import local_day_bounds
+from core.models import AuditEvent
+from core.pagination import MAX_PAGE
 from doctors.models import Doctor
-from hms import selectors as hms_selectors
-from hms.models import AuditEvent
-from hms.pagination import MAX_PAGE
-from hms.selectors import local_day_bounds
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
 
 # --- The doctor's day -----------------------------------------------------------------------
@@ -54,7 +54,7 @@ def doctor_day(*, doctor: Doctor, day: datetime.date) -> list[DayRow]:
     """A doctor's appointments of one day in order, with patient and visit. One query."""
     # The doctor comes along for may_run_visit on each row.
     appointments = (
-        hms_selectors.doctor_day(doctor=doctor, day=day)
+        appointments_between(day_from=day, day_to=day, doctor_ids=[doctor.pk])
         .select_related("attendance", "doctor")
         .order_by("start", "id")
     )

@@ -18,7 +18,7 @@ from appointments.models import Appointment, AppointmentStatus, AppointmentStatu
 from billing.models import MedicationCost, ProcedureFee
 from clinical.access import may_run_visit
 from clinical.models import VisitItem
-from hms import audit
+from core import audit
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # The content of a history entry a person may correct (its patient and kind stay fixed).

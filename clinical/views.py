@@ -36,9 +36,9 @@ from clinical.forms import (
     VisitNotesForm,
 )
 from clinical.models import VisitItem
-from hms import audit
-from hms.admin import add_service_error
-from hms.pagination import page_number
+from core import audit
+from core.admin import add_service_error
+from core.pagination import page_number
 from patients.models import HistoryKind, Patient
 
 

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from core.admin import ServiceInline, ServiceModelAdmin, form_changes, form_values
 from doctors import services
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
-from hms.admin import ServiceInline, ServiceModelAdmin, form_changes, form_values
 
 
 @admin.register(Specialty)

@@ -6,7 +6,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from hms.models import TimeStampedModel
+from core.models import TimeStampedModel
+from core.validators import InternationalEmailField
 
 
 class Specialty(TimeStampedModel):
@@ -48,7 +49,7 @@ class Doctor(TimeStampedModel):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="doctors")
-    email = models.EmailField(blank=True)
+    email = InternationalEmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     consultation_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     is_active = models.BooleanField(default=True)

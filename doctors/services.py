@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 
+from core import audit
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
-from hms import audit
 
 DOCTOR_FIELDS = (
     "user",

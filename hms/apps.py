@@ -1,28 +1,10 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _sync_role_groups(sender, app_config=None, using="default", apps=None, **kwargs):
-    """Re-create the role groups after every migrate and every test flush.
-
-    The data migration makes them once, but a flush (TransactionTestCase, live-server tests)
-    empties the tables and emits post_migrate; the permissions themselves are re-created by
-    django.contrib.auth's own handler, which runs before this one.
-    """
-    from django.apps import apps as global_apps
-
-    from hms.roles import sync_groups
-
-    # post_migrate comes once per app; act on the last one, when every permission exists.
-    if app_config is not list(global_apps.get_app_configs())[-1]:
-        return
-
-    sync_groups(global_apps, create_perms=False)
 
 
 class HmsConfig(AppConfig):
-    name = "hms"
-    verbose_name = "Hospital"
+    """The project package as an app: its templates' home pages, `db_is_empty`, and the
+    migrations that made the extensions and the role groups before the ground moved to
+    `core` (other apps' migrations depend on them, so they stay here)."""
 
-    def ready(self) -> None:
-        post_migrate.connect(_sync_role_groups, dispatch_uid="hms_sync_role_groups")
+    name = "hms"
+    verbose_name = "Hospital (project)"

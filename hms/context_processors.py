@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from hms.roles import role_of
+from core.roles import role_of
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Invoices", "billing:invoice_list", "billing.view_invoice"),
     NavItem("Price lists", "billing:price_list", "billing.view_medicationcost"),
     NavItem("Reports", "reports:report_list", None),
-    NavItem("Audit log", "clinical:audit_list", "hms.view_auditevent"),
+    NavItem("Audit log", "clinical:audit_list", "core.view_auditevent"),
     NavItem("Import", "imports:upload", "imports.add_workbookupload"),
     NavItem("Admin", "admin:index", staff_only=True),
 )

@@ -4,21 +4,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
 from billing.models import Invoice, InvoiceStatus, Payment
+from core.dates import local_day_bounds
 from doctors.models import Doctor
 from patients.models import Patient
-
-
-def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """[start, end) of a calendar day in the hospital's time zone."""
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
-    return start, start + datetime.timedelta(days=1)
 
 
 def appointments_by_status(*, day: datetime.date) -> list[tuple[str, str, int]]:
@@ -31,16 +24,6 @@ def appointments_by_status(*, day: datetime.date) -> list[tuple[str, str, int]]:
         .values_list("status", "n")
     )
     return [(s.value, s.label, counts.get(s.value, 0)) for s in AppointmentStatus]
-
-
-def doctor_day(*, doctor: Doctor, day: datetime.date) -> QuerySet[Appointment]:
-    """A doctor's appointments of one day, in order, with the patient. One query."""
-    start, end = local_day_bounds(day)
-    return (
-        Appointment.objects.filter(doctor=doctor, start__gte=start, start__lt=end)
-        .select_related("patient")
-        .order_by("start")
-    )
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
-    "hms",
+    "core",
     "patients",
     "doctors",
     "appointments",
@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "imports",
     "reports",
     "clinical",
+    "demo",
+    "hms",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lets services write who and from where into the audit log without passing the request.
-    "hms.audit.AuditRequestMiddleware",
+    "core.audit.AuditRequestMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from appointments import patient_urls as appointment_patient_urls
 from hms import views
+from patients import urls as patient_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("patients/", include("patients.urls")),
-    path("doctors/", include("doctors.urls")),
+    # The patient pages come from two layers: patients (search, register, edit) and
+    # appointments (the patient's page with their appointments); one namespace serves both.
+    path(
+        "patients/",
+        include(([*patient_urls.urlpatterns, *appointment_patient_urls.urlpatterns], "patients")),
+    ),
+    path("doctors/", include("appointments.schedule_urls")),
     path("appointments/", include("appointments.urls")),
     path("clinical/", include("clinical.urls")),
     path("billing/", include("billing.urls")),

@@ -2,7 +2,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinical import views as clinical_views
-from hms import roles, selectors
+from core import roles
+from hms import selectors
 
 
 def home(request):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hms.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from imports.models import WorkbookUpload
 
 

@@ -1,5 +1,5 @@
-"""Reading one spreadsheet cell: the conventions of the seed workbook
-(`../shared/sample-data/README.md`).
+"""Reading one spreadsheet cell: the conventions of the hospital workbook
+(`docs/workbook-format.md`).
 
 `None`, `N/A`, `-` and empty cells mean nothing; dates are ISO text or Excel date cells, times
 `HH:MM` text or Excel time cells; statuses are case-blind, `No Show` and `No-Show` alike. A cell
@@ -14,10 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
+from core.validators import validate_email_address
 from imports.queries import micros
 from patients.models import Sex
 
@@ -111,7 +111,8 @@ def email(value: Any, column: str) -> str:
     value = limited(value, column, EMAIL_MAX)
     if value:
         try:
-            validate_email(value)
+            # Non-ASCII letters before the @ are fine (zoë.obrien@example.org, RFC 6531).
+            validate_email_address(value)
         except ValidationError:
             raise CellError(column, f"{value!r} is not an email address") from None
     return value

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from hms.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class UploadStatus(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Reading the seed-shaped hospital workbook (`../shared/sample-data/README.md`).
+"""Reading the seed-shaped hospital workbook (`docs/workbook-format.md`).
 
 `read_workbook` turns an `.xlsx` file (or an uploaded file object) or a folder of CSV files
 named after the sheets into typed rows, and reports every problem that one row shows on its
@@ -7,7 +7,7 @@ duplicate ID. Checks that need the database (unknown IDs, overlaps with appointm
 booked) live in `imports.plan`. Cells are read by `imports.cells`, files opened by
 `imports.sources`.
 
-Headers match case-blind and `Cost_in$` may be called `Cost` (README); a sheet may also be
+Headers match case-blind and `Cost_in$` may be called `Cost`; a sheet may also be
 named like SQL Server's table (`Patient$`).
 """
 

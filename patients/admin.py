@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hms.admin import AuditedViewMixin, ServiceModelAdmin, form_changes, form_values
+from core.admin import AuditedViewMixin, ServiceModelAdmin, form_changes, form_values
 from patients import services
 from patients.models import MedicalHistory, Patient
 

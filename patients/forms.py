@@ -11,6 +11,9 @@ from django.urls import reverse
 from patients.models import Patient
 from patients.services import PATIENT_FIELDS
 
+# The booking choices a link may carry into the booking page (and through the patient search).
+BOOKING_KEYS = ("doctor", "specialty", "from_date", "length")
+
 
 class PatientSearchForm(forms.Form):
     """The one search box. Without JavaScript it is a plain GET form; with htmx the results

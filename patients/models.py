@@ -8,8 +8,9 @@ from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from hms.models import TimeStampedModel
-from hms.search import Unaccent
+from core.models import TimeStampedModel
+from core.search import Unaccent
+from core.validators import InternationalEmailField
 
 
 class Sex(models.TextChoices):
@@ -34,7 +35,7 @@ class Patient(TimeStampedModel):
     )
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
+    email = InternationalEmailField(blank=True)
     address_line1 = models.CharField("address", max_length=200, blank=True)
     address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)

@@ -27,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Concat, Lower
 from django.utils import formats
 
-from hms.search import Unaccent
+from core.search import Unaccent
 from patients.models import Patient
 
 # pg_trgm needs three characters to pick rows from an index; shorter name searches would

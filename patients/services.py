@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from hms import audit
+from core import audit
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # The fields a person edits on a patient (the MRN is assigned, `is_active` has its own service).

@@ -1,40 +1,21 @@
-"""The front desk's patient pages: search, register (with duplicate warnings), view, edit,
-deactivate. Who may do what is decided in `get_patient_for_user` only."""
+"""The front desk's patient pages: search, register (with duplicate warnings), edit,
+reactivate. Who may do what is decided in `patients.access` only. The patient's page and
+its deactivation show appointments, so they live a layer up, in `appointments.patient_pages`."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from appointments import selectors as appointment_selectors
-from appointments.forms import BOOKING_KEYS
-from hms.pagination import page_number
 from patients import selectors, services
-from patients.forms import DuplicateConfirmForm, PatientForm, PatientSearchForm
+from patients.access import get_patient_for_user
+from patients.forms import BOOKING_KEYS, DuplicateConfirmForm, PatientForm, PatientSearchForm
 from patients.models import Patient
-
-APPOINTMENTS_SHOWN = 20
-_PERMISSIONS = {
-    "view": "patients.view_patient",
-    "add": "patients.add_patient",
-    "change": "patients.change_patient",
-}
-
-
-def get_patient_for_user(request: HttpRequest, pk: int | None = None, *, action: str = "view"):
-    """The patient `pk` (or None without one) if the user may `action` it (view, add or
-    change): every role views demographics; the front desk and administrators register
-    and change them. PermissionDenied or Http404 otherwise."""
-    if not request.user.has_perm(_PERMISSIONS[action]):
-        raise PermissionDenied("Your role cannot do this with patient records.")
-    if pk is None:
-        return None
-    return get_object_or_404(Patient, pk=pk)
 
 
 def booking_query(raw: str) -> str:
@@ -75,27 +56,6 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Demographics with upcoming and past appointments; nothing clinical."""
-    patient = get_patient_for_user(request, pk)
-    upcoming = appointment_selectors.patient_appointments(patient=patient, upcoming=True)
-    past = appointment_selectors.patient_appointments(patient=patient, upcoming=False)
-    past_page = selectors.page_of(
-        past, number=page_number(request.GET.get("past"), maximum=9_999), size=APPOINTMENTS_SHOWN
-    )
-    upcoming = list(upcoming[: APPOINTMENTS_SHOWN + 1])
-    context = {
-        "patient": patient,
-        "upcoming": upcoming[:APPOINTMENTS_SHOWN],
-        "more_upcoming": len(upcoming) > APPOINTMENTS_SHOWN,
-        "past_page": past_page,
-        "shown": APPOINTMENTS_SHOWN,
-        "can_change": request.user.has_perm("patients.change_patient"),
-        "can_book": request.user.has_perm("appointments.add_appointment"),
-    }
-    return render(request, "patients/patient_detail.html", context)
 
 
 def patient_create(request: HttpRequest) -> HttpResponse:
@@ -147,18 +107,6 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("patients:patient_detail", pk=pk)
     patient.refresh_from_db()  # the heading shows the stored name, not the edited one
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
-
-
-def patient_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Ask, then hide the patient from search and booking (nothing is deleted)."""
-    patient = get_patient_for_user(request, pk, action="change")
-    if request.method == "POST":
-        services.patient_deactivate(patient=patient, deactivated_by=request.user)
-        messages.success(request, f"{patient.full_name} ({patient.mrn}) is deactivated.")
-        return redirect("patients:patient_detail", pk=pk)
-    upcoming = appointment_selectors.patient_appointments(patient=patient, upcoming=True)
-    context = {"patient": patient, "upcoming_count": upcoming.filter(status="scheduled").count()}
-    return render(request, "patients/patient_confirm_deactivate.html", context)
 
 
 @require_POST

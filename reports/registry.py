@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import roles
 from doctors.models import Doctor
-from hms import roles
 from reports import charts, selectors
 
 FROM, TO, DOCTOR = "from", "to", "doctor"

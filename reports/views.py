@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from core import roles
+from core.audit import Action, audit_record
 from doctors.models import Doctor
-from hms import roles
-from hms.audit import Action, audit_record
 from reports.export import csv_lines
 from reports.forms import ReportFilterForm
 from reports.registry import REPORTS, Report, reports_for_role

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hms import roles
+from core import roles
 from tests.factories import DoctorFactory, UserFactory
 
 

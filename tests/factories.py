@@ -184,7 +184,7 @@ class PaymentFactory(factory.django.DjangoModelFactory):
 
 class AuditEventFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "hms.AuditEvent"
+        model = "core.AuditEvent"
 
     actor_username = "admin"
     action = "update"

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from hms.roles import ADMIN_APPS
+from core.roles import ADMIN_APPS
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ class TestRoleGroups:
                     "appointments.view_attendance",
                     "billing.change_medicationcost",
                     "billing.add_invoice",
-                    "hms.view_auditevent",
+                    "core.view_auditevent",
                 ],
             ),
             (
@@ -115,7 +115,7 @@ class TestRoleGroups:
                     "patients.add_patient",
                     "billing.view_invoice",
                     "doctors.change_workinghours",
-                    "hms.view_auditevent",
+                    "core.view_auditevent",
                 ],
             ),
             (
@@ -133,7 +133,7 @@ class TestRoleGroups:
                     "appointments.view_attendance",
                     "patients.change_patient",
                     "appointments.add_appointment",
-                    "hms.view_auditevent",
+                    "core.view_auditevent",
                 ],
             ),
         ],

@@ -24,8 +24,8 @@ from billing.models import (
     Payment,
     ProcedureFee,
 )
+from core.models import AuditEvent
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
-from hms.models import AuditEvent
 from patients.models import MedicalHistory, MedicalHistoryRevision, Patient
 from tests.factories import (
     AppointmentFactory,
@@ -136,7 +136,7 @@ def _corrected_revision(patient):
 def test_it_registers_every_model_of_the_project():
     project_models = {
         model
-        for label in ("hms", "patients", "doctors", "appointments", "billing")
+        for label in ("core", "patients", "doctors", "appointments", "billing")
         for model in apps.get_app_config(label).get_models()
     }
     assert project_models == set(ALL_MODELS)

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from billing.models import MedicationCost, ProcedureFee
+from core.models import AuditEvent
 from doctors.models import TimeOff, WorkingHours
-from hms.models import AuditEvent
 from tests.factories import (
     AppointmentStatusChangeFactory,
     AttendanceFactory,

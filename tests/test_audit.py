@@ -1,10 +1,10 @@
-"""Writing several audit events at once (`hms.audit.audit_record_many`)."""
+"""Writing several audit events at once (`core.audit.audit_record_many`)."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from hms.audit import AuditEntry, audit_record, audit_record_many, request_context
-from hms.models import AuditEvent
+from core.audit import AuditEntry, audit_record, audit_record_many, request_context
+from core.models import AuditEvent
 from tests.factories import MedicalHistoryFactory, PatientFactory
 
 

@@ -16,8 +16,8 @@ from billing.models import (
     PaymentMethod,
     ProcedureFee,
 )
+from core.models import AuditEvent
 from doctors.models import WorkingHours
-from hms.models import AuditEvent
 from patients.models import Patient
 from tests.factories import (
     DoctorFactory,
@@ -230,7 +230,7 @@ class TestAuditLog:
     def test_it_refuses_even_raw_sql(self, event):
         with pytest.raises((InternalError, ProgrammingError)), transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM hms_auditevent")
+                cursor.execute("DELETE FROM core_auditevent")
         assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -244,7 +244,7 @@ def test_it_creates_the_search_extensions():
 def test_it_finds_patients_accent_blind_through_the_trigram_index():
     from django.db.models.functions import Lower
 
-    from hms.search import Unaccent
+    from core.search import Unaccent
 
     PatientFactory(first_name="José", last_name="Núñez")
     found = Patient.objects.annotate(n=Unaccent(Lower("last_name"))).filter(n="nunez")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hms.pagination import MAX_PAGE, page_number
+from core.pagination import MAX_PAGE, page_number
 
 
 @pytest.mark.parametrize(

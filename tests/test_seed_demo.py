@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import BillingSettings, MedicationCost, ProcedureFee
+from core import roles
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
-from hms import roles
 from patients.models import HistoryKind, MedicalHistory, Patient
 from tests.factories import DoctorFactory, PatientFactory
 

@@ -14,8 +14,8 @@ from appointments import services as appointment_services
 from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from appointments.selectors import available_slots
 from appointments.services import SlotUnavailable, appointment_book, appointment_reschedule
-from hms.audit import audit_record
-from hms.models import AuditEvent
+from core.audit import audit_record
+from core.models import AuditEvent
 from patients.models import Patient
 from patients.services import patient_create, patient_deactivate, patient_update
 from tests.factories import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hms import audit
+from core import audit
 
 
 def save_fields(*, obj: Any, data: Mapping[str, Any], fields: tuple[str, ...], actor: Any) -> Any:

@@ -22,7 +22,7 @@ from billing.models import (
     LineKind,
 )
 from billing.services._fields import save_fields
-from hms import audit
+from core import audit
 
 if TYPE_CHECKING:
     from patients.models import Patient

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing import rule
 from billing.models import Invoice, InvoiceStatus, Payment
-from hms import audit
+from core import audit
 
 
 @transaction.atomic

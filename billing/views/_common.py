@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from hms import pagination
+from core import pagination
 
 PER_PAGE = 50
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing import access as perms
 from billing import pdf, selectors
 from billing.access import billing_access
-from hms import audit
+from core import audit
 
 BATCH_LIMIT = 200
 

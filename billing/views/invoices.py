@@ -20,7 +20,7 @@ from billing import forms, selectors, services
 from billing.access import BillingAccess, billing_access
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
-from hms.admin import add_service_error
+from core.admin import add_service_error
 
 
 def invoice_list(request: HttpRequest) -> HttpResponse:

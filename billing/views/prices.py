@@ -15,7 +15,7 @@ from billing import access as perms
 from billing import forms, selectors, services
 from billing.access import billing_access
 from billing.models import BillingSettings, MedicationCost, ProcedureFee
-from hms.admin import add_service_error, form_changes
+from core.admin import add_service_error, form_changes
 
 
 def price_list(request: HttpRequest) -> HttpResponse:

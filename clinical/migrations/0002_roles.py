@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def sync_roles(apps, schema_editor):
-    from hms.roles import sync_groups
+    from core.roles import sync_groups
 
     sync_groups(apps)
 

@@ -2,13 +2,13 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from hms.roles import sync_groups
+    from core.roles import sync_groups
 
     sync_groups(apps)
 
 
 def remove_roles(apps, schema_editor):
-    from hms.roles import ROLES
+    from core.roles import ROLES
 
     apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 

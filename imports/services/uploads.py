@@ -31,7 +31,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from hms import audit
+from core import audit
 from imports.models import WORKING, UploadStatus, WorkbookUpload
 from imports.services.workbook import COUNT_ORDER, COUNT_UNITS, ImportReport, workbook_import
 from imports.workbook import Problem, sheet_for

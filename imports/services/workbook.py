@@ -15,7 +15,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from hms import audit
+from core import audit
 from imports.plan import Counts, build_plan
 from imports.workbook import SHEETS, Problem, read_workbook
 from imports.writer import write_plan

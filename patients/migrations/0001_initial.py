@@ -3,7 +3,7 @@
 import django.contrib.postgres.indexes
 import django.db.models.deletion
 import django.db.models.functions.text
-import hms.search
+import core.search
 from django.conf import settings
 from django.db import migrations, models
 
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'patient',
                 'ordering': ['last_name', 'first_name', 'mrn'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(hms.search.Unaccent(django.db.models.functions.text.Lower(django.db.models.functions.text.Concat('first_name', models.Value(' '), 'last_name'))), name='gin_trgm_ops'), name='patients_name_trgm'), django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(hms.search.Unaccent(django.db.models.functions.text.Lower('last_name')), name='gin_trgm_ops'), name='patients_last_name_trgm'), django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('phone', name='gin_trgm_ops'), name='patients_phone_trgm'), models.Index(fields=['date_of_birth'], name='patients_dob_idx')],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(core.search.Unaccent(django.db.models.functions.text.Lower(django.db.models.functions.text.Concat('first_name', models.Value(' '), 'last_name'))), name='gin_trgm_ops'), name='patients_name_trgm'), django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(core.search.Unaccent(django.db.models.functions.text.Lower('last_name')), name='gin_trgm_ops'), name='patients_last_name_trgm'), django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('phone', name='gin_trgm_ops'), name='patients_phone_trgm'), models.Index(fields=['date_of_birth'], name='patients_dob_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('sex__in', ['female', 'male', 'other', 'unknown'])), name='patients_patient_sex_valid', violation_error_message='Sex must be female, male, other or unknown.'), models.CheckConstraint(condition=models.Q(('mrn', ''), _negated=True), name='patients_patient_mrn_not_blank', violation_error_message='A patient needs an MRN.')],
             },
         ),

@@ -12,8 +12,8 @@ from django.db import connection
 
 from appointments.models import Appointment, Attendance
 from billing.models import Invoice, InvoiceLine, MedicationCost, Payment, ProcedureFee
+from core.dates import local_day_bounds
 from doctors.models import Doctor, Specialty, WorkingHours
-from hms.selectors import local_day_bounds
 from patients.models import MedicalHistory, Patient
 
 # Table names come from the models so a renamed table cannot silently break a report.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing import pdf, rule, services
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, Payment, PaymentMethod
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from tests.billing.factories import drafted, issued, medication, settings, surgery, visit
 from tests.factories import (
     InvoiceFactory,

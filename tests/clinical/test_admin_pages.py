@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from clinical import services
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from tests.clinical.factories import MedicationGivenFactory
 from tests.factories import MedicalHistoryFactory
 

@@ -7,7 +7,7 @@ from django.db import ProgrammingError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import AuditEventFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE hms_auditevent SET actor_username = 'someone else'", "DELETE FROM hms_auditevent"],
+    ["UPDATE core_auditevent SET actor_username = 'someone else'", "DELETE FROM core_auditevent"],
 )
 def test_it_refuses_to_rewrite_or_erase_a_chart_view(login, doctor, patient, sql):
     login(doctor).get(reverse("clinical:chart", args=[patient.pk]))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory
 from tests.clinical.factories import today_at
 from tests.factories import (
@@ -37,7 +37,7 @@ def test_it_records_one_view_with_who_when_where_and_which_patient(login, doctor
     with CaptureQueriesContext(connection) as queries:
         response = client.get(chart_url(patient), REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
-    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "hms_auditevent"')]
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "core_auditevent"')]
     assert len(inserts) == 1
     event = AuditEvent.objects.get()
     assert (event.actor, event.actor_username, event.action) == (doctor, "doctor", "view")

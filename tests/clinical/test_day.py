@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
-from hms import roles
+from core import roles
 from tests.clinical.factories import checked_in_visit, today_at
 from tests.factories import AppointmentFactory, AttendanceFactory, PatientFactory, UserFactory
 

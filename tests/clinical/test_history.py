@@ -8,7 +8,7 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.urls import reverse
 
 from clinical import services
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision
 from tests.factories import MedicalHistoryFactory, MedicationCostFactory
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from appointments.models import AppointmentStatus, AppointmentStatusChange
 from clinical import services
 from clinical.models import VisitItem
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from patients.models import HistoryKind
 from tests.clinical.factories import (
     MedicationGivenFactory,
@@ -167,7 +167,7 @@ class TestCompletingAVisit:
             client.post(
                 reverse("clinical:visit_complete", args=[visit.pk]), {"diagnosis": "Sprain"}
             )
-        inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "hms_auditevent"')]
+        inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "core_auditevent"')]
         assert len(inserts) == 1
         events = AuditEvent.objects.filter(patient_id=visit.patient_id)
         assert sorted(events.values_list("object_type", "action")) == sorted(

@@ -85,13 +85,13 @@ def page(browser, live_server, console_errors) -> Iterator["Page"]:
 
 @pytest.fixture
 def role_groups(transactional_db) -> None:
-    """The four role groups with their permissions, made by `hms.roles.sync_groups` as the
+    """The four role groups with their permissions, made by `core.roles.sync_groups` as the
     migrations and every post_migrate (flush) make them, so a journey never depends on
     which test flushed the database before it."""
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
 
-    from hms.roles import sync_groups
+    from core.roles import sync_groups
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)

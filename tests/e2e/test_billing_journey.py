@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from hms import roles
+from core import roles
 from tests.billing.factories import medication, surgery, visit
 from tests.e2e.test_login_journey import PASSWORD, log_in
 from tests.factories import MedicationCostFactory, PatientFactory, ProcedureFeeFactory, UserFactory

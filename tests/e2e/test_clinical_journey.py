@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from appointments.models import AppointmentStatus
-from hms import roles
+from core import roles
 from patients.models import HistoryKind
 from tests.clinical.factories import checked_in_visit, today_at
 from tests.factories import (

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.selectors import DAY_COLUMNS_PER_PAGE
-from hms import roles
+from core import roles
 from patients.models import Patient
 from tests.factories import DoctorFactory, SpecialtyFactory, UserFactory, WorkingHoursFactory
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from playwright.sync_api import expect
 
-from hms import roles
+from core import roles
 from patients.models import Patient
 from tests.e2e.test_login_journey import PASSWORD, log_in
 from tests.factories import UserFactory

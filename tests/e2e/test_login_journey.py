@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from hms import roles
+from core import roles
 from tests.factories import DoctorFactory, UserFactory
 
 pytestmark = pytest.mark.e2e

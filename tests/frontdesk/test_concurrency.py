@@ -14,7 +14,7 @@ from django.test import Client
 from appointments.models import Appointment
 from appointments.selectors import slot_choices
 from appointments.services import SlotUnavailable, appointment_book
-from hms import roles
+from core import roles
 from tests.factories import PatientFactory, UserFactory
 from tests.frontdesk.factories import MONDAY, at, doctor_with_hours
 

@@ -14,7 +14,7 @@ from appointments.services import (
     appointment_no_show,
     appointment_reschedule,
 )
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import AppointmentFactory
 from tests.frontdesk.factories import at, doctor_with_hours
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from appointments import services as appointment_services
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from appointments.selectors import slot_choices
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from patients.models import Patient
 from tests.factories import (
     AppointmentFactory,

@@ -1,12 +1,13 @@
-"""Workbooks for the import tests: the shared sample, and small CSV folders written on the fly."""
+"""Workbooks for the import tests: the sample in docs/sample-workbook, and small CSV folders
+written on the fly."""
 
 import csv
 from pathlib import Path
 
 from django.conf import settings
 
-# ../shared/sample-data beside the checkout (CI copies shared/ beside the clone too).
-SAMPLE = Path(settings.BASE_DIR).parent / "shared" / "sample-data"
+# The sample workbook kept in the repository (docs/workbook-format.md describes it).
+SAMPLE = Path(settings.BASE_DIR) / "docs" / "sample-workbook"
 SAMPLE_XLSX = SAMPLE / "hospital.xlsx"
 SAMPLE_CSV = SAMPLE / "csv"
 
@@ -30,7 +31,7 @@ HEADERS = {
 
 def sample_rows(sheet: str) -> list[dict[str, str]]:
     """The sample's rows of one sheet, read with the csv module (the expected values)."""
-    assert SAMPLE_CSV.is_dir(), f"the shared sample data is missing at {SAMPLE}"
+    assert SAMPLE_CSV.is_dir(), f"the sample workbook is missing at {SAMPLE}"
     with (SAMPLE_CSV / f"{sheet}.csv").open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 

@@ -1,4 +1,4 @@
-"""The conventions of hospital workbooks (sample-data/README.md) that the import accepts."""
+"""The conventions of hospital workbooks (docs/workbook-format.md) that the import accepts."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Importing the shared sample workbook (xlsx and CSV folder), re-importing it, changing it."""
+"""Importing the sample workbook (xlsx and CSV folder), re-importing it, changing it."""
 
 import datetime
 from collections import Counter
@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import InvoiceLine, MedicationCost
+from core.models import AuditEvent
 from doctors.models import Doctor, Specialty
-from hms.models import AuditEvent
 from imports.services import workbook_import
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
 from tests.factories import UserFactory

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, Attendance
+from core import roles
+from core.models import AuditEvent
 from doctors.models import Doctor
-from hms import roles
-from hms.models import AuditEvent
 from imports.models import UploadStatus, WorkbookUpload
 from imports.services import upload_path, workbook_upload_check, workbook_upload_confirm
 from patients.models import MedicalHistory, Patient

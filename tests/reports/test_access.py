@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from hms.models import AuditEvent
+from core.models import AuditEvent
 from reports.registry import REPORTS
 from tests.factories import AppointmentFactory
 from tests.reports.helpers import at

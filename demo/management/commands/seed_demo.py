@@ -5,7 +5,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hms import demo
+from demo import generator as demo
 from patients.models import Patient
 
 PARALLEL_FROM = 100_000  # patients; smaller seeds load in one transaction

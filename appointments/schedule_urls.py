@@ -1,7 +1,9 @@
 from django.urls import path
 
-from doctors import views
+from appointments import schedule_pages as views
 
+# Doctors' hours and time off. The pages show the appointments a change leaves outside the
+# hours, so they live in the appointments app; the names stay in the `doctors` namespace.
 app_name = "doctors"
 
 urlpatterns = [

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
-from hms.models import AuditEvent
+from core.models import AuditEvent
 
 Action = AuditEvent.Action
 

@@ -92,7 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 # The audit log is written by the system only; nobody, administrators included, edits it.
 AUDIT_WRITES = ("add_auditevent", "change_auditevent", "delete_auditevent")
 ADMIN_APPS = (
-    "hms",
+    "core",
     "patients",
     "doctors",
     "appointments",

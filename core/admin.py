@@ -20,8 +20,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from hms import audit
-from hms.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 
 admin.site.site_header = "Hospital management — administration"
 admin.site.site_title = "HMS admin"

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import roles
 from doctors.models import Doctor, Specialty
-from hms import roles
 
 # username, password, role, first name, last name
 ACCOUNTS = (
