@@ -20,7 +20,7 @@ help:
 	@echo "make run           install, migrate, seed demo data once, serve http://$(HOST):$(PORT)"
 	@echo "make test          install, then run the whole test suite (browser journeys included)"
 	@echo "make stop          stop the embedded PostgreSQL of this checkout"
-	@echo "make lint          ruff check + ruff format --check"
+	@echo "make lint          ruff check + ruff format --check + lint-imports (the layers)"
 	@echo "make bench         run the benchmarks (bench/run.sh)"
 	@echo "make check-deploy  Django's deployment checklist against the production settings"
 
@@ -56,6 +56,7 @@ stop:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: install
 	@if [ -f bench/run.sh ]; then bash bench/run.sh; \
