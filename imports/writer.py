@@ -1,4 +1,4 @@
-"""Carrying out a `Plan`: set-based writes through PostgreSQL's COPY.
+"""Carrying out a `Plan`: set-based writes through PostgreSQL's COPY (core.bulk).
 
 New rows are COPYed straight into their table, with ids drawn from the table's sequence
 beforehand when children need them; changed rows are COPYed into a temporary staging table and
@@ -17,12 +17,12 @@ from django.db.models.fields import NOT_PROVIDED
 
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import MedicationCost
+from core import bulk
 from doctors.models import Doctor, Specialty
 from imports.plan import Plan
 from patients.models import MedicalHistory, Patient
 
 Progress = Callable[[str], None]
-PROGRESS_EVERY = 100_000
 IMPORT_NOTE = "Workbook import"
 
 
@@ -58,16 +58,11 @@ class _Table:
         return tuple(f.get_default() for f in self.rest)
 
 
-def _copy(cursor, table: str, columns: list[str], rows: Iterable[tuple], progress, label) -> int:
-    count = 0
-    sql = f"COPY {_q(table)} ({', '.join(_q(c) for c in columns)}) FROM STDIN"
-    with cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-            if progress and count % PROGRESS_EVERY == 0:
-                progress(f"{label}: {count:,} rows written")
-    return count
+def _written(progress: Progress | None, label: str) -> Callable[[int], None] | None:
+    """What bulk.copy_rows calls every so many rows: "Patient: 100,000 rows written"."""
+    if progress is None:
+        return None
+    return lambda count: progress(f"{label}: {count:,} rows written")
 
 
 def _stage(cursor, table: _Table, columns: list[str]) -> str:
@@ -93,11 +88,12 @@ def insert(
     ids are drawn from the table's sequence first (one query) and returned in row order, so
     children can point at the new rows without reading them back."""
     rest = table.defaults()
+    written = _written(progress, label)
     with connection.wrap_database_errors, connection.cursor() as wrapper:
         cursor = wrapper.cursor
         if not with_ids:
             full_rows = ((*row, *rest, now, now) for row in rows)
-            _copy(cursor, table.name, table.insert_columns, full_rows, progress, label)
+            bulk.copy_rows(cursor, table.name, table.insert_columns, full_rows, progress=written)
             return []
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -105,7 +101,8 @@ def insert(
         )
         ids = [pk for (pk,) in cursor.fetchall()]
         full_rows = ((pk, *row, *rest, now, now) for pk, row in zip(ids, rows, strict=True))
-        _copy(cursor, table.name, ["id", *table.insert_columns], full_rows, progress, label)
+        columns = ["id", *table.insert_columns]
+        bulk.copy_rows(cursor, table.name, columns, full_rows, progress=written)
     return ids
 
 
@@ -122,7 +119,7 @@ def update(
     with connection.wrap_database_errors, connection.cursor() as wrapper:
         cursor = wrapper.cursor
         stage = _stage(cursor, table, columns)
-        count = _copy(cursor, stage, columns, rows, progress, label)
+        count = bulk.copy_rows(cursor, stage, columns, rows, progress=_written(progress, label))
         if count:
             cursor.execute(f"ANALYZE {_q(stage)}")
             assignments = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in table.update_columns)

@@ -1,11 +1,13 @@
-"""`manage.py seed_demo`: load a realistic, deterministic demo hospital (see hms/demo.py)."""
+"""`manage.py seed_demo`: load a realistic, deterministic demo hospital (see demo/generator.py)."""
 
 import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo import generator as demo
+from demo.generator import seed
+from demo.loading import TABLES
+from demo.plan import FUTURE_DAYS
 from patients.models import Patient
 
 PARALLEL_FROM = 100_000  # patients; smaller seeds load in one transaction
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         "Load a demo hospital: specialties, doctors with weekly hours and time off, the "
         "medication and surgery price lists, billing settings, patients with medical history, "
         "past appointments (completed with a visit record, cancelled, no-shows) and the next "
-        f"{demo.FUTURE_DAYS} days of scheduled ones. The same --seed on the same day gives the "
+        f"{FUTURE_DAYS} days of scheduled ones. The same --seed on the same day gives the "
         "same hospital. Refuses when DEBUG is off, and when the database already has patients; "
         "--force overrides both and ADDS a second hospital's worth of doctors and patients "
         "(new codes and MRNs continue after the highest existing ones; price lists and "
@@ -71,9 +73,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeding a demo hospital: {options['patients']:,} patients, "
             f"{options['doctors']:,} doctors, {options['days']} days back and "
-            f"{demo.FUTURE_DAYS} ahead, seed {options['seed']}, {jobs} loader(s)."
+            f"{FUTURE_DAYS} ahead, seed {options['seed']}, {jobs} loader(s)."
         )
-        result = demo.seed(
+        result = seed(
             patients=options["patients"],
             doctors=options["doctors"],
             days=options["days"],
@@ -84,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"{'table':<18} {'rows':>12} {'COPY s':>9}")
         self.stdout.write(f"{'doctors':<18} {result.counts.get('doctors', 0):>12,} {'':>9}")
-        for table in demo.TABLES:
+        for table in TABLES:
             rows = result.counts.get(table, 0)
             self.stdout.write(f"{table:<18} {rows:>12,} {result.seconds.get(table, 0):>9.1f}")
         if jobs > 1:
