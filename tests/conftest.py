@@ -6,6 +6,39 @@ from core import roles
 from tests.factories import DoctorFactory, UserFactory
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refuse `serialized_rollback`: it breaks the suite in some orders.
+
+    After a migrate or a flush the database holds content types, permissions and the role
+    groups, all made by post_migrate handlers (Django's, and core's `_sync_role_groups`), which
+    a transactional test's flush runs again, giving the rows new ids. A serialized rollback
+    restores its snapshot of the same rows under the old ids (update by id, else insert), so
+    after a plain transactional test it collides with them (duplicate content type or group);
+    and its own flush skips post_migrate, leaving the next transactional test without groups.
+    The snapshot holds nothing the handlers do not make, so the suite does without it.
+    """
+    from pytest_django.fixtures import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    if (
+        (marker is not None and validate_django_db(marker)[3])
+        or "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+        or getattr(getattr(item, "cls", None), "serialized_rollback", False)
+    ):
+        pytest.fail(
+            "serialized_rollback is not used in this suite: the flush after a transactional "
+            "test brings back the role groups (see tests/conftest.py)",
+            pytrace=False,
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Print pytest-randomly's seed at the end too: `-q` hides the header that shows it."""
+    if config.pluginmanager.hasplugin("randomly"):
+        seed = config.getoption("randomly_seed")
+        terminalreporter.write_line(f"Test order: --randomly-seed={seed} replays it")
+
+
 @pytest.fixture
 def front_desk(db):
     return UserFactory(username="frontdesk", role=roles.FRONT_DESK)

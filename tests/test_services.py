@@ -439,8 +439,8 @@ def test_it_records_the_client_address_and_path(db, admin_user):
 
 
 # --- real concurrency: separate connections, committed transactions ----------------------------
-# serialized_rollback: the flush after a transactional test would otherwise also remove the
-# role groups the data migration created, which tests running after these need.
+# The flush after a transactional test empties the tables; core's post_migrate handler brings
+# the role groups back for the tests that run after these.
 
 
 def _run_concurrently(count, work):
@@ -465,7 +465,7 @@ def _run_concurrently(count, work):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_gives_concurrent_registrations_distinct_mrns():
     results, errors = _run_concurrently(
         4,
@@ -476,7 +476,7 @@ def test_it_gives_concurrent_registrations_distinct_mrns():
     assert sorted(results) == ["P0000001", "P0000002", "P0000003", "P0000004"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_books_a_slot_wanted_by_two_desks_only_once():
     doctor = DoctorFactory(first_name="Ada", last_name="Lovelace")
     WorkingHoursFactory(doctor=doctor)

@@ -1,8 +1,8 @@
 """Many desks, one slot: the database lets exactly one booking through, and nobody sees a 500.
 
 Real concurrency: each thread has its own database connection (Django opens one per thread)
-and commits, so these tests run with `transaction=True`. serialized_rollback keeps the role
-groups of the data migration for the tests that run after these.
+and commits, so these tests run with `transaction=True`; the flush after each brings the role
+groups back (core's post_migrate handler).
 """
 
 import threading
@@ -48,7 +48,7 @@ def run_together(count, work):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_books_one_slot_wanted_by_many_desks_exactly_once():
     doctor = doctor_with_hours()
     patients = PatientFactory.create_batch(DESKS)
@@ -66,7 +66,7 @@ def test_it_books_one_slot_wanted_by_many_desks_exactly_once():
     assert Appointment.objects.filter(doctor=doctor).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_tells_every_other_clerk_the_slot_was_taken_and_keeps_their_form():
     doctor = doctor_with_hours()
     patients = PatientFactory.create_batch(DESKS)
