@@ -9,10 +9,11 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
 from imports.models import WORKING, UploadStatus, WorkbookUpload
 from imports.selectors import recent_uploads, upload_get
@@ -26,6 +27,7 @@ from imports.services.uploads import upload_is_stalled
 
 # Problems listed on the page; all of them are in the CSV download.
 PROBLEMS_SHOWN = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def require_import_access(request: HttpRequest) -> None:
@@ -110,3 +112,18 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
         for sheet, row, column, message in report.get(kind, []):
             writer.writerow([kind[:-1], sheet, row or "", column, message])
     return response
+
+
+def workbook_format(request: HttpRequest) -> HttpResponse:
+    """docs/workbook-format.md: what the workbook must hold, inside the site's layout."""
+    require_import_access(request)
+    context = {"document": format_document_html()}
+    return render(request, "imports/workbook_format.html", context)
+
+
+def sample_workbook(request: HttpRequest) -> FileResponse:
+    """The made-up sample workbook (docs/sample-workbook/hospital.xlsx), to try an import."""
+    require_import_access(request)
+    return FileResponse(
+        SAMPLE_WORKBOOK.open("rb"), as_attachment=True, filename="hospital.xlsx", content_type=XLSX
+    )
