@@ -87,6 +87,7 @@ class TestReadyToBill:
         with django_assert_max_num_queries(12):
             page = clerk.get(reverse("billing:ready_to_bill"))
 
+        assert page.status_code == 200
         assert len(page.context["page"].rows) == 50
         assert page.context["page"].count == 60
         assert page.context["page"].rows[0].preview.total == D("92.50")
@@ -290,6 +291,7 @@ class TestInvoiceList:
         with django_assert_max_num_queries(11):
             page = clerk.get(reverse("billing:invoice_list"))
 
+        assert page.status_code == 200
         assert len(page.context["page"].object_list) == 50
         assert page.context["totals"]["count"] == 60
 

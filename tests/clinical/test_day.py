@@ -91,6 +91,7 @@ def test_it_reads_a_full_day_in_a_fixed_number_of_queries(
     # visit and doctor, the doctor picker (3); the session's save (3). None per row.
     with django_assert_max_num_queries(11):
         response = client.get("/")
+    assert response.status_code == 200
     assert len(response.context["rows"]) == 24
 
 

@@ -164,9 +164,11 @@ class TestCompletingAVisit:
     ):
         client = login(doctor)
         with CaptureQueriesContext(connection) as queries:
-            client.post(
+            response = client.post(
                 reverse("clinical:visit_complete", args=[visit.pk]), {"diagnosis": "Sprain"}
             )
+        assert response.status_code == 302
+        assert response.url == reverse("clinical:chart", args=[visit.patient_id])
         inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "core_auditevent"')]
         assert len(inserts) == 1
         events = AuditEvent.objects.filter(patient_id=visit.patient_id)
