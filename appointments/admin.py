@@ -143,7 +143,7 @@ class AppointmentAdmin(ServiceModelAdmin):
             start=data["start"],
             end=data.get("end"),
             reason=data.get("reason", ""),
-            booked_by=request.user,
+            by=request.user,
         )
 
     def update_via_service(self, request, obj, form):

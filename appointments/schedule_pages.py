@@ -92,7 +92,7 @@ def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.working_hours_create(
-                doctor=access.doctor, created_by=request.user, **form.cleaned_data
+                doctor=access.doctor, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -110,7 +110,7 @@ def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.working_hours_update(
-                working_hours=hours, data=form.cleaned_data, updated_by=request.user
+                working_hours=hours, data=form.cleaned_data, by=request.user
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -123,7 +123,7 @@ def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def working_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_schedule_for_user(request, hours_pk=pk, edit=True)
     if request.method == "POST":
-        services.working_hours_delete(working_hours=access.hours, deleted_by=request.user)
+        services.working_hours_delete(working_hours=access.hours, by=request.user)
         return _done(request, access.doctor, "Removed the working hours.")
     context = {"doctor": access.doctor, "hours": access.hours}
     return render(request, "doctors/workinghours_confirm_delete.html", context)
@@ -134,9 +134,7 @@ def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = TimeOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.time_off_create(
-                doctor=access.doctor, created_by=request.user, **form.cleaned_data
-            )
+            services.time_off_create(doctor=access.doctor, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -147,7 +145,7 @@ def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
 def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_schedule_for_user(request, time_off_pk=pk, edit=True)
     if request.method == "POST":
-        services.time_off_delete(time_off=access.time_off, deleted_by=request.user)
+        services.time_off_delete(time_off=access.time_off, by=request.user)
         messages.success(request, "Removed the time off.")
         return redirect("doctors:doctor_schedule", pk=access.doctor.pk)
     context = {"doctor": access.doctor, "time_off": access.time_off}

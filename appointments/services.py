@@ -17,6 +17,7 @@ from appointments.models import (
 )
 from appointments.selectors import working_hours_covering
 from core import audit
+from core.actors import acting_user, by_alias
 from doctors.models import Doctor, TimeOff
 from patients.models import Patient
 
@@ -152,6 +153,7 @@ def _save(appointment: Appointment, **kwargs: Any) -> None:
         raise
 
 
+@by_alias("booked_by")
 @transaction.atomic
 def appointment_book(
     *,
@@ -160,7 +162,7 @@ def appointment_book(
     start: datetime.datetime,
     end: datetime.datetime | None = None,
     reason: str = "",
-    booked_by: Any,
+    by: Any,
 ) -> Appointment:
     """Book `patient` with `doctor` from `start` (to `end`, default one slot of the doctor's
     working hours at that time).
@@ -181,7 +183,7 @@ def appointment_book(
         end=end,
         status=AppointmentStatus.SCHEDULED,
         reason=reason,
-        booked_by=booked_by if getattr(booked_by, "is_authenticated", False) else None,
+        booked_by=acting_user(by),
     )
     _validate(appointment)
     _save(appointment)
@@ -197,7 +199,7 @@ def appointment_book(
     change.full_clean()
     change.save()
     audit.audit_record(
-        actor=booked_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=appointment,
         patient=patient,
@@ -253,7 +255,7 @@ def appointment_reschedule(
         old_end=old_end,
         new_start=start,
         new_end=end,
-        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        changed_by=acting_user(by),
         note="Rescheduled",
     )
     change.full_clean()
@@ -329,7 +331,7 @@ def _move(
         appointment=appointment,
         from_status=from_status,
         to_status=to_status,
-        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        changed_by=acting_user(by),
         note=note[:255],
     )
     change.full_clean()
@@ -383,7 +385,7 @@ def appointment_check_in(
         appointment=appointment,
         patient=appointment.patient,
         checked_in_at=now,
-        checked_in_by=by if getattr(by, "is_authenticated", False) else None,
+        checked_in_by=acting_user(by),
     )
     attendance.full_clean()
     attendance.save()

@@ -228,7 +228,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                     start=chosen[1],
                     end=chosen[2],
                     reason=form.cleaned_data["reason"],
-                    booked_by=request.user,
+                    by=request.user,
                 )
             except ValidationError as error:
                 form.add_error(None, error)  # e.g. "That slot was just taken — pick another."

@@ -130,8 +130,8 @@ def _make_invoices(count: int, lines: int) -> list[Invoice]:
             status=AppointmentStatus.COMPLETED,
         )
         Attendance.objects.create(appointment=appointment, patient=patient, checked_in_at=at)
-        draft = services.invoice_draft_for_patient(patient=patient, created_by=None)
-        invoices.append(services.invoice_issue(invoice=draft, issued_by=None))
+        draft = services.invoice_draft_for_patient(patient=patient, by=None)
+        invoices.append(services.invoice_issue(invoice=draft, by=None))
     return invoices
 
 

@@ -47,7 +47,7 @@ class MedicationCostAdmin(_PriceListAdmin):
     fields = services.MEDICATION_COST_FIELDS
 
     def save_via_service(self, request, obj, data):
-        return services.medication_cost_save(medication=obj, data=data, saved_by=request.user)
+        return services.medication_cost_save(medication=obj, data=data, by=request.user)
 
 
 @admin.register(ProcedureFee)
@@ -56,7 +56,7 @@ class ProcedureFeeAdmin(_PriceListAdmin):
     fields = services.PROCEDURE_FEE_FIELDS
 
     def save_via_service(self, request, obj, data):
-        return services.procedure_fee_save(procedure=obj, data=data, saved_by=request.user)
+        return services.procedure_fee_save(procedure=obj, data=data, by=request.user)
 
 
 @admin.register(BillingSettings)
@@ -74,12 +74,12 @@ class BillingSettingsAdmin(ServiceModelAdmin):
 
     def create_via_service(self, request, form):
         return services.billing_settings_update(
-            data=form_values(form, services.BILLING_SETTINGS_FIELDS), updated_by=request.user
+            data=form_values(form, services.BILLING_SETTINGS_FIELDS), by=request.user
         )
 
     def update_via_service(self, request, obj, form):
         return services.billing_settings_update(
-            data=form_changes(form, services.BILLING_SETTINGS_FIELDS), updated_by=request.user
+            data=form_changes(form, services.BILLING_SETTINGS_FIELDS), by=request.user
         )
 
 
@@ -166,11 +166,11 @@ class InvoiceAdmin(ServiceModelAdmin):
         return services.invoice_draft_update(
             invoice=obj,
             data=form_changes(form, services.INVOICE_DRAFT_FIELDS),
-            updated_by=request.user,
+            by=request.user,
         )
 
     def delete_via_service(self, request, obj):
-        services.invoice_draft_delete(invoice=obj, deleted_by=request.user)
+        services.invoice_draft_delete(invoice=obj, by=request.user)
 
 
 @admin.register(InvoiceLine)

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
+from core.actors import acting_user
 from core.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -140,10 +141,6 @@ def _event(
     return event
 
 
-def _signed_in(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
 def audit_record(
     *,
     actor: Any,
@@ -156,7 +153,7 @@ def audit_record(
     """Insert one audit row. Costs one INSERT; runs inside the caller's transaction, so a
     rolled-back change leaves no audit row claiming it happened."""
     event = _event(
-        actor=_signed_in(actor),
+        actor=acting_user(actor),
         action=action,
         obj=obj,
         patient=patient,
@@ -176,7 +173,7 @@ def audit_record_many(
     """Insert one audit row per entry, each the row `audit_record` would write for it, all by
     `actor` and from the same request. Costs one INSERT however many entries (none when there
     are none); runs inside the caller's transaction like `audit_record`."""
-    actor = _signed_in(actor)
+    actor = acting_user(actor)
     request = request if request is not None else _current_request.get()
     events = [
         _event(

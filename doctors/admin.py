@@ -20,15 +20,15 @@ class SpecialtyAdmin(ServiceModelAdmin):
         return specialty.doctor_count
 
     def create_via_service(self, request, form):
-        return services.specialty_save(name=form.cleaned_data["name"], saved_by=request.user)
+        return services.specialty_save(name=form.cleaned_data["name"], by=request.user)
 
     def update_via_service(self, request, obj, form):
         return services.specialty_save(
-            specialty=obj, name=form.cleaned_data["name"], saved_by=request.user
+            specialty=obj, name=form.cleaned_data["name"], by=request.user
         )
 
     def delete_via_service(self, request, obj):
-        services.specialty_delete(specialty=obj, deleted_by=request.user)
+        services.specialty_delete(specialty=obj, by=request.user)
 
 
 class WorkingHoursInline(ServiceInline, admin.TabularInline):
@@ -38,13 +38,13 @@ class WorkingHoursInline(ServiceInline, admin.TabularInline):
     service_fields = services.WORKING_HOURS_FIELDS
 
     def create_via_service(self, request, parent, data):
-        return services.working_hours_create(doctor=parent, created_by=request.user, **data)
+        return services.working_hours_create(doctor=parent, by=request.user, **data)
 
     def update_via_service(self, request, obj, data):
-        return services.working_hours_update(working_hours=obj, data=data, updated_by=request.user)
+        return services.working_hours_update(working_hours=obj, data=data, by=request.user)
 
     def delete_via_service(self, request, obj):
-        services.working_hours_delete(working_hours=obj, deleted_by=request.user)
+        services.working_hours_delete(working_hours=obj, by=request.user)
 
 
 class TimeOffInline(ServiceInline, admin.TabularInline):
@@ -54,13 +54,13 @@ class TimeOffInline(ServiceInline, admin.TabularInline):
     service_fields = services.TIME_OFF_FIELDS
 
     def create_via_service(self, request, parent, data):
-        return services.time_off_create(doctor=parent, created_by=request.user, **data)
+        return services.time_off_create(doctor=parent, by=request.user, **data)
 
     def update_via_service(self, request, obj, data):
-        return services.time_off_update(time_off=obj, data=data, updated_by=request.user)
+        return services.time_off_update(time_off=obj, data=data, by=request.user)
 
     def delete_via_service(self, request, obj):
-        services.time_off_delete(time_off=obj, deleted_by=request.user)
+        services.time_off_delete(time_off=obj, by=request.user)
 
 
 @admin.register(Doctor)
@@ -114,12 +114,12 @@ class DoctorAdmin(ServiceModelAdmin):
 
     def create_via_service(self, request, form):
         return services.doctor_create(
-            data=form_values(form, ("code", *services.DOCTOR_FIELDS)), created_by=request.user
+            data=form_values(form, ("code", *services.DOCTOR_FIELDS)), by=request.user
         )
 
     def update_via_service(self, request, obj, form):
         return services.doctor_update(
-            doctor=obj, data=form_changes(form, services.DOCTOR_FIELDS), updated_by=request.user
+            doctor=obj, data=form_changes(form, services.DOCTOR_FIELDS), by=request.user
         )
 
     @admin.action(description="Deactivate selected doctors (no new bookings)")
@@ -127,9 +127,7 @@ class DoctorAdmin(ServiceModelAdmin):
         self.run_service_action(
             request,
             queryset.filter(is_active=True),
-            lambda d: services.doctor_update(
-                doctor=d, data={"is_active": False}, updated_by=request.user
-            ),
+            lambda d: services.doctor_update(doctor=d, data={"is_active": False}, by=request.user),
             "doctor(s) deactivated",
         )
 
@@ -138,9 +136,7 @@ class DoctorAdmin(ServiceModelAdmin):
         self.run_service_action(
             request,
             queryset.filter(is_active=False),
-            lambda d: services.doctor_update(
-                doctor=d, data={"is_active": True}, updated_by=request.user
-            ),
+            lambda d: services.doctor_update(doctor=d, data={"is_active": True}, by=request.user),
             "doctor(s) reactivated",
         )
 
@@ -159,7 +155,7 @@ class WorkingHoursAdmin(ServiceModelAdmin):
     def create_via_service(self, request, form):
         return services.working_hours_create(
             doctor=form.cleaned_data["doctor"],
-            created_by=request.user,
+            by=request.user,
             **form_values(form, services.WORKING_HOURS_FIELDS),
         )
 
@@ -167,11 +163,11 @@ class WorkingHoursAdmin(ServiceModelAdmin):
         return services.working_hours_update(
             working_hours=obj,
             data=form_changes(form, services.WORKING_HOURS_FIELDS),
-            updated_by=request.user,
+            by=request.user,
         )
 
     def delete_via_service(self, request, obj):
-        services.working_hours_delete(working_hours=obj, deleted_by=request.user)
+        services.working_hours_delete(working_hours=obj, by=request.user)
 
 
 @admin.register(TimeOff)
@@ -188,7 +184,7 @@ class TimeOffAdmin(ServiceModelAdmin):
     def create_via_service(self, request, form):
         return services.time_off_create(
             doctor=form.cleaned_data["doctor"],
-            created_by=request.user,
+            by=request.user,
             **form_values(form, services.TIME_OFF_FIELDS),
         )
 
@@ -196,8 +192,8 @@ class TimeOffAdmin(ServiceModelAdmin):
         return services.time_off_update(
             time_off=obj,
             data=form_changes(form, services.TIME_OFF_FIELDS),
-            updated_by=request.user,
+            by=request.user,
         )
 
     def delete_via_service(self, request, obj):
-        services.time_off_delete(time_off=obj, deleted_by=request.user)
+        services.time_off_delete(time_off=obj, by=request.user)

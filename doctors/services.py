@@ -57,7 +57,7 @@ def _apply(obj: Any, data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[s
 
 
 @transaction.atomic
-def specialty_save(*, name: str, saved_by: Any, specialty: Specialty | None = None) -> Specialty:
+def specialty_save(*, name: str, by: Any, specialty: Specialty | None = None) -> Specialty:
     """Create a specialty, or rename `specialty` when given."""
     specialty = specialty or Specialty()
     adding = specialty._state.adding
@@ -65,14 +65,14 @@ def specialty_save(*, name: str, saved_by: Any, specialty: Specialty | None = No
     if changes:
         specialty.save()
         action = audit.Action.CREATE if adding else audit.Action.UPDATE
-        audit.audit_record(actor=saved_by, action=action, obj=specialty, changes=changes)
+        audit.audit_record(actor=by, action=action, obj=specialty, changes=changes)
     return specialty
 
 
 @transaction.atomic
-def specialty_delete(*, specialty: Specialty, deleted_by: Any) -> None:
+def specialty_delete(*, specialty: Specialty, by: Any) -> None:
     """Delete an unused specialty (one with doctors is protected by the database)."""
-    audit.audit_record(actor=deleted_by, action=audit.Action.DELETE, obj=specialty)
+    audit.audit_record(actor=by, action=audit.Action.DELETE, obj=specialty)
     specialty.delete()
 
 
@@ -97,7 +97,7 @@ def _next_doctor_code() -> str:
 
 @transaction.atomic
 def doctor_create(
-    *, created_by: Any, data: Mapping[str, Any] | None = None, code: str = "", **fields: Any
+    *, by: Any, data: Mapping[str, Any] | None = None, code: str = "", **fields: Any
 ) -> Doctor:
     """Add a doctor. A blank `code` gets the next `D` number; an imported one is kept."""
     values = {**(data or {}), **fields}
@@ -108,7 +108,7 @@ def doctor_create(
     doctor.full_clean()
     doctor.save()
     audit.audit_record(
-        actor=created_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=doctor,
         changes=audit.created(doctor, _AUDITED_DOCTOR_FIELDS),
@@ -117,16 +117,14 @@ def doctor_create(
 
 
 @transaction.atomic
-def doctor_update(*, doctor: Doctor, data: Mapping[str, Any], updated_by: Any) -> Doctor:
+def doctor_update(*, doctor: Doctor, data: Mapping[str, Any], by: Any) -> Doctor:
     """Change a doctor's details (`is_active=False` stops new bookings, keeps history)."""
     _check_fields(data, DOCTOR_FIELDS, "doctor")
     doctor = Doctor.objects.select_for_update().get(pk=doctor.pk)
     changes = _apply(doctor, data, _AUDITED_DOCTOR_FIELDS)
     if changes:
         doctor.save()
-        audit.audit_record(
-            actor=updated_by, action=audit.Action.UPDATE, obj=doctor, changes=changes
-        )
+        audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=doctor, changes=changes)
     return doctor
 
 
@@ -161,7 +159,7 @@ def working_hours_create(
     weekday: int,
     start_time: datetime.time,
     end_time: datetime.time,
-    created_by: Any,
+    by: Any,
     slot_minutes: int = 30,
     valid_from: datetime.date | None = None,
     valid_until: datetime.date | None = None,
@@ -182,7 +180,7 @@ def working_hours_create(
     _check_hours_do_not_overlap(hours)
     hours.save()
     audit.audit_record(
-        actor=created_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=hours,
         changes=audit.created(hours, ("doctor", *WORKING_HOURS_FIELDS)),
@@ -192,7 +190,7 @@ def working_hours_create(
 
 @transaction.atomic
 def working_hours_update(
-    *, working_hours: WorkingHours, data: Mapping[str, Any], updated_by: Any
+    *, working_hours: WorkingHours, data: Mapping[str, Any], by: Any
 ) -> WorkingHours:
     _check_fields(data, WORKING_HOURS_FIELDS, "working hours")
     Doctor.objects.select_for_update().filter(pk=working_hours.doctor_id).first()
@@ -201,15 +199,15 @@ def working_hours_update(
     if changes:
         _check_hours_do_not_overlap(hours)
         hours.save()
-        audit.audit_record(actor=updated_by, action=audit.Action.UPDATE, obj=hours, changes=changes)
+        audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=hours, changes=changes)
     return hours
 
 
 @transaction.atomic
-def working_hours_delete(*, working_hours: WorkingHours, deleted_by: Any) -> None:
+def working_hours_delete(*, working_hours: WorkingHours, by: Any) -> None:
     """Remove a block of hours. Appointments already booked in it are kept."""
     audit.audit_record(
-        actor=deleted_by,
+        actor=by,
         action=audit.Action.DELETE,
         obj=working_hours,
         changes=audit.snapshot(working_hours, ("doctor", *WORKING_HOURS_FIELDS)),
@@ -226,7 +224,7 @@ def time_off_create(
     doctor: Doctor,
     start: datetime.datetime,
     end: datetime.datetime,
-    created_by: Any,
+    by: Any,
     reason: str = "",
 ) -> TimeOff:
     """Block a period in a doctor's diary. Existing appointments in it are not cancelled."""
@@ -234,7 +232,7 @@ def time_off_create(
     time_off.full_clean()
     time_off.save()
     audit.audit_record(
-        actor=created_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=time_off,
         changes=audit.created(time_off, ("doctor", *TIME_OFF_FIELDS)),
@@ -243,22 +241,20 @@ def time_off_create(
 
 
 @transaction.atomic
-def time_off_update(*, time_off: TimeOff, data: Mapping[str, Any], updated_by: Any) -> TimeOff:
+def time_off_update(*, time_off: TimeOff, data: Mapping[str, Any], by: Any) -> TimeOff:
     _check_fields(data, TIME_OFF_FIELDS, "time off")
     time_off = TimeOff.objects.select_for_update().get(pk=time_off.pk)
     changes = _apply(time_off, data, TIME_OFF_FIELDS)
     if changes:
         time_off.save()
-        audit.audit_record(
-            actor=updated_by, action=audit.Action.UPDATE, obj=time_off, changes=changes
-        )
+        audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=time_off, changes=changes)
     return time_off
 
 
 @transaction.atomic
-def time_off_delete(*, time_off: TimeOff, deleted_by: Any) -> None:
+def time_off_delete(*, time_off: TimeOff, by: Any) -> None:
     audit.audit_record(
-        actor=deleted_by,
+        actor=by,
         action=audit.Action.DELETE,
         obj=time_off,
         changes=audit.snapshot(time_off, ("doctor", *TIME_OFF_FIELDS)),

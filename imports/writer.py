@@ -18,6 +18,7 @@ from django.db.models.fields import NOT_PROVIDED
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import MedicationCost
 from core import bulk
+from core.actors import acting_user
 from doctors.models import Doctor, Specialty
 from imports.plan import Plan
 from patients.models import MedicalHistory, Patient
@@ -173,6 +174,7 @@ def write_plan(
     plan: Plan, *, by: Any, now: datetime.datetime, progress: Progress | None = None
 ) -> None:
     """Write everything `plan` holds, parents first. Runs inside the caller's transaction."""
+    by_id = getattr(acting_user(by), "pk", None)
 
     def say(message: str) -> None:
         if progress:
@@ -237,7 +239,7 @@ def write_plan(
         rows = ((pk, *appointment(r)) for pk, r, _ in plan.appointment_update)
         update(table, rows, now=now, progress=progress, label="Appointment")
         changes = [
-            (pk, old[0], r.status, old[1], old[2], r.start, r.end, getattr(by, "pk", None))
+            (pk, old[0], r.status, old[1], old[2], r.start, r.end, by_id)
             for pk, r, old in plan.appointment_update
             if old != (r.status, r.start, r.end)
         ]
@@ -280,7 +282,7 @@ def write_plan(
         # A database trigger keeps the version before as a revision; the new version is a
         # correction written by `by`, for the reason below.
         history_table = _Table(MedicalHistory, (*_HISTORY[:-1], *_CORRECTION))
-        correction = (getattr(by, "pk", None), IMPORT_NOTE)
+        correction = (by_id, IMPORT_NOTE)
         rows = ((pk, *entry(*item), *correction) for pk, *item in plan.history_update)
         update(history_table, rows, now=now, progress=progress, label="MedicalHistory")
     if plan.history_create:

@@ -55,7 +55,7 @@ def patient(db):
 
 
 def book(patient, dr, start, end=None, user=None):
-    return appointment_book(patient=patient, doctor=dr, start=start, end=end, booked_by=user)
+    return appointment_book(patient=patient, doctor=dr, start=start, end=end, by=user)
 
 
 # --- appointment_book -------------------------------------------------------------------------
@@ -484,9 +484,7 @@ def test_it_books_a_slot_wanted_by_two_desks_only_once():
 
     results, errors = _run_concurrently(
         3,
-        lambda i: appointment_book(
-            patient=patients[i], doctor=doctor, start=at(10), booked_by=None
-        ),
+        lambda i: appointment_book(patient=patients[i], doctor=doctor, start=at(10), by=None),
     )
 
     assert len(results) == 1

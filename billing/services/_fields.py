@@ -8,7 +8,7 @@ from typing import Any
 from core import audit
 
 
-def save_fields(*, obj: Any, data: Mapping[str, Any], fields: tuple[str, ...], actor: Any) -> Any:
+def save_fields(*, obj: Any, data: Mapping[str, Any], fields: tuple[str, ...], by: Any) -> Any:
     """Apply `data` to `obj`, validate, save and audit what changed (nothing: no write)."""
     unknown = set(data) - set(fields)
     if unknown:
@@ -24,5 +24,5 @@ def save_fields(*, obj: Any, data: Mapping[str, Any], fields: tuple[str, ...], a
     if adding or changes:
         obj.save()
         action = audit.Action.CREATE if adding else audit.Action.UPDATE
-        audit.audit_record(actor=actor, action=action, obj=obj, changes=changes)
+        audit.audit_record(actor=by, action=action, obj=obj, changes=changes)
     return obj

@@ -23,6 +23,7 @@ from billing.models import (
 )
 from billing.services._fields import save_fields
 from core import audit
+from core.actors import acting_user, by_alias
 
 if TYPE_CHECKING:
     from patients.models import Patient
@@ -41,18 +42,18 @@ def _locked_draft(invoice: Invoice, doing: str) -> Invoice:
 
 
 @transaction.atomic
-def invoice_draft_update(*, invoice: Invoice, data: Mapping[str, Any], updated_by: Any) -> Invoice:
+def invoice_draft_update(*, invoice: Invoice, data: Mapping[str, Any], by: Any) -> Invoice:
     """Change the editable details (the due date) of a draft invoice."""
     invoice = _locked_draft(invoice, "changed")
-    return save_fields(obj=invoice, data=data, fields=INVOICE_DRAFT_FIELDS, actor=updated_by)
+    return save_fields(obj=invoice, data=data, fields=INVOICE_DRAFT_FIELDS, by=by)
 
 
 @transaction.atomic
-def invoice_draft_delete(*, invoice: Invoice, deleted_by: Any) -> None:
+def invoice_draft_delete(*, invoice: Invoice, by: Any) -> None:
     """Throw away a draft invoice; its lines go with it and its items become unbilled again."""
     invoice = _locked_draft(invoice, "deleted")
     audit.audit_record(
-        actor=deleted_by,
+        actor=by,
         action=audit.Action.DELETE,
         obj=invoice,
         changes=audit.snapshot(invoice, ("patient", "subtotal", "tax", "total")),
@@ -149,8 +150,9 @@ def _save_draft(invoice: Invoice) -> None:
     invoice.save()
 
 
+@by_alias("created_by")
 @transaction.atomic
-def invoice_draft_for_patient(*, patient: Patient, created_by: Any) -> Invoice:
+def invoice_draft_for_patient(*, patient: Patient, by: Any) -> Invoice:
     """A draft invoice with every unbilled item of `patient`, priced by the billing rule.
 
     Raises `DraftExists` when the patient already has a draft, also when another clerk
@@ -166,7 +168,7 @@ def invoice_draft_for_patient(*, patient: Patient, created_by: Any) -> Invoice:
     settings_row = BillingSettings.load()
     try:
         with transaction.atomic():
-            invoice = Invoice(patient=patient, created_by=created_by)
+            invoice = Invoice(patient=patient, created_by=acting_user(by))
             _save_draft(invoice)
             _bill_items(
                 invoice,
@@ -186,7 +188,7 @@ def invoice_draft_for_patient(*, patient: Patient, created_by: Any) -> Invoice:
             invoice=other,
         ) from error
     audit.audit_record(
-        actor=created_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=invoice,
         changes=audit.created(invoice, _AUDITED),
@@ -195,7 +197,7 @@ def invoice_draft_for_patient(*, patient: Patient, created_by: Any) -> Invoice:
 
 
 @transaction.atomic
-def invoice_draft_refresh(*, invoice: Invoice, refreshed_by: Any) -> Invoice:
+def invoice_draft_refresh(*, invoice: Invoice, by: Any) -> Invoice:
     """Price the draft again at today's prices and add items recorded since it was made.
 
     The 'other' lines and discounts stay; removed items come back (they were still unbilled).
@@ -217,7 +219,7 @@ def invoice_draft_refresh(*, invoice: Invoice, refreshed_by: Any) -> Invoice:
     _recompute(invoice, settings_row)
     _save_draft(invoice)
     changes = audit.diff(before, audit.snapshot(invoice, _AUDITED))
-    audit.audit_record(actor=refreshed_by, action=audit.Action.UPDATE, obj=invoice, changes=changes)
+    audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=invoice, changes=changes)
     return invoice
 
 
@@ -227,7 +229,7 @@ def invoice_line_add(
     invoice: Invoice,
     description: str,
     amount: Decimal,
-    added_by: Any,
+    by: Any,
     discount: bool = False,
 ) -> InvoiceLine:
     """Add an 'other' charge, or a discount (with its reason) that lowers the draft."""
@@ -253,7 +255,7 @@ def invoice_line_add(
     _recompute(invoice, settings_row)
     _save_draft(invoice)
     audit.audit_record(
-        actor=added_by,
+        actor=by,
         action=audit.Action.UPDATE,
         obj=invoice,
         changes={"line_added": {"before": None, "after": f"{line.description}: {amount}"}},
@@ -262,7 +264,7 @@ def invoice_line_add(
 
 
 @transaction.atomic
-def invoice_line_remove(*, line: InvoiceLine, removed_by: Any) -> Invoice:
+def invoice_line_remove(*, line: InvoiceLine, by: Any) -> Invoice:
     """Take a line off a draft: the item it billed stays unbilled for a later invoice."""
     invoice = _locked_draft(line.invoice, "changed")
     line = invoice.lines.get(pk=line.pk)
@@ -277,7 +279,7 @@ def invoice_line_remove(*, line: InvoiceLine, removed_by: Any) -> Invoice:
     _recompute(invoice, settings_row)
     _save_draft(invoice)
     audit.audit_record(
-        actor=removed_by,
+        actor=by,
         action=audit.Action.UPDATE,
         obj=invoice,
         changes={"line_removed": {"before": described, "after": None}},
@@ -309,8 +311,9 @@ def _next_invoice_number(year: int) -> str:
     return f"{prefix}{counter.last_number:06d}"
 
 
+@by_alias("issued_by")
 @transaction.atomic
-def invoice_issue(*, invoice: Invoice, issued_by: Any) -> Invoice:
+def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
     """Number the draft, freeze it and store its PDF (rendered once, here) with its SHA-256.
 
     The year's number counter stays locked while the PDF renders, so issuing is one at a time
@@ -329,7 +332,7 @@ def invoice_issue(*, invoice: Invoice, issued_by: Any) -> Invoice:
     invoice.due_date = due
     invoice.snapshot = pdf.header_for(patient=invoice.patient, settings=settings_row)
     invoice.issued_at = timezone.now()
-    invoice.issued_by = issued_by
+    invoice.issued_by = acting_user(by)
     invoice.number = _next_invoice_number(today.year)
     invoice.status = InvoiceStatus.ISSUED
     invoice.pdf = pdf.render_invoice_pdf(invoice, lines=lines)
@@ -337,7 +340,7 @@ def invoice_issue(*, invoice: Invoice, issued_by: Any) -> Invoice:
     invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
     invoice.save()
     audit.audit_record(
-        actor=issued_by,
+        actor=by,
         action=audit.Action.UPDATE,
         obj=invoice,
         changes={
@@ -372,7 +375,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
     invoice.status = InvoiceStatus.VOID
     invoice.void_reason = reason[:255]
     invoice.voided_at = timezone.now()
-    invoice.voided_by = by
+    invoice.voided_by = acting_user(by)
     if invoice.pdf:
         invoice.void_pdf = pdf.stamp_void(
             bytes(invoice.pdf), reason=invoice.void_reason, voided_at=invoice.voided_at

@@ -14,15 +14,17 @@ from django.utils import timezone
 from billing import rule
 from billing.models import Invoice, InvoiceStatus, Payment
 from core import audit
+from core.actors import acting_user, by_alias
 
 
+@by_alias("received_by")
 @transaction.atomic
 def payment_record(
     *,
     invoice: Invoice,
     amount: Decimal,
     method: str,
-    received_by: Any,
+    by: Any,
     reference: str = "",
     received_at: datetime.datetime | None = None,
 ) -> Payment:
@@ -58,7 +60,7 @@ def payment_record(
         method=method,
         received_at=received_at,
         reference=(reference or "").strip(),
-        received_by=received_by,
+        received_by=acting_user(by),
     )
     payment.full_clean(exclude=["invoice", "received_by"])
     payment.save()
@@ -66,7 +68,7 @@ def payment_record(
         invoice.status = InvoiceStatus.PAID
         invoice.save(update_fields=["status", "updated_at"])
     audit.audit_record(
-        actor=received_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=payment,
         patient=invoice.patient,

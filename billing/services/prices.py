@@ -27,7 +27,7 @@ BILLING_SETTINGS_FIELDS = (
 
 @transaction.atomic
 def medication_cost_save(
-    *, data: Mapping[str, Any], saved_by: Any, medication: MedicationCost | None = None
+    *, data: Mapping[str, Any], by: Any, medication: MedicationCost | None = None
 ) -> MedicationCost:
     """Add a medication to the price list, or change `medication` when given.
 
@@ -39,27 +39,25 @@ def medication_cost_save(
         obj=medication or MedicationCost(),
         data=data,
         fields=MEDICATION_COST_FIELDS,
-        actor=saved_by,
+        by=by,
     )
 
 
 @transaction.atomic
 def procedure_fee_save(
-    *, data: Mapping[str, Any], saved_by: Any, procedure: ProcedureFee | None = None
+    *, data: Mapping[str, Any], by: Any, procedure: ProcedureFee | None = None
 ) -> ProcedureFee:
     """Add a surgery or procedure price, or change `procedure` when given."""
     if procedure is not None and procedure.pk is not None:
         procedure = ProcedureFee.objects.select_for_update().get(pk=procedure.pk)
     return save_fields(
-        obj=procedure or ProcedureFee(), data=data, fields=PROCEDURE_FEE_FIELDS, actor=saved_by
+        obj=procedure or ProcedureFee(), data=data, fields=PROCEDURE_FEE_FIELDS, by=by
     )
 
 
 @transaction.atomic
-def billing_settings_update(*, data: Mapping[str, Any], updated_by: Any) -> BillingSettings:
+def billing_settings_update(*, data: Mapping[str, Any], by: Any) -> BillingSettings:
     """Change the hospital's billing settings (the one row, created on first use)."""
     BillingSettings.load()
     settings_row = BillingSettings.objects.select_for_update().get(pk=1)
-    return save_fields(
-        obj=settings_row, data=data, fields=BILLING_SETTINGS_FIELDS, actor=updated_by
-    )
+    return save_fields(obj=settings_row, data=data, fields=BILLING_SETTINGS_FIELDS, by=by)

@@ -112,7 +112,7 @@ def invoice_draft_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return _invoice_action(
         request,
         access,
-        lambda: services.invoice_draft_refresh(invoice=access.invoice, refreshed_by=request.user),
+        lambda: services.invoice_draft_refresh(invoice=access.invoice, by=request.user),
         "Items and prices refreshed from the price lists.",
     )
 
@@ -125,7 +125,7 @@ def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         access,
         lambda: services.invoice_draft_update(
-            invoice=access.invoice, data=form.cleaned_data, updated_by=request.user
+            invoice=access.invoice, data=form.cleaned_data, by=request.user
         ),
         "Due date saved.",
         form=form,
@@ -137,7 +137,7 @@ def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, invoice_pk=pk)
     try:
-        services.invoice_draft_delete(invoice=access.invoice, deleted_by=request.user)
+        services.invoice_draft_delete(invoice=access.invoice, by=request.user)
     except ValidationError as error:
         messages.error(request, errors(error))
         return redirect(access.invoice)
@@ -157,7 +157,7 @@ def invoice_line_create(request: HttpRequest, pk: int) -> HttpResponse:
             description=form.cleaned_data["description"],
             amount=form.cleaned_data["amount"],
             discount=form.cleaned_data["kind"] == "discount",
-            added_by=request.user,
+            by=request.user,
         ),
         "Line added.",
         form=form,
@@ -172,7 +172,7 @@ def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
     return _invoice_action(
         request,
         access,
-        lambda: services.invoice_line_remove(line=line, removed_by=request.user),
+        lambda: services.invoice_line_remove(line=line, by=request.user),
         f"Removed “{line.description}”; the item stays unbilled.",
     )
 
@@ -185,7 +185,7 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail_page(request, access, status=400, issue_form=form)
     try:
-        invoice = services.invoice_issue(invoice=access.invoice, issued_by=request.user)
+        invoice = services.invoice_issue(invoice=access.invoice, by=request.user)
     except ValidationError as error:
         messages.error(request, errors(error))
         return redirect(access.invoice)
@@ -222,7 +222,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
             method=form.cleaned_data["method"],
             reference=form.cleaned_data["reference"],
             received_at=form.received_at(),
-            received_by=request.user,
+            by=request.user,
         )
     except ValidationError as error:
         add_service_error(form, error)

@@ -75,7 +75,7 @@ def medicationcost_create(request: HttpRequest) -> HttpResponse:
         request,
         form_class=forms.MedicationCostForm,
         obj=None,
-        save=lambda data: services.medication_cost_save(data=data, saved_by=request.user),
+        save=lambda data: services.medication_cost_save(data=data, by=request.user),
         what="medication price",
     )
 
@@ -88,7 +88,7 @@ def medicationcost_update(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.MedicationCostForm,
         obj=medication,
         save=lambda data: services.medication_cost_save(
-            medication=medication, data=data, saved_by=request.user
+            medication=medication, data=data, by=request.user
         ),
         what="medication price",
     )
@@ -100,7 +100,7 @@ def procedurefee_create(request: HttpRequest) -> HttpResponse:
         request,
         form_class=forms.ProcedureFeeForm,
         obj=None,
-        save=lambda data: services.procedure_fee_save(data=data, saved_by=request.user),
+        save=lambda data: services.procedure_fee_save(data=data, by=request.user),
         what="procedure fee",
     )
 
@@ -113,7 +113,7 @@ def procedurefee_update(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.ProcedureFeeForm,
         obj=procedure,
         save=lambda data: services.procedure_fee_save(
-            procedure=procedure, data=data, saved_by=request.user
+            procedure=procedure, data=data, by=request.user
         ),
         what="procedure fee",
     )
@@ -129,7 +129,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form_changes(form)
         try:
-            services.billing_settings_update(data=data, updated_by=request.user)
+            services.billing_settings_update(data=data, by=request.user)
         except ValidationError as error:
             add_service_error(form, error)
         else:

@@ -46,9 +46,7 @@ def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
 def invoice_draft_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     access = billing_access(request, perms.BILL, patient_pk=patient_pk)
     try:
-        invoice = services.invoice_draft_for_patient(
-            patient=access.patient, created_by=request.user
-        )
+        invoice = services.invoice_draft_for_patient(patient=access.patient, by=request.user)
     except services.DraftExists as exists:
         messages.warning(request, errors(exists))
         if exists.invoice is not None:

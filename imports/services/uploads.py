@@ -32,6 +32,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.utils import timezone
 
 from core import audit
+from core.actors import acting_user
 from imports.models import WORKING, UploadStatus, WorkbookUpload
 from imports.services.workbook import COUNT_ORDER, COUNT_UNITS, ImportReport, workbook_import
 from imports.workbook import Problem, sheet_for
@@ -313,7 +314,7 @@ def workbook_upload_check(*, files: list[UploadedFile], by: Any) -> WorkbookUplo
     try:
         workbook_file, size, sha256 = _save_files(files, folder)
         upload = WorkbookUpload(
-            uploaded_by=by,
+            uploaded_by=acting_user(by),
             original_name=", ".join(sorted(f.name for f in files))[:500],
             folder=folder_name,
             workbook_file=workbook_file,
@@ -371,7 +372,7 @@ def workbook_upload_confirm(*, upload: WorkbookUpload, by: Any) -> WorkbookUploa
         raise _refusal(upload, "imported")
     upload.status = UploadStatus.IMPORTING
     upload.confirmed_at = timezone.now()
-    upload.confirmed_by = by
+    upload.confirmed_by = acting_user(by)
     upload.progress = "Waiting to start"
     upload.full_clean()
     upload.save()

@@ -60,12 +60,12 @@ def settings(**values) -> BillingSettings:
 
 def drafted(patient=None, *, by=None) -> Invoice:
     patient = patient or PatientFactory()
-    return services.invoice_draft_for_patient(patient=patient, created_by=by)
+    return services.invoice_draft_for_patient(patient=patient, by=by)
 
 
 def issued(patient=None, *, by=None) -> Invoice:
     invoice = drafted(patient, by=by)
-    return services.invoice_issue(invoice=invoice, issued_by=by)
+    return services.invoice_issue(invoice=invoice, by=by)
 
 
 def amounts(invoice: Invoice) -> list[tuple[str, str, Decimal]]:

@@ -42,6 +42,22 @@ def together(calls):
     return results
 
 
+def wait_until_another_connection_waits_on_this_one(seconds: float = 30) -> None:
+    """Return once another connection waits for a lock this thread's connection holds
+    (PostgreSQL's pg_blocking_pids), checking every 10 ms until the deadline."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks"
+                " WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid)))"
+            )
+            if cursor.fetchone()[0]:
+                return
+            assert time.monotonic() < deadline, f"no connection waited on this one in {seconds} s"
+            time.sleep(0.01)
+
+
 @pytest.fixture
 def patient():
     patient = PatientFactory()
@@ -55,7 +71,7 @@ def test_it_numbers_invoices_issued_at_the_same_moment_without_gaps_or_repeats()
     drafts = [drafted(PatientFactory()) for _ in range(6)]
 
     results = together(
-        [lambda d=d: services.invoice_issue(invoice=d, issued_by=None).number for d in drafts]
+        [lambda d=d: services.invoice_issue(invoice=d, by=None).number for d in drafts]
     )
 
     assert sorted(results) == [f"INV-{YEAR}-{n:06d}" for n in range(1, 7)]
@@ -65,7 +81,7 @@ def test_it_numbers_invoices_issued_at_the_same_moment_without_gaps_or_repeats()
 
 def test_it_bills_items_once_when_two_clerks_draft_the_same_patient_at_once(patient):
     def draft():
-        return services.invoice_draft_for_patient(patient=patient, created_by=None)
+        return services.invoice_draft_for_patient(patient=patient, by=None)
 
     results = together([draft, draft])
 
@@ -85,10 +101,10 @@ def test_it_tells_the_second_clerk_whose_draft_won_while_the_first_was_still_sav
     def first():
         try:
             with transaction.atomic():
-                invoice = services.invoice_draft_for_patient(patient=patient, created_by=None)
+                invoice = services.invoice_draft_for_patient(patient=patient, by=None)
                 saved.set()
-                # The second clerk's insert now waits on this uncommitted draft.
-                time.sleep(1.5)
+                # Commit once the second clerk's insert waits on this uncommitted draft.
+                wait_until_another_connection_waits_on_this_one()
             return invoice
         finally:
             connection.close()
@@ -96,7 +112,7 @@ def test_it_tells_the_second_clerk_whose_draft_won_while_the_first_was_still_sav
     def second():
         assert saved.wait(timeout=30)
         try:
-            return services.invoice_draft_for_patient(patient=patient, created_by=None)
+            return services.invoice_draft_for_patient(patient=patient, by=None)
         except services.DraftExists as exists:
             return exists
         finally:
@@ -126,7 +142,7 @@ def test_it_never_takes_two_payments_at_once_past_the_balance(patient):
 
     def pay():
         return services.payment_record(
-            invoice=invoice, amount=Decimal("100.00"), method="cash", received_by=None
+            invoice=invoice, amount=Decimal("100.00"), method="cash", by=None
         )
 
     results = together([pay, pay])

@@ -42,7 +42,7 @@ def patient():
 
 
 def pay(invoice, amount, by=None, method=PaymentMethod.CASH):
-    return services.payment_record(invoice=invoice, amount=D(amount), method=method, received_by=by)
+    return services.payment_record(invoice=invoice, amount=D(amount), method=method, by=by)
 
 
 def unbilled_keys(patient):
@@ -59,14 +59,14 @@ class TestDraftReview:
         invoice = drafted(patient, by=clerk)
 
         services.invoice_line_add(
-            invoice=invoice, description="Medical report", amount=D("15.00"), added_by=clerk
+            invoice=invoice, description="Medical report", amount=D("15.00"), by=clerk
         )
         services.invoice_line_add(
             invoice=invoice,
             description="Hardship (approved by Dr Ruiz)",
             amount=D("95.00"),
             discount=True,
-            added_by=clerk,
+            by=clerk,
         )
 
         invoice.refresh_from_db()
@@ -82,7 +82,7 @@ class TestDraftReview:
 
         with pytest.raises(ValidationError):
             services.invoice_line_add(
-                invoice=invoice, description="  ", amount=D("5"), discount=True, added_by=clerk
+                invoice=invoice, description="  ", amount=D("5"), discount=True, by=clerk
             )
         with pytest.raises(ValidationError, match="more than the charges"):
             services.invoice_line_add(
@@ -90,7 +90,7 @@ class TestDraftReview:
                 description="Goodwill",
                 amount=D("480.01"),
                 discount=True,
-                added_by=clerk,
+                by=clerk,
             )
         invoice.refresh_from_db()
         assert invoice.total == D("480.00")
@@ -102,7 +102,7 @@ class TestDraftReview:
         invoice = drafted(patient, by=clerk)
         line = invoice.lines.get()
 
-        services.invoice_line_remove(line=line, removed_by=clerk)
+        services.invoice_line_remove(line=line, by=clerk)
 
         invoice.refresh_from_db()
         assert [(x.kind, x.amount) for x in invoice.lines.all()] == [
@@ -115,7 +115,7 @@ class TestDraftReview:
         invoice = drafted(PatientFactory(), by=clerk)
 
         with pytest.raises(ValidationError, match="discount"):
-            services.invoice_line_remove(line=invoice.lines.get(), removed_by=clerk)
+            services.invoice_line_remove(line=invoice.lines.get(), by=clerk)
 
     def test_the_database_refuses_a_second_minimum_charge(self, clerk):
         invoice = drafted(PatientFactory(), by=clerk)
@@ -136,13 +136,11 @@ class TestDraftReview:
         invoice = drafted(patient, by=clerk)
         assert invoice.lines.filter(unpriced=True).count() == 1
         services.invoice_line_add(
-            invoice=invoice, description="Copy of records", amount=D("5.00"), added_by=clerk
+            invoice=invoice, description="Copy of records", amount=D("5.00"), by=clerk
         )
-        services.medication_cost_save(
-            data={"name": "lisinopril", "unit_cost": D("7.25")}, saved_by=clerk
-        )
+        services.medication_cost_save(data={"name": "lisinopril", "unit_cost": D("7.25")}, by=clerk)
 
-        services.invoice_draft_refresh(invoice=invoice, refreshed_by=clerk)
+        services.invoice_draft_refresh(invoice=invoice, by=clerk)
 
         invoice.refresh_from_db()
         assert not invoice.lines.filter(unpriced=True).exists()
@@ -195,26 +193,26 @@ class TestIssue:
 
         monkeypatch.setattr(pdf, "render_invoice_pdf", broken)
         with pytest.raises(RuntimeError):
-            services.invoice_issue(invoice=invoice, issued_by=clerk)
+            services.invoice_issue(invoice=invoice, by=clerk)
         monkeypatch.undo()
 
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
-        assert services.invoice_issue(invoice=invoice, issued_by=clerk).number.endswith("000001")
+        assert services.invoice_issue(invoice=invoice, by=clerk).number.endswith("000001")
 
     def test_it_refuses_to_issue_twice_or_a_due_date_in_the_past(self, patient, clerk):
         invoice = drafted(patient, by=clerk)
         services.invoice_draft_update(
             invoice=invoice,
             data={"due_date": timezone.localdate() - datetime.timedelta(days=1)},
-            updated_by=clerk,
+            by=clerk,
         )
         with pytest.raises(ValidationError, match="due date"):
-            services.invoice_issue(invoice=invoice, issued_by=clerk)
+            services.invoice_issue(invoice=invoice, by=clerk)
 
-        services.invoice_draft_update(invoice=invoice, data={"due_date": None}, updated_by=clerk)
-        services.invoice_issue(invoice=invoice, issued_by=clerk)
+        services.invoice_draft_update(invoice=invoice, data={"due_date": None}, by=clerk)
+        services.invoice_issue(invoice=invoice, by=clerk)
         with pytest.raises(ValidationError, match="only a draft"):
-            services.invoice_issue(invoice=invoice, issued_by=clerk)
+            services.invoice_issue(invoice=invoice, by=clerk)
 
     def test_it_keeps_issued_prices_when_the_price_list_changes(self, clerk):
         patient = PatientFactory()
@@ -223,9 +221,7 @@ class TestIssue:
         invoice = issued(patient, by=clerk)
         digest = invoice.pdf_sha256
 
-        services.medication_cost_save(
-            medication=aspirin, data={"unit_cost": D("9.00")}, saved_by=clerk
-        )
+        services.medication_cost_save(medication=aspirin, data={"unit_cost": D("9.00")}, by=clerk)
         settings(hospital_name="Renamed Hospital", tax_rate=D("0.2"))
 
         invoice.refresh_from_db()
@@ -337,7 +333,7 @@ class TestVoid:
         draft = drafted(patient, by=clerk)
         with pytest.raises(ValidationError):
             services.invoice_void(invoice=draft, reason="x", by=clerk)
-        invoice = services.invoice_issue(invoice=draft, issued_by=clerk)
+        invoice = services.invoice_issue(invoice=draft, by=clerk)
         with pytest.raises(ValidationError):
             services.invoice_void(invoice=invoice, reason="   ", by=clerk)
         services.invoice_void(invoice=invoice, reason="Duplicate", by=clerk)

@@ -224,9 +224,9 @@ class TestInvoiceList:
         today = timezone.localdate()
         unpaid = issued(PatientFactory(first_name="Una"))
         partly = issued(PatientFactory(first_name="Pat"))
-        services.payment_record(invoice=partly, amount=D("20.00"), method="cash", received_by=None)
+        services.payment_record(invoice=partly, amount=D("20.00"), method="cash", by=None)
         paid = issued(PatientFactory(first_name="Paula"))
-        services.payment_record(invoice=paid, amount=D("50.00"), method="cash", received_by=None)
+        services.payment_record(invoice=paid, amount=D("50.00"), method="cash", by=None)
         overdue = issued(PatientFactory(first_name="Otto"))
         Invoice.objects.filter(pk=overdue.pk).update()  # no-op: due dates stay frozen
         void = issued(PatientFactory(first_name="Vera"))
@@ -282,9 +282,7 @@ class TestInvoiceList:
     ):
         for _ in range(60):
             invoice = issued()
-            services.payment_record(
-                invoice=invoice, amount=D("10.00"), method="cash", received_by=None
-            )
+            services.payment_record(invoice=invoice, amount=D("10.00"), method="cash", by=None)
 
         # Session, user, 2 x permissions, count, page, totals, the navigation's role,
         # 3 x session save: never one per invoice.

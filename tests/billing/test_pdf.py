@@ -182,7 +182,7 @@ def test_it_sends_a_batch_of_bad_ids_back_to_the_list(login, billing_clerk, ids)
 
 def test_it_shows_the_same_invoice_in_the_print_view_with_payments(invoice, login, billing_clerk):
     services.payment_record(
-        invoice=invoice, amount=D("42.88"), method="card", received_by=None, reference="POS-7"
+        invoice=invoice, amount=D("42.88"), method="card", by=None, reference="POS-7"
     )
 
     page = login(billing_clerk).get(reverse("billing:invoice_print", args=[invoice.pk]))

@@ -41,7 +41,7 @@ def test_it_bills_each_imported_patient_what_the_seed_procedure_did():
         row.patient.mrn: row.preview.total for row in selectors.ready_to_bill(limit=100).rows
     }
     drafts = {
-        patient.mrn: services.invoice_draft_for_patient(patient=patient, created_by=None).total
+        patient.mrn: services.invoice_draft_for_patient(patient=patient, by=None).total
         for patient in Patient.objects.filter(mrn__in=expected)
     }
 

@@ -98,9 +98,7 @@ def test_it_refuses_to_book_a_long_visit_over_a_busy_second_slot():
     AppointmentFactory(doctor=doctor, start=at(9, 30), end=at(10))
 
     with pytest.raises(SlotUnavailable, match="already has an appointment"):
-        appointment_book(
-            patient=PatientFactory(), doctor=doctor, start=at(9), end=at(10), booked_by=None
-        )
+        appointment_book(patient=PatientFactory(), doctor=doctor, start=at(9), end=at(10), by=None)
 
 
 def test_it_leaves_out_slots_already_started():
@@ -172,7 +170,7 @@ def test_it_lists_appointments_left_outside_changed_hours(front_desk):
     monday = doctor.working_hours.get(weekday=0)
 
     working_hours_update(
-        working_hours=monday, data={"end_time": datetime.time(12, 0)}, updated_by=front_desk
+        working_hours=monday, data={"end_time": datetime.time(12, 0)}, by=front_desk
     )
     TimeOffFactory(doctor=doctor, start=at(10, day=TUESDAY), end=at(11, day=TUESDAY))
 
@@ -225,7 +223,5 @@ def test_it_offers_exactly_the_grid_starts_that_fit(db, cells, length_cells, off
         assert offered == expected
         if offered:
             start, end = offered[len(offered) // 2]
-            appointment_book(
-                patient=PatientFactory(), doctor=doctor, start=start, end=end, booked_by=None
-            )
+            appointment_book(patient=PatientFactory(), doctor=doctor, start=start, end=end, by=None)
         transaction.set_rollback(True)

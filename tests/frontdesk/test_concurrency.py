@@ -55,9 +55,7 @@ def test_it_books_one_slot_wanted_by_many_desks_exactly_once():
 
     results, errors = run_together(
         DESKS,
-        lambda i: appointment_book(
-            patient=patients[i], doctor=doctor, start=at(10), booked_by=None
-        ),
+        lambda i: appointment_book(patient=patients[i], doctor=doctor, start=at(10), by=None),
     )
 
     assert len(results) == 1

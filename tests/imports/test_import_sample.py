@@ -166,7 +166,7 @@ def test_it_makes_each_first_invoice_equal_the_seed_procedure_total():
     clerk = UserFactory()
 
     for patient in Patient.objects.all():
-        invoice = invoice_draft_for_patient(patient=patient, created_by=clerk)
+        invoice = invoice_draft_for_patient(patient=patient, by=clerk)
         assert invoice.total == (expected[patient.mrn] or Decimal("50.00")), patient.mrn
 
 

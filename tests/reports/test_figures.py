@@ -401,7 +401,7 @@ def test_it_agrees_with_the_draft_invoices_billing_makes(bills, billing_clerk):
     _, patients = bills
     rows = {r[0]: r for r in selectors.patient_bills_report().rows}
     for patient in patients:
-        invoice = invoice_draft_for_patient(patient=patient, created_by=billing_clerk)
+        invoice = invoice_draft_for_patient(patient=patient, by=billing_clerk)
         assert (invoice.subtotal, invoice.tax, invoice.total) == (
             rows[patient.mrn][5],
             rows[patient.mrn][7],
