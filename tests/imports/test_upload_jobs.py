@@ -2,7 +2,9 @@
 confirmation is refused while it runs, an unexpected error or a dead job ends visibly."""
 
 import datetime
-import time
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,13 +37,29 @@ def _xlsx() -> SimpleUploadedFile:
 
 
 def _wait_for(upload: WorkbookUpload, *statuses: str) -> WorkbookUpload:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        upload.refresh_from_db()
-        if upload.status in statuses:
-            return upload
-        time.sleep(0.1)
-    raise AssertionError(f"upload still {upload.status} after {WAIT_SECONDS} s")
+    """Wait for the background jobs (their threads, `hms-<job>`) to end, files removed on
+    their commit included; then the upload must be in one of `statuses`."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("hms-"):
+            thread.join(timeout=WAIT_SECONDS)
+            assert not thread.is_alive(), f"{thread.name} still running after {WAIT_SECONDS} s"
+    upload.refresh_from_db()
+    assert upload.status in statuses
+    return upload
+
+
+@contextmanager
+def _job_lock(upload: WorkbookUpload) -> Iterator[None]:
+    """Hold the upload's job lock, as a running job holds it: a job started meanwhile waits."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [upload_services.LOCK_CLASS, upload.pk])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [upload_services.LOCK_CLASS, upload.pk]
+            )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,9 +73,9 @@ def test_it_checks_and_imports_in_the_background_while_the_page_follows(client, 
     upload = _wait_for(upload, UploadStatus.CHECKED)
     assert Patient.objects.count() == 0
 
-    confirmed = workbook_upload_confirm(upload=upload, by=admin_user)
-    assert confirmed.status in (UploadStatus.IMPORTING, UploadStatus.IMPORTED)
-    if confirmed.status == UploadStatus.IMPORTING:
+    with _job_lock(upload):  # the import cannot end before the second confirmation
+        confirmed = workbook_upload_confirm(upload=upload, by=admin_user)
+        assert confirmed.status == UploadStatus.IMPORTING
         with pytest.raises(UploadNotConfirmable, match="it is being imported"):
             workbook_upload_confirm(upload=upload, by=admin_user)
 
@@ -65,9 +83,6 @@ def test_it_checks_and_imports_in_the_background_while_the_page_follows(client, 
     assert upload.imported_by == admin_user
     assert upload.confirmed_by == admin_user
     assert Patient.objects.count() == len(sample_rows("Patient"))
-    deadline = time.monotonic() + WAIT_SECONDS  # the files go once the job's commit is done
-    while upload_path(upload).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert not upload_path(upload).exists()
     page = client.get(response.url).content.decode()
     assert "Imported in" in page
@@ -77,16 +92,8 @@ def test_it_checks_and_imports_in_the_background_while_the_page_follows(client, 
 def test_it_shows_a_running_check_and_refreshes_the_page(client, admin_user):
     upload = _working_upload(admin_user, UploadStatus.CHECKING, progress="Patient: 100,000 rows")
     client.force_login(admin_user)
-    # The job's lock, as a running job holds it.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [upload_services.LOCK_CLASS, upload.pk])
-    try:
+    with _job_lock(upload):
         page = client.get(reverse("imports:upload_detail", args=[upload.pk])).content.decode()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_unlock(%s, %s)", [upload_services.LOCK_CLASS, upload.pk]
-            )
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "Checking the workbook; nothing is written." in page
     assert "Patient: 100,000 rows" in page
@@ -127,9 +134,6 @@ def test_it_marks_the_upload_failed_when_the_job_breaks(admin_user, monkeypatch)
     upload = _wait_for(workbook_upload_check(files=[_xlsx()], by=admin_user), UploadStatus.FAILED)
 
     assert upload.report["failure"] == "RuntimeError: disk on fire"
-    deadline = time.monotonic() + WAIT_SECONDS
-    while upload_path(upload).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert not upload_path(upload).exists()
 
 
