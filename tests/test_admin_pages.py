@@ -1,0 +1,200 @@
+"""The Django admin: every model of the project registered, every page opening for the
+administrator, lists in a fixed number of queries, and users who are not staff sent
+to the login page."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from appointments.models import Appointment, AppointmentStatusChange, Attendance
+from billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    MedicationCost,
+    Payment,
+    ProcedureFee,
+)
+from core.models import AuditEvent
+from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
+from patients.models import MedicalHistory, MedicalHistoryRevision, Patient
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentStatusChangeFactory,
+    AttendanceFactory,
+    AuditEventFactory,
+    DoctorFactory,
+    InvoiceFactory,
+    InvoiceLineFactory,
+    MedicalHistoryFactory,
+    MedicationCostFactory,
+    PatientFactory,
+    PaymentFactory,
+    ProcedureFeeFactory,
+    TimeOffFactory,
+    WorkingHoursFactory,
+)
+
+ADDABLE = {
+    Patient,
+    MedicalHistory,
+    Specialty,
+    Doctor,
+    WorkingHours,
+    TimeOff,
+    Appointment,
+    MedicationCost,
+    ProcedureFee,
+}
+ALL_MODELS = [
+    Patient,
+    MedicalHistory,
+    Specialty,
+    Doctor,
+    WorkingHours,
+    TimeOff,
+    Appointment,
+    AppointmentStatusChange,
+    Attendance,
+    MedicationCost,
+    ProcedureFee,
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    InvoiceNumberCounter,
+    AuditEvent,
+    MedicalHistoryRevision,
+]
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def one_of_each(db):
+    patient = PatientFactory()
+    medication = MedicationCostFactory()
+    doctor = DoctorFactory()
+    appointment = AppointmentFactory(patient=patient, doctor=doctor)
+    invoice = InvoiceFactory(patient=patient)
+    objects = [
+        patient,
+        MedicalHistoryFactory(patient=patient, kind="medication", medication=medication),
+        doctor.specialty,
+        doctor,
+        WorkingHoursFactory(doctor=doctor),
+        TimeOffFactory(doctor=doctor),
+        appointment,
+        AppointmentStatusChangeFactory(appointment=appointment),
+        AttendanceFactory(),
+        medication,
+        ProcedureFeeFactory(),
+        BillingSettings.load(),
+        invoice,
+        InvoiceLineFactory(invoice=invoice),
+        PaymentFactory(invoice=invoice),
+        AuditEventFactory(patient_id=patient.pk),
+        InvoiceNumberCounter.objects.create(year=2026, last_number=7),
+        _corrected_revision(patient),
+    ]
+    return {type(obj): obj for obj in objects}
+
+
+def _corrected_revision(patient):
+    from clinical.services import history_entry_correct
+
+    entry = MedicalHistoryFactory(patient=patient, kind="condition", description="Asthma")
+    history_entry_correct(
+        entry=entry, data={"description": "Mild asthma"}, reason="Typo", corrected_by=None
+    )
+    return MedicalHistoryRevision.objects.get(entry=entry)
+
+
+def test_it_registers_every_model_of_the_project():
+    project_models = {
+        model
+        for label in ("core", "patients", "doctors", "appointments", "billing")
+        for model in apps.get_app_config(label).get_models()
+    }
+    assert project_models == set(ALL_MODELS)
+    assert all(admin.site.is_registered(model) for model in ALL_MODELS)
+
+
+def test_it_opens_the_admin_index_for_the_administrator(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    listed = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+    assert {model.__name__ for model in ALL_MODELS} <= listed
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m._meta.label_lower)
+def test_it_loads_every_admin_page_for_the_administrator(admin_client, one_of_each, model):
+    obj = one_of_each[model]
+
+    assert admin_client.get(url(model, "changelist")).status_code == 200
+    assert admin_client.get(url(model, "changelist"), {"q": "x"}).status_code == 200
+    assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
+    expected_add = 200 if model in ADDABLE else 403
+    assert admin_client.get(url(model, "add")).status_code == expected_add
+
+
+@pytest.mark.parametrize(
+    "model, field",
+    [(Appointment, "patient"), (Appointment, "doctor"), (MedicalHistory, "medication")],
+)
+def test_it_offers_autocomplete_for_big_tables(admin_client, one_of_each, model, field):
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": model._meta.app_label,
+            "model_name": model._meta.model_name,
+            "field_name": field,
+            "term": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["results"]
+
+
+@pytest.mark.parametrize("role", ["front_desk", "doctor", "billing_clerk", "outsider"])
+def test_it_turns_non_staff_users_away(db, client, request, role):
+    client.force_login(request.getfixturevalue(role))
+
+    for path in (reverse("admin:index"), url(Patient, "changelist")):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize(
+    "model, make_rows",
+    [
+        (Patient, lambda: PatientFactory.create_batch(50)),
+        (Appointment, lambda: AppointmentFactory.create_batch(50)),
+        (Invoice, lambda: InvoiceFactory.create_batch(50)),
+        (AuditEvent, lambda: AuditEventFactory.create_batch(50)),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_it_lists_many_rows_in_a_fixed_number_of_queries(
+    admin_client, django_assert_max_num_queries, model, make_rows
+):
+    make_rows()
+
+    # Session, user, filters, counts, date hierarchy, rows, session save: never per row.
+    with django_assert_max_num_queries(13):
+        response = admin_client.get(url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 50
