@@ -14,8 +14,11 @@ A patient's unbilled items are priced in SQL by two querysets, so that the draft
 * when all of that adds up to 0.00, one minimum-charge line.
 
 `None`, `N/A`, `-` and blanks in a description mean "nothing" (imported data): such an entry is
-no medication and no surgery. An item is unbilled while no active invoice line carries its
-`source_key` (`history:<id>`, `attendance:<id>`). Money is `Decimal`, rounded half-up to cents.
+no medication and no surgery (the one vocabulary of "nothing", `core.nothing`). Which entries
+are charged for at all is `MedicalHistory.objects.billable()`; its row form,
+`MedicalHistory.bills`, is the chart's billable mark. An item is unbilled while no active
+invoice line carries its `source_key` (`history:<id>`, `attendance:<id>`). Money is `Decimal`,
+rounded half-up to cents.
 """
 
 from __future__ import annotations
@@ -56,8 +59,6 @@ from patients.models import HistoryKind, MedicalHistory
 
 CENTS = Decimal("0.01")
 ZERO = Decimal("0.00")
-# Imported workbooks write these for "no surgery" / "no medication" (compared trimmed, lower).
-NOTHING = ("", "none", "n/a", "-")
 HISTORY_KEY = "history:"
 ATTENDANCE_KEY = "attendance:"
 # An attendance bills a consultation once the patient was seen: checked in or completed
@@ -151,7 +152,6 @@ def history_items(
         MedicalHistory.objects.billable()
         .filter(_patients_filter(patients))
         .annotate(name_key=Lower(Trim("description")))
-        .exclude(name_key__in=NOTHING)
         .filter(_unbilled(HISTORY_KEY, ignoring))
         .annotate(
             med_price=Coalesce(

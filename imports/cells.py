@@ -17,12 +17,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
+from core.nothing import is_nothing
 from core.validators import validate_email_address
 from imports.queries import micros
 from patients.models import Sex
 
-# Spreadsheet values that mean "nothing" (compared trimmed and case-blind).
-NOTHING = frozenset({"", "none", "n/a", "-"})
 CENT = Decimal("0.01")
 
 _STATUSES = {
@@ -81,14 +80,11 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
-def is_nothing(value: str) -> bool:
-    return value.lower() in NOTHING
-
-
 def optional(value: Any) -> str:
     """Trimmed text, or "" for `None`, `N/A`, `-` and blanks."""
     value = text(value)
-    return "" if len(value) <= 4 and value.lower() in NOTHING else value
+    # The cells that mean nothing are the ones the billing rule and the chart read as no item.
+    return "" if len(value) <= 4 and is_nothing(value) else value
 
 
 def required(value: Any, column: str, what: str, max_length: int) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.nothing import is_nothing, says_nothing
 from core.search import Unaccent
 from core.validators import InternationalEmailField
 
@@ -121,7 +122,11 @@ BILLED_KINDS = (HistoryKind.MEDICATION, HistoryKind.SURGERY)
 
 class MedicalHistoryQuerySet(models.QuerySet):
     def billable(self):
-        return self.filter(is_billable=True, kind__in=BILLED_KINDS)
+        """The entries the billing rule charges for: billable medications and surgeries whose
+        description is something (not "None", "N/A", "-": imported for no item)."""
+        return self.filter(is_billable=True, kind__in=BILLED_KINDS).exclude(
+            says_nothing("description")
+        )
 
     def current(self):
         """Active conditions, current medications, and every surgery and allergy."""
@@ -277,7 +282,7 @@ class MedicalHistory(TimeStampedModel):
     @property
     def bills(self) -> bool:
         """Charged for on an invoice: the row-by-row form of `objects.billable()`."""
-        return self.is_billable and self.kind in BILLED_KINDS
+        return self.is_billable and self.kind in BILLED_KINDS and not is_nothing(self.description)
 
 
 class MedicalHistoryRevision(TimeStampedModel):

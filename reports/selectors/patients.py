@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from appointments.models import AppointmentStatus
 from billing.models import BillingSettings
+from core.nothing import NOTHING
 from patients.models import HistoryKind, Sex
 from reports.selectors._base import ReportRows, T, fetch, sql_list
 
@@ -35,8 +36,6 @@ PATIENT_BILLS_COLUMNS = (
     "invoice_total",
 )
 DEMOGRAPHICS_COLUMNS = ("age_band", "female", "male", "other", "unknown", "total")
-# Imported workbooks write these for "no surgery" / "no medication" (compared trimmed, lower).
-NOTHING = ("", "none", "n/a", "-")
 # A visit bills a consultation once the patient was seen (checked in, then cancelled, means
 # the patient left before being seen).
 ATTENDED = (AppointmentStatus.CHECKED_IN.value, AppointmentStatus.COMPLETED.value)

@@ -222,3 +222,26 @@ def test_it_marks_billable_medications_and_surgeries_only(login, doctor, patient
     assert "· billable" not in row(cast)
     assert "· billable" not in row(asthma)
     assert [e.bills for e in (drug, cast, asthma)] == [True, False, False]
+
+
+@pytest.mark.parametrize("nothing", ["N/A", "none", " - "])
+def test_it_never_marks_an_entry_that_says_nothing_billable(login, doctor, patient, nothing):
+    # Imported workbooks write "None", "N/A" or "-" for no medication or no surgery: the
+    # billing rule charges nothing for them, so the chart does not call them billable.
+    drug = MedicalHistoryFactory(
+        patient=patient, kind=HistoryKind.MEDICATION, description="Metformin", is_billable=True
+    )
+    empty = MedicalHistoryFactory(
+        patient=patient, kind=HistoryKind.SURGERY, description=nothing, is_billable=True
+    )
+
+    html = login(doctor).get(chart_url(patient)).content.decode()
+
+    def row(entry) -> str:
+        start = html.index(f'id="entry-{entry.pk}"')
+        return html[start : html.index("</tr>", start)]
+
+    assert "· billable" in row(drug)
+    assert "· billable" not in row(empty)
+    assert (drug.bills, empty.bills) == (True, False)
+    assert list(MedicalHistory.objects.billable()) == [drug]
