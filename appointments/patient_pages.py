@@ -43,7 +43,7 @@ def patient_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask, then hide the patient from search and booking (nothing is deleted)."""
     patient = get_patient_for_user(request, pk, action="change")
     if request.method == "POST":
-        services.patient_deactivate(patient=patient, deactivated_by=request.user)
+        services.patient_deactivate(patient=patient, by=request.user)
         messages.success(request, f"{patient.full_name} ({patient.mrn}) is deactivated.")
         return redirect("patients:patient_detail", pk=pk)
     upcoming = appointment_selectors.patient_appointments(patient=patient, upcoming=True)

@@ -272,7 +272,8 @@ def appointment_reschedule(
 # --- Status moves ------------------------------------------------------------------------------
 
 # DESIGN.md's status rules: where each status may go next. Reschedule is not a move (the status
-# stays scheduled); completing a visit belongs to the doctor's screens.
+# stays scheduled); completing a visit belongs to the doctor's screens, whose service
+# (clinical.services.visit_complete) moves the status through `appointment_complete`.
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     AppointmentStatus.SCHEDULED: frozenset(
         {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
@@ -413,3 +414,15 @@ def appointment_no_show(
             "patient can only be marked as a no-show once the start has passed."
         )
     return _move(appointment, to_status=AppointmentStatus.NO_SHOW, by=by, note="No-show")
+
+
+@transaction.atomic
+def appointment_complete(*, appointment: Appointment, by: Any) -> Appointment:
+    """The patient was seen: checked in → completed, with its status change and audit row.
+
+    Only for `clinical.services.visit_complete`, which closes the visit's record in the same
+    transaction. Raises MoveRefused from any status the table does not allow.
+    """
+    appointment = _locked(appointment)
+    _check_move(appointment, AppointmentStatus.COMPLETED)
+    return _move(appointment, to_status=AppointmentStatus.COMPLETED, by=by, note="Visit completed")

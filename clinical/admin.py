@@ -1,11 +1,131 @@
-"""Admin pages for the clinical records this app adds. Both are read-only here: revisions are
-written by the database when an entry is corrected, visit items by the visit page."""
+"""Admin pages for the clinical records: history entries, which the admin adds and corrects
+through the same services as the chart (clinical.services, their one writer), and two
+read-only pages: revisions are written by the database when an entry is corrected, visit items
+by the visit page."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 
+from clinical import services
 from clinical.models import VisitItem
-from core.admin import AuditedViewMixin, ReadOnlyAdminMixin
-from patients.models import MedicalHistoryRevision
+from core.admin import (
+    AuditedViewMixin,
+    ReadOnlyAdminMixin,
+    ServiceModelAdmin,
+    form_changes,
+    form_values,
+)
+from patients.models import MedicalHistory, MedicalHistoryRevision
+
+# What the admin may give when adding an entry, besides its patient and kind.
+_ADD_FIELDS = (
+    "description",
+    "medication",
+    "procedure",
+    "quantity",
+    "recorded_on",
+    "ended_on",
+    "attendance",
+    "is_billable",
+)
+# Shown on an entry, never edited here: fixed once recorded, or written by the database.
+_FIXED_FIELDS = (
+    "attendance",
+    "is_billable",
+    "recorded_by",
+    "legacy_id",
+    "version",
+    "corrected_at",
+    "corrected_by",
+    "correction_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+class MedicalHistoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = MedicalHistory
+        fields = ("patient", "kind", *_ADD_FIELDS)
+
+    def _post_clean(self):
+        # Only copy the values onto the instance: history_entry_create/_correct validate the
+        # entry, so the admin gives the chart's messages (and the chart's rules).
+        try:
+            self.instance = construct_instance(
+                self, self.instance, self._meta.fields, self._meta.exclude
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class MedicalHistoryCorrectionForm(MedicalHistoryAdminForm):
+    """A correction asks why, as the chart does; the database keeps the version before."""
+
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=255,
+        help_text="Kept with the earlier version of the entry, and in the audit log.",
+        error_messages={"required": "Say why the entry is corrected."},
+    )
+
+
+@admin.register(MedicalHistory)
+class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
+    """History entries are added and corrected through clinical.services, never deleted: the
+    database keeps every earlier version (see the revisions) and the audit log the changes."""
+
+    form = MedicalHistoryAdminForm
+    list_display = ("recorded_on", "patient", "kind", "description", "medication", "is_billable")
+    list_select_related = ("patient", "medication")
+    list_filter = ("kind", "is_billable")
+    search_fields = ("patient__mrn", "patient__last_name", "description", "legacy_id")
+    date_hierarchy = "recorded_on"
+    autocomplete_fields = ("patient", "medication", "procedure", "attendance")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("patient", "kind", *_ADD_FIELDS)
+        return ("patient", "kind", *services.CORRECTABLE_FIELDS, "reason", *_FIXED_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The patient and kind of an entry stay fixed; only its content is corrected.
+        return ("patient", "kind", *_FIXED_FIELDS) if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = MedicalHistoryCorrectionForm
+        form_class = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            recorded_on = form_class.base_fields["recorded_on"]
+            recorded_on.required = False
+            recorded_on.help_text = "Leave empty for today (hospital time)."
+        return form_class
+
+    def get_changeform_initial_data(self, request):
+        # As on the chart, an entry added by hand is not billable unless said so.
+        return {"is_billable": False, **super().get_changeform_initial_data(request)}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_via_service(self, request, form):
+        return services.history_entry_create(
+            patient=form.cleaned_data["patient"],
+            kind=form.cleaned_data["kind"],
+            by=request.user,
+            **form_values(form, _ADD_FIELDS),
+        )
+
+    def update_via_service(self, request, obj, form):
+        return services.history_entry_correct(
+            entry=obj,
+            data=form_changes(form, services.CORRECTABLE_FIELDS),
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
 
 
 @admin.register(MedicalHistoryRevision)

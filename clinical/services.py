@@ -1,7 +1,9 @@
 """Writes of the clinical pages: history entries and their corrections, and running a visit.
 
-Every write leaves audit rows (hms.AuditEvent) with the changed fields before/after; a
-request writes them with a single INSERT (`audit.audit_record_many`).
+The one writer of `patients.MedicalHistory`: the chart, the visit and the Django admin all add
+and correct entries through `history_entry_create` and `history_entry_correct`. Every write
+leaves audit rows (core.AuditEvent) with the changed fields before/after; a request writes them
+with a single INSERT (`audit.batch`). Services name the acting user `by` (None for a system job).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange, Attendance
+from appointments.models import Appointment, AppointmentStatus, Attendance
+from appointments.services import appointment_complete
 from billing.models import MedicationCost, ProcedureFee
 from clinical.access import may_run_visit
 from clinical.models import VisitItem
 from core import audit
+from core.actors import acting_user
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # The content of a history entry a person may correct (its patient and kind stay fixed).
@@ -42,10 +46,6 @@ _AUDITED_ATTENDANCE = ("started_at", "completed_at", *VISIT_NOTE_FIELDS)
 _AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity")
 
 
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 # --- History entries ------------------------------------------------------------------------
 
 
@@ -65,18 +65,20 @@ def history_entry_create(
     patient: Patient,
     kind: str,
     description: str,
-    recorded_by: Any,
+    by: Any,
     recorded_on: datetime.date | None = None,
     ended_on: datetime.date | None = None,
     medication: MedicationCost | None = None,
     procedure: ProcedureFee | None = None,
     quantity: int = 1,
     is_billable: bool = False,
+    attendance: Attendance | None = None,
 ) -> MedicalHistory:
-    """Add a condition, surgery, medication or allergy to a patient's history from the chart.
+    """Add a condition, surgery, medication or allergy to a patient's history.
 
-    Entries added from the chart are not billable by default: they record what happened
-    elsewhere or before. What is given or done at a visit is billed through `visit_complete`.
+    `recorded_on` defaults to today in hospital time. Entries added from the chart are not
+    billable by default: they record what happened elsewhere or before. What is given or done
+    at a visit is billed through `visit_complete`, which records it here with its `attendance`.
     """
     entry = MedicalHistory(
         patient=patient,
@@ -88,13 +90,14 @@ def history_entry_create(
         procedure=procedure,
         quantity=quantity,
         is_billable=is_billable,
-        recorded_by=_user_or_none(recorded_by),
+        attendance=attendance,
+        recorded_by=acting_user(by),
     )
     _check_kind_fields(entry)
     entry.full_clean()
     entry.save()
     audit.audit_record(
-        actor=recorded_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=entry,
         patient=patient,
@@ -105,7 +108,7 @@ def history_entry_create(
 
 @transaction.atomic
 def history_entry_correct(
-    *, entry: MedicalHistory, data: Mapping[str, Any], reason: str, corrected_by: Any
+    *, entry: MedicalHistory, data: Mapping[str, Any], reason: str, by: Any
 ) -> MedicalHistory:
     """Correct an entry. The version before the correction stays readable: the database
     trigger on patients_medicalhistory copies it into MedicalHistoryRevision and raises
@@ -122,7 +125,7 @@ def history_entry_correct(
         setattr(entry, name, value.strip() if isinstance(value, str) else value)
     if audit.diff(before, audit.snapshot(entry, _AUDITED_HISTORY)) == {}:
         raise ValidationError("Nothing was changed, so there is nothing to correct.")
-    entry.corrected_by = _user_or_none(corrected_by)
+    entry.corrected_by = acting_user(by)
     entry.correction_reason = reason
     _check_kind_fields(entry)
     entry.full_clean()
@@ -130,7 +133,7 @@ def history_entry_correct(
     # The trigger set the new version and its time.
     entry.refresh_from_db(fields=["version", "corrected_at"])
     audit.audit_record(
-        actor=corrected_by,
+        actor=by,
         action=audit.Action.UPDATE,
         obj=entry,
         patient=entry.patient,
@@ -170,7 +173,7 @@ def _require_open(attendance: Attendance) -> None:
 
 
 @transaction.atomic
-def visit_start(*, appointment: Appointment, started_by: Any) -> Attendance:
+def visit_start(*, appointment: Appointment, by: Any) -> Attendance:
     """Start the visit of a checked-in appointment (sets Attendance.started_at).
 
     Starting an already started visit changes nothing, so a double click is harmless.
@@ -180,7 +183,7 @@ def visit_start(*, appointment: Appointment, started_by: Any) -> Attendance:
         .select_related("doctor", "patient")
         .get(pk=appointment.pk)
     )
-    _require_runner(started_by, appointment)
+    _require_runner(by, appointment)
     attendance = Attendance.objects.select_for_update().filter(appointment=appointment).first()
     if appointment.status != AppointmentStatus.CHECKED_IN or attendance is None:
         raise ValidationError(
@@ -194,7 +197,7 @@ def visit_start(*, appointment: Appointment, started_by: Any) -> Attendance:
     attendance.full_clean()
     attendance.save(update_fields=["started_at", "updated_at"])
     audit.audit_record(
-        actor=started_by,
+        actor=by,
         action=audit.Action.UPDATE,
         obj=attendance,
         patient=appointment.patient,
@@ -212,12 +215,10 @@ def _apply_notes(attendance: Attendance, data: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def visit_record(
-    *, attendance: Attendance, data: Mapping[str, Any], recorded_by: Any
-) -> Attendance:
+def visit_record(*, attendance: Attendance, data: Mapping[str, Any], by: Any) -> Attendance:
     """Save the concerns, symptoms, diagnosis and notes of a visit in progress."""
     attendance, appointment = _lock_visit(attendance)
-    _require_runner(recorded_by, appointment)
+    _require_runner(by, appointment)
     _require_open(attendance)
     before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
     _apply_notes(attendance, data)
@@ -226,7 +227,7 @@ def visit_record(
         attendance.full_clean()
         attendance.save()
         audit.audit_record(
-            actor=recorded_by,
+            actor=by,
             action=audit.Action.UPDATE,
             obj=attendance,
             patient=attendance.patient,
@@ -240,7 +241,7 @@ def visit_item_add(
     *,
     attendance: Attendance,
     kind: str,
-    added_by: Any,
+    by: Any,
     medication: MedicationCost | None = None,
     procedure: ProcedureFee | None = None,
     description: str = "",
@@ -250,7 +251,7 @@ def visit_item_add(
     procedure performed (from the procedure list, or described) during a visit in progress.
     """
     attendance, appointment = _lock_visit(attendance)
-    _require_runner(added_by, appointment)
+    _require_runner(by, appointment)
     _require_open(attendance)
     description = (description or "").strip()
     if kind == VisitItem.Kind.MEDICATION and medication is not None:
@@ -264,12 +265,12 @@ def visit_item_add(
         procedure=procedure,
         description=description,
         quantity=quantity,
-        added_by=_user_or_none(added_by),
+        added_by=acting_user(by),
     )
     item.full_clean()
     item.save()
     audit.audit_record(
-        actor=added_by,
+        actor=by,
         action=audit.Action.CREATE,
         obj=item,
         patient=attendance.patient,
@@ -279,10 +280,10 @@ def visit_item_add(
 
 
 @transaction.atomic
-def visit_item_remove(*, item: VisitItem, removed_by: Any) -> None:
+def visit_item_remove(*, item: VisitItem, by: Any) -> None:
     """Take back an item noted by mistake, while the visit is still open."""
     attendance, appointment = _lock_visit(item.attendance)
-    _require_runner(removed_by, appointment)
+    _require_runner(by, appointment)
     _require_open(attendance)
     item = VisitItem.objects.get(pk=item.pk, attendance=attendance)
     changes = {
@@ -290,7 +291,7 @@ def visit_item_remove(*, item: VisitItem, removed_by: Any) -> None:
         for name, value in audit.snapshot(item, _AUDITED_ITEM).items()
     }
     audit.audit_record(
-        actor=removed_by,
+        actor=by,
         action=audit.Action.DELETE,
         obj=item,
         patient=attendance.patient,
@@ -312,111 +313,81 @@ def _diagnoses(text: str) -> list[str]:
 
 @transaction.atomic
 def visit_complete(
-    *, attendance: Attendance, completed_by: Any, data: Mapping[str, Any] | None = None
+    *, attendance: Attendance, by: Any, data: Mapping[str, Any] | None = None
 ) -> Attendance:
-    """Close a visit: save the notes passed along, record each line of the diagnosis as a
-    condition (unless the patient already has it active), turn each medication given and
-    surgery performed into a billable history entry linked to the attendance, and move the
-    appointment from checked in to completed (with its status change)."""
+    """Close a visit: move the appointment from checked in to completed (the allowed-moves
+    table of appointments.services says whether it may), save the notes passed along, record
+    each line of the diagnosis as a condition (unless the patient already has it active), and
+    turn each medication given and surgery performed into a billable history entry linked to
+    the attendance. Every audit row of the completion goes in one INSERT."""
     attendance, appointment = _lock_visit(attendance)
-    _require_runner(completed_by, appointment)
+    _require_runner(by, appointment)
     _require_open(attendance)
-    if appointment.status != AppointmentStatus.CHECKED_IN:
-        raise ValidationError(
-            "Only a checked-in appointment can be completed; this one is "
-            f"{appointment.get_status_display().lower()}."
-        )
-    events: list[audit.AuditEntry] = []
-    user = _user_or_none(completed_by)
-    now = timezone.now()
-    patient = attendance.patient
+    with audit.batch():
+        attendance.appointment = appointment_complete(appointment=appointment, by=by)
+        _close_record(attendance, data or {}, by=by)
+        _record_diagnoses(attendance, by=by)
+        _record_items(attendance, by=by)
+    return attendance
 
+
+def _close_record(attendance: Attendance, data: Mapping[str, Any], *, by: Any) -> None:
+    """Save the last notes and the time the visit ended."""
     before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
-    _apply_notes(attendance, data or {})
-    attendance.completed_at = now
+    _apply_notes(attendance, data)
+    attendance.completed_at = timezone.now()
     attendance.full_clean()
     attendance.save()
-    events.append(
-        audit.AuditEntry(
-            action=audit.Action.UPDATE,
-            obj=attendance,
-            patient=patient,
-            changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
-        )
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.UPDATE,
+        obj=attendance,
+        patient=attendance.patient,
+        changes=audit.diff(before, audit.snapshot(attendance, _AUDITED_ATTENDANCE)),
     )
 
-    appointment.status = AppointmentStatus.COMPLETED
-    appointment.full_clean()
-    appointment.save(update_fields=["status", "updated_at"])
-    change = AppointmentStatusChange(
-        appointment=appointment,
-        from_status=AppointmentStatus.CHECKED_IN,
-        to_status=AppointmentStatus.COMPLETED,
-        changed_by=user,
-        note="Visit completed",
-    )
-    change.full_clean()
-    change.save()
-    events.append(
-        audit.AuditEntry(
-            action=audit.Action.UPDATE,
-            obj=appointment,
-            patient=patient,
-            changes={
-                "status": {"before": AppointmentStatus.CHECKED_IN, "after": appointment.status}
-            },
-        )
-    )
 
-    day = timezone.localdate(attendance.started_at)
+def _visit_day(attendance: Attendance) -> datetime.date:
+    return timezone.localdate(attendance.started_at)
+
+
+def _record_diagnoses(attendance: Attendance, *, by: Any) -> None:
+    """Each diagnosis not already among the patient's active conditions becomes one."""
     known = {
-        d.strip().lower()
-        for d in MedicalHistory.objects.filter(
-            patient=patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
+        description.strip().lower()
+        for description in MedicalHistory.objects.filter(
+            patient=attendance.patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
         ).values_list("description", flat=True)
     }
-    entries = [
-        MedicalHistory(
-            patient=patient,
+    for diagnosis in _diagnoses(attendance.diagnosis):
+        if diagnosis.lower() in known:
+            continue
+        history_entry_create(
+            patient=attendance.patient,
             kind=HistoryKind.CONDITION,
             description=diagnosis,
-            recorded_on=day,
+            recorded_on=_visit_day(attendance),
             attendance=attendance,
             is_billable=False,
-            recorded_by=user,
+            by=by,
         )
-        for diagnosis in _diagnoses(attendance.diagnosis)
-        if diagnosis.lower() not in known
-    ]
+
+
+def _record_items(attendance: Attendance, *, by: Any) -> None:
+    """Each medication given and surgery performed becomes a billable history entry; the
+    drafts then leave the visit-item table."""
     items = list(attendance.visit_items.select_related("medication", "procedure"))
-    entries += [
-        MedicalHistory(
-            patient=patient,
+    for item in items:
+        history_entry_create(
+            patient=attendance.patient,
             kind=item.kind,
             description=item.description,
             medication=item.medication,
             procedure=item.procedure,
             quantity=item.quantity,
-            recorded_on=day,
+            recorded_on=_visit_day(attendance),
             attendance=attendance,
             is_billable=True,
-            recorded_by=user,
+            by=by,
         )
-        for item in items
-    ]
-    for entry in entries:
-        entry.full_clean()
-    MedicalHistory.objects.bulk_create(entries)
-    events += [
-        audit.AuditEntry(
-            action=audit.Action.CREATE,
-            obj=entry,
-            patient=patient,
-            changes=audit.created(entry, HISTORY_FIELDS),
-        )
-        for entry in entries
-    ]
-    # The drafts are now history entries; they leave the visit-item table.
-    VisitItem.objects.filter(pk__in=[i.pk for i in items]).delete()
-    audit.audit_record_many(actor=completed_by, entries=events)
-    return attendance
+    VisitItem.objects.filter(pk__in=[item.pk for item in items]).delete()

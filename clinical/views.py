@@ -101,7 +101,7 @@ def history_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.history_entry_create(
-                patient=patient, kind=kind, recorded_by=request.user, **form.entry_data()
+                patient=patient, kind=kind, by=request.user, **form.entry_data()
             )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -130,7 +130,7 @@ def history_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 entry=entry,
                 data=form.entry_data(),
                 reason=form.cleaned_data["reason"],
-                corrected_by=request.user,
+                by=request.user,
             )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -169,7 +169,7 @@ def history_revisions(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_appointment_for_user(request, pk, need=Need.VISIT_RUN)
     try:
-        attendance = services.visit_start(appointment=appointment, started_by=request.user)
+        attendance = services.visit_start(appointment=appointment, by=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("clinical:doctor_day")
@@ -189,9 +189,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.visit_record(
-                attendance=attendance, data=form.cleaned_data, recorded_by=request.user
-            )
+            services.visit_record(attendance=attendance, data=form.cleaned_data, by=request.user)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -233,7 +231,7 @@ def visit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             item = services.visit_item_add(
-                attendance=attendance, kind=kind, added_by=request.user, **form.cleaned_data
+                attendance=attendance, kind=kind, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
@@ -250,7 +248,7 @@ def visit_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
     item = get_object_or_404(VisitItem, pk=item_pk, attendance=attendance)
     try:
-        services.visit_item_remove(item=item, removed_by=request.user)
+        services.visit_item_remove(item=item, by=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -269,7 +267,7 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
     # Fields absent from the POST (a bare "complete" button) keep their saved value.
     data = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
     try:
-        services.visit_complete(attendance=attendance, completed_by=request.user, data=data)
+        services.visit_complete(attendance=attendance, by=request.user, data=data)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("clinical:visit_record", pk=attendance.pk)

@@ -1,7 +1,8 @@
 """Writing the audit log: one `AuditEvent` row per thing a person did.
 
 Services call `audit_record` with the actor and the object (`audit_record_many` to write
-several events with one INSERT); the client address and path come from the `request` argument
+several events with one INSERT; a service made of other services wraps them in `batch()` so all
+their rows still go in one INSERT); the client address and path come from the `request` argument
 or, when a service is called from a view or the admin, from the request bound with
 `request_context` (or by `AuditRequestMiddleware` for every request).
 """
@@ -26,6 +27,8 @@ from core.models import AuditEvent
 Action = AuditEvent.Action
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("hms_audit_request", default=None)
+# The rows held by an open `batch()`, or None outside one.
+_pending: ContextVar[list[AuditEvent] | None] = ContextVar("hms_audit_pending", default=None)
 
 
 @contextmanager
@@ -160,7 +163,11 @@ def audit_record(
         changes=changes,
         request=request if request is not None else _current_request.get(),
     )
-    event.save()
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save()
     return event
 
 
@@ -186,6 +193,30 @@ def audit_record_many(
         )
         for entry in entries
     ]
-    if events:
+    pending = _pending.get()
+    if pending is not None:
+        pending.extend(events)
+    elif events:
         AuditEvent.objects.bulk_create(events)
     return events
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Hold the rows `audit_record` and `audit_record_many` write inside the block and insert
+    them all with one INSERT when it ends, in the order written: a service that calls other
+    services still costs one audit INSERT. Open it inside the service's transaction; a block
+    left by an exception writes no row (its transaction rolls back the change anyway); do not
+    catch a service's error inside it, as the rows it held would still be written. A block
+    inside another adds its rows to the outer one."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: list[AuditEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        AuditEvent.objects.bulk_create(pending)

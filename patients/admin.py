@@ -1,8 +1,11 @@
 from django.contrib import admin
 
-from core.admin import AuditedViewMixin, ServiceModelAdmin, form_changes, form_values
+from core.admin import ServiceModelAdmin, form_changes, form_values
 from patients import services
-from patients.models import MedicalHistory, Patient
+from patients.models import Patient
+
+# Medical history entries have their admin in clinical/admin.py, beside their one writer
+# (clinical.services).
 
 
 @admin.register(Patient)
@@ -74,14 +77,14 @@ class PatientAdmin(ServiceModelAdmin):
 
     def create_via_service(self, request, form):
         return services.patient_create(
-            data=form_values(form, ("mrn", *services.PATIENT_FIELDS)), created_by=request.user
+            data=form_values(form, ("mrn", *services.PATIENT_FIELDS)), by=request.user
         )
 
     def update_via_service(self, request, obj, form):
         return services.patient_update(
             patient=obj,
             data=form_changes(form, services.PATIENT_FIELDS),
-            updated_by=request.user,
+            by=request.user,
         )
 
     @admin.action(description="Deactivate selected patients (keeps their records)")
@@ -89,7 +92,7 @@ class PatientAdmin(ServiceModelAdmin):
         self.run_service_action(
             request,
             queryset.filter(is_active=True),
-            lambda p: services.patient_deactivate(patient=p, deactivated_by=request.user),
+            lambda p: services.patient_deactivate(patient=p, by=request.user),
             "patient(s) deactivated",
         )
 
@@ -98,53 +101,6 @@ class PatientAdmin(ServiceModelAdmin):
         self.run_service_action(
             request,
             queryset.filter(is_active=False),
-            lambda p: services.patient_reactivate(patient=p, reactivated_by=request.user),
+            lambda p: services.patient_reactivate(patient=p, by=request.user),
             "patient(s) reactivated",
-        )
-
-
-@admin.register(MedicalHistory)
-class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
-    """History entries are corrected, never deleted: the audit log keeps earlier values."""
-
-    list_display = ("recorded_on", "patient", "kind", "description", "medication", "is_billable")
-    list_select_related = ("patient", "medication")
-    list_filter = ("kind", "is_billable")
-    search_fields = ("patient__mrn", "patient__last_name", "description", "legacy_id")
-    date_hierarchy = "recorded_on"
-    autocomplete_fields = ("patient", "medication", "attendance")
-    readonly_fields = ("recorded_by", "legacy_id", "created_at", "updated_at")
-    fields = (
-        "patient",
-        "kind",
-        "description",
-        "medication",
-        "recorded_on",
-        "attendance",
-        "is_billable",
-        "recorded_by",
-        "legacy_id",
-        "created_at",
-        "updated_at",
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return (*fields, "patient") if obj is not None else fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def create_via_service(self, request, form):
-        data = form_values(form, services.HISTORY_FIELDS)
-        return services.medical_history_record(
-            patient=form.cleaned_data["patient"], recorded_by=request.user, **data
-        )
-
-    def update_via_service(self, request, obj, form):
-        return services.medical_history_update(
-            entry=obj,
-            data=form_changes(form, services.HISTORY_FIELDS),
-            updated_by=request.user,
-            reason="Corrected in admin",
         )

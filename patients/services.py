@@ -1,8 +1,8 @@
-"""Writes on patients and their medical history."""
+"""Writes on patients. Their medical history is written by clinical.services, its one writer.
+Services name the acting user `by` (None for a system job)."""
 
 from __future__ import annotations
 
-import datetime
 import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from core import audit
-from patients.models import HistoryKind, MedicalHistory, Patient
+from patients.models import Patient
 
 # The fields a person edits on a patient (the MRN is assigned, `is_active` has its own service).
 PATIENT_FIELDS = (
@@ -72,7 +72,7 @@ def _next_mrn() -> str:
 @transaction.atomic
 def patient_create(
     *,
-    created_by: Any,
+    by: Any,
     data: Mapping[str, Any] | None = None,
     mrn: str = "",
     not_duplicate_of: Iterable[Patient] = (),
@@ -95,21 +95,21 @@ def patient_create(
     others = sorted(other.mrn for other in not_duplicate_of)
     if others:
         changes["not_the_same_person_as"] = {"before": None, "after": others}
-    audit.audit_record(actor=created_by, action=audit.Action.CREATE, obj=patient, changes=changes)
+    audit.audit_record(actor=by, action=audit.Action.CREATE, obj=patient, changes=changes)
     return patient
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: Mapping[str, Any], updated_by: Any) -> Patient:
+def patient_update(*, patient: Patient, data: Mapping[str, Any], by: Any) -> Patient:
     """Change a patient's demographics; the audit row holds each changed field before/after."""
     _check_fields(data, PATIENT_FIELDS)
     # Re-read under a row lock: the "before" values are the stored ones, and two editors
     # cannot silently overwrite each other's change.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    return _patient_save_changes(patient=patient, data=data, actor=updated_by)
+    return _patient_save_changes(patient=patient, data=data, by=by)
 
 
-def _patient_save_changes(*, patient: Patient, data: Mapping[str, Any], actor: Any) -> Patient:
+def _patient_save_changes(*, patient: Patient, data: Mapping[str, Any], by: Any) -> Patient:
     before = audit.snapshot(patient, _AUDITED_PATIENT_FIELDS)
     for name, value in data.items():
         setattr(patient, name, value)
@@ -118,101 +118,18 @@ def _patient_save_changes(*, patient: Patient, data: Mapping[str, Any], actor: A
     if not changes:
         return patient
     patient.save()
-    audit.audit_record(actor=actor, action=audit.Action.UPDATE, obj=patient, changes=changes)
+    audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=patient, changes=changes)
     return patient
 
 
 @transaction.atomic
-def patient_deactivate(*, patient: Patient, deactivated_by: Any) -> Patient:
+def patient_deactivate(*, patient: Patient, by: Any) -> Patient:
     """Hide a patient from search and booking; their history and invoices stay intact."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    return _patient_save_changes(patient=patient, data={"is_active": False}, actor=deactivated_by)
+    return _patient_save_changes(patient=patient, data={"is_active": False}, by=by)
 
 
 @transaction.atomic
-def patient_reactivate(*, patient: Patient, reactivated_by: Any) -> Patient:
+def patient_reactivate(*, patient: Patient, by: Any) -> Patient:
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    return _patient_save_changes(patient=patient, data={"is_active": True}, actor=reactivated_by)
-
-
-HISTORY_FIELDS = (
-    "kind",
-    "description",
-    "medication",
-    "recorded_on",
-    "attendance",
-    "is_billable",
-    "legacy_id",
-)
-
-
-@transaction.atomic
-def medical_history_record(
-    *,
-    patient: Patient,
-    kind: str,
-    description: str,
-    recorded_by: Any,
-    recorded_on: datetime.date | None = None,
-    medication: Any = None,
-    attendance: Any = None,
-    is_billable: bool = True,
-    legacy_id: str = "",
-) -> MedicalHistory:
-    """Add an entry to a patient's history (a condition, surgery, medication or allergy)."""
-    entry = MedicalHistory(
-        patient=patient,
-        kind=kind,
-        description=description,
-        medication=medication,
-        recorded_on=recorded_on or datetime.date.today(),
-        attendance=attendance,
-        is_billable=is_billable,
-        legacy_id=legacy_id,
-        recorded_by=recorded_by if getattr(recorded_by, "is_authenticated", False) else None,
-    )
-    if kind != HistoryKind.MEDICATION and medication is not None:
-        raise ValidationError({"medication": "Only a medication entry can name a medication."})
-    entry.full_clean()
-    entry.save()
-    audit.audit_record(
-        actor=recorded_by,
-        action=audit.Action.CREATE,
-        obj=entry,
-        patient=patient,
-        changes=audit.created(entry, HISTORY_FIELDS),
-    )
-    return entry
-
-
-@transaction.atomic
-def medical_history_update(
-    *, entry: MedicalHistory, data: Mapping[str, Any], updated_by: Any, reason: str
-) -> MedicalHistory:
-    """Correct a history entry, saying why. The database trigger on patients_medicalhistory
-    keeps the version before a change of content as a MedicalHistoryRevision (naming
-    `updated_by` and `reason` as its author and why) and raises `version`; the audit log keeps
-    the changed fields. Raises ValidationError when no reason is given."""
-    unknown = set(data) - set(HISTORY_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown history fields: {', '.join(sorted(unknown))}")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"correction_reason": "Say why the entry is corrected."})
-    entry = MedicalHistory.objects.select_for_update().get(pk=entry.pk)
-    before = audit.snapshot(entry, HISTORY_FIELDS)
-    for name, value in data.items():
-        setattr(entry, name, value)
-    # The trigger keeps these only with a change of content (not, say, of legacy_id alone).
-    entry.corrected_by = updated_by if getattr(updated_by, "is_authenticated", False) else None
-    entry.correction_reason = reason
-    entry.full_clean()
-    changes = audit.diff(before, audit.snapshot(entry, HISTORY_FIELDS))
-    if changes:
-        entry.save()
-        # The trigger set the version, its time and (for no change of content) its author.
-        entry.refresh_from_db(
-            fields=["version", "corrected_at", "corrected_by", "correction_reason"]
-        )
-        audit.audit_record(actor=updated_by, action=audit.Action.UPDATE, obj=entry, changes=changes)
-    return entry
+    return _patient_save_changes(patient=patient, data={"is_active": True}, by=by)

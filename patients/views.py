@@ -77,7 +77,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         if not duplicates or confirm.confirms(duplicates):
             try:
                 patient = services.patient_create(
-                    data=data, created_by=request.user, not_duplicate_of=duplicates
+                    data=data, by=request.user, not_duplicate_of=duplicates
                 )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -97,9 +97,7 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient, submit_label="Save changes")
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_update(
-                patient=patient, data=form.data_for_service(), updated_by=request.user
-            )
+            services.patient_update(patient=patient, data=form.data_for_service(), by=request.user)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -112,6 +110,6 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def patient_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for_user(request, pk, action="change")
-    services.patient_reactivate(patient=patient, reactivated_by=request.user)
+    services.patient_reactivate(patient=patient, by=request.user)
     messages.success(request, f"{patient.full_name} ({patient.mrn}) is active again.")
     return redirect("patients:patient_detail", pk=pk)

@@ -114,9 +114,7 @@ def _corrected_revision(patient):
     from clinical.services import history_entry_correct
 
     entry = MedicalHistoryFactory(patient=patient, kind="condition", description="Asthma")
-    history_entry_correct(
-        entry=entry, data={"description": "Mild asthma"}, reason="Typo", corrected_by=None
-    )
+    history_entry_correct(entry=entry, data={"description": "Mild asthma"}, reason="Typo", by=None)
     return MedicalHistoryRevision.objects.get(entry=entry)
 
 

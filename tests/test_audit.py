@@ -1,9 +1,10 @@
-"""Writing several audit events at once (`core.audit.audit_record_many`)."""
+"""Writing several audit events at once (`core.audit.audit_record_many`, `core.audit.batch`)."""
 
+import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from core.audit import AuditEntry, audit_record, audit_record_many, request_context
+from core.audit import AuditEntry, audit_record, audit_record_many, batch, request_context
 from core.models import AuditEvent
 from tests.factories import MedicalHistoryFactory, PatientFactory
 
@@ -69,3 +70,37 @@ def test_it_writes_nothing_for_no_entries_and_drops_an_anonymous_actor(
     )
     event.refresh_from_db()
     assert (event.actor_id, event.actor_username) == (None, "")
+
+
+def test_it_writes_the_rows_of_a_batch_with_one_insert_in_order(
+    db, admin_user, django_assert_num_queries
+):
+    patient = PatientFactory()
+    entry = MedicalHistoryFactory(patient=patient)
+
+    with django_assert_num_queries(1), batch():
+        audit_record(actor=admin_user, action=AuditEvent.Action.UPDATE, obj=patient)
+        with batch():  # a service called by a service joins its caller's batch
+            audit_record_many(
+                actor=admin_user, entries=[AuditEntry(action=AuditEvent.Action.CREATE, obj=entry)]
+            )
+        audit_record(actor=admin_user, action=AuditEvent.Action.VIEW, obj=entry)
+
+    events = AuditEvent.objects.order_by("id")
+    assert [(e.action, e.object_type) for e in events] == [
+        ("update", "patients.patient"),
+        ("create", "patients.medicalhistory"),
+        ("view", "patients.medicalhistory"),
+    ]
+
+
+def test_it_writes_no_row_of_a_batch_left_by_an_error(db, admin_user):
+    patient = PatientFactory()
+
+    with pytest.raises(ValueError), batch():
+        audit_record(actor=admin_user, action=AuditEvent.Action.UPDATE, obj=patient)
+        raise ValueError("the service failed")
+
+    assert not AuditEvent.objects.exists()
+    audit_record(actor=admin_user, action=AuditEvent.Action.VIEW, obj=patient)
+    assert AuditEvent.objects.count() == 1

@@ -200,7 +200,7 @@ def test_it_refuses_an_inactive_doctor(dr, patient):
 
 
 def test_it_refuses_to_book_a_deactivated_patient(dr, patient, admin_user):
-    patient = patient_deactivate(patient=patient, deactivated_by=admin_user)
+    patient = patient_deactivate(patient=patient, by=admin_user)
 
     with pytest.raises(ValidationError, match="deactivated"):
         book(patient, dr, at(10))
@@ -384,26 +384,26 @@ def test_it_assigns_sequential_mrns(db, admin_user):
     PatientFactory(mrn="LEGACY-99999")
     PatientFactory(mrn="P123")
 
-    first = patient_create(first_name="Ann", last_name="Lee", created_by=admin_user)
-    second = patient_create(data={"first_name": "Bo", "last_name": "Chen"}, created_by=admin_user)
-    imported = patient_create(first_name="Cy", last_name="Diaz", mrn="PID-7", created_by=admin_user)
+    first = patient_create(first_name="Ann", last_name="Lee", by=admin_user)
+    second = patient_create(data={"first_name": "Bo", "last_name": "Chen"}, by=admin_user)
+    imported = patient_create(first_name="Cy", last_name="Diaz", mrn="PID-7", by=admin_user)
 
     assert (first.mrn, second.mrn, imported.mrn) == ("P0000042", "P0000043", "PID-7")
 
 
 def test_it_starts_mrns_at_one(db):
-    assert patient_create(first_name="Ann", last_name="Lee", created_by=None).mrn == "P0000001"
+    assert patient_create(first_name="Ann", last_name="Lee", by=None).mrn == "P0000001"
 
 
 def test_it_audits_patient_changes_before_and_after(db, admin_user):
     patient = patient_create(
-        first_name="Ann", last_name="Lee", date_of_birth=datetime.date(1980, 5, 1), created_by=None
+        first_name="Ann", last_name="Lee", date_of_birth=datetime.date(1980, 5, 1), by=None
     )
 
     patient_update(
         patient=patient,
         data={"phone": "555-0101", "date_of_birth": datetime.date(1981, 5, 1), "last_name": "Lee"},
-        updated_by=admin_user,
+        by=admin_user,
     )
 
     created, updated = AuditEvent.objects.filter(patient_id=patient.pk).order_by("id")
@@ -419,7 +419,7 @@ def test_it_audits_patient_changes_before_and_after(db, admin_user):
 
 def test_it_rejects_an_invalid_patient_without_writing(db):
     with pytest.raises(ValidationError) as caught:
-        patient_create(first_name="", last_name="Lee", email="not-an-email", created_by=None)
+        patient_create(first_name="", last_name="Lee", email="not-an-email", by=None)
 
     assert set(caught.value.error_dict) == {"first_name", "email"}
     assert not Patient.objects.exists()
@@ -469,7 +469,7 @@ def _run_concurrently(count, work):
 def test_it_gives_concurrent_registrations_distinct_mrns():
     results, errors = _run_concurrently(
         4,
-        lambda i: patient_create(first_name=f"C{i}", last_name="Race", created_by=None).mrn,
+        lambda i: patient_create(first_name=f"C{i}", last_name="Race", by=None).mrn,
     )
 
     assert errors == []

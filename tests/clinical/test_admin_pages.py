@@ -20,7 +20,7 @@ def admin_client(client, admin_user):
 def test_it_shows_revisions_read_only_and_records_who_opened_one(admin_client, admin_user, patient):
     entry = MedicalHistoryFactory(patient=patient, description="Asthma")
     services.history_entry_correct(
-        entry=entry, data={"description": "Asthma, mild"}, reason="r", corrected_by=admin_user
+        entry=entry, data={"description": "Asthma, mild"}, reason="r", by=admin_user
     )
     revision = entry.revisions.get()
     assert (

@@ -22,7 +22,7 @@ def entry(patient, doctor):
         kind=HistoryKind.MEDICATION,
         description="Metformin 500 mg",
         recorded_on=datetime.date(2024, 3, 1),
-        recorded_by=doctor,
+        by=doctor,
     )
 
 
@@ -100,7 +100,7 @@ def test_it_keeps_each_version_over_several_corrections(doctor, entry):
             entry=entry,
             data={"description": f"Metformin {dose} mg"},
             reason=f"to {dose}",
-            corrected_by=doctor,
+            by=doctor,
         )
     assert entry.version == 4
     assert list(entry.revisions.order_by("version").values_list("version", "description")) == [
@@ -118,7 +118,7 @@ def test_it_keeps_each_version_over_several_corrections(doctor, entry):
 
 def test_it_audits_a_correction_with_the_fields_before_and_after(doctor, entry):
     services.history_entry_correct(
-        entry=entry, data={"description": "Metformin 1 g"}, reason="dose", corrected_by=doctor
+        entry=entry, data={"description": "Metformin 1 g"}, reason="dose", by=doctor
     )
     event = AuditEvent.objects.filter(action="update", object_id=str(entry.pk)).get()
     assert event.object_type == "patients.medicalhistory"
@@ -132,11 +132,11 @@ def test_it_audits_a_correction_with_the_fields_before_and_after(doctor, entry):
 def test_it_refuses_a_correction_without_a_reason_or_without_a_change(doctor, entry):
     with pytest.raises(ValidationError):
         services.history_entry_correct(
-            entry=entry, data={"description": "Other"}, reason=" ", corrected_by=doctor
+            entry=entry, data={"description": "Other"}, reason=" ", by=doctor
         )
     with pytest.raises(ValidationError):
         services.history_entry_correct(
-            entry=entry, data={"description": "Metformin 500 mg"}, reason="x", corrected_by=doctor
+            entry=entry, data={"description": "Metformin 500 mg"}, reason="x", by=doctor
         )
     entry.refresh_from_db()
     assert entry.version == 1
@@ -169,7 +169,7 @@ class TestTheDatabaseHoldsTheHistory:
 
     def test_it_refuses_to_update_or_delete_a_revision(self, doctor, entry):
         services.history_entry_correct(
-            entry=entry, data={"description": "Metformin 1 g"}, reason="r", corrected_by=doctor
+            entry=entry, data={"description": "Metformin 1 g"}, reason="r", by=doctor
         )
         for sql in (
             "UPDATE patients_medicalhistoryrevision SET description = 'rewritten'",
@@ -183,7 +183,7 @@ class TestTheDatabaseHoldsTheHistory:
 
     def test_it_refuses_to_delete_a_corrected_entry(self, doctor, entry):
         services.history_entry_correct(
-            entry=entry, data={"description": "Metformin 1 g"}, reason="r", corrected_by=doctor
+            entry=entry, data={"description": "Metformin 1 g"}, reason="r", by=doctor
         )
         with pytest.raises(IntegrityError):
             with transaction.atomic():

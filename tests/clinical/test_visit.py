@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from appointments import services as appointment_services
 from appointments.models import AppointmentStatus, AppointmentStatusChange
 from clinical import services
 from clinical.models import VisitItem
@@ -41,7 +42,7 @@ def test_it_starts_only_a_checked_in_appointment(doctor, patient):
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.save()
     with pytest.raises(ValidationError):
-        services.visit_start(appointment=appointment, started_by=doctor)
+        services.visit_start(appointment=appointment, by=doctor)
     attendance.refresh_from_db()
     assert attendance.started_at is None
 
@@ -49,7 +50,7 @@ def test_it_starts_only_a_checked_in_appointment(doctor, patient):
 def test_it_lets_only_the_appointments_doctor_start_it(other_doctor, doctor, patient):
     attendance = checked_in_visit(doctor=doctor.doctor, patient=patient)
     with pytest.raises(PermissionDenied):
-        services.visit_start(appointment=attendance.appointment, started_by=other_doctor)
+        services.visit_start(appointment=attendance.appointment, by=other_doctor)
 
 
 def test_it_saves_notes_of_a_visit_in_progress(login, doctor, visit):
@@ -189,20 +190,74 @@ class TestCompletingAVisit:
         assert attendance_event.changes["completed_at"]["before"] is None
 
     def test_it_refuses_to_complete_twice_or_before_the_start(self, doctor, visit, patient):
-        services.visit_complete(attendance=visit, completed_by=doctor)
+        services.visit_complete(attendance=visit, by=doctor)
         with pytest.raises(ValidationError):
-            services.visit_complete(attendance=visit, completed_by=doctor)
+            services.visit_complete(attendance=visit, by=doctor)
         waiting = checked_in_visit(
             doctor=doctor.doctor, patient=patient, start=visit.appointment.end
         )
         with pytest.raises(ValidationError, match="Start the visit first"):
-            services.visit_complete(attendance=waiting, completed_by=doctor)
+            services.visit_complete(attendance=waiting, by=doctor)
 
     def test_it_keeps_a_completed_visits_record_closed(self, login, doctor, visit):
-        services.visit_complete(attendance=visit, completed_by=doctor)
+        services.visit_complete(attendance=visit, by=doctor)
         client = login(doctor)
         client.post(reverse("clinical:visit_record", args=[visit.pk]), {"notes": "late edit"})
         visit.refresh_from_db()
         assert visit.notes == ""
         page = client.get(reverse("clinical:visit_record", args=[visit.pk]))
         assert "Complete visit" not in page.text
+
+    def test_it_records_exactly_one_status_change_through_the_allowed_moves_table(
+        self, doctor, visit, items
+    ):
+        services.visit_complete(attendance=visit, by=doctor)
+
+        change = AppointmentStatusChange.objects.get(appointment=visit.appointment)
+        assert (change.from_status, change.to_status, change.note, change.changed_by) == (
+            "checked_in",
+            "completed",
+            "Visit completed",
+            doctor,
+        )
+        moves = AuditEvent.objects.filter(object_type="appointments.appointment")
+        assert [event.changes for event in moves] == [
+            {"status": {"before": "checked_in", "after": "completed"}}
+        ]
+
+    def test_it_asks_the_allowed_moves_table_whether_the_visit_may_complete(
+        self, monkeypatch, doctor, visit
+    ):
+        # Were the table to forbid checked in -> completed, no visit could complete.
+        monkeypatch.setitem(
+            appointment_services.ALLOWED_MOVES,
+            AppointmentStatus.CHECKED_IN,
+            frozenset({AppointmentStatus.CANCELLED}),
+        )
+
+        with pytest.raises(
+            appointment_services.MoveRefused,
+            match="^A checked in appointment cannot be completed.$",
+        ):
+            services.visit_complete(attendance=visit, by=doctor)
+
+    def test_it_refuses_to_complete_a_cancelled_visit_with_the_tables_message(
+        self, login, doctor, visit, items
+    ):
+        appointment_services.appointment_cancel(
+            appointment=visit.appointment, reason="Patient left", by=doctor
+        )
+        before = AuditEvent.objects.exclude(action="view").count()
+
+        response = self.complete(login, doctor, visit, diagnosis="Sprain")
+
+        assert response.status_code == 302
+        assert response.url == reverse("clinical:visit_record", args=[visit.pk])
+        page = login(doctor).get(response.url)
+        assert "A cancelled appointment cannot be completed." in page.text
+        visit.refresh_from_db()
+        assert (visit.completed_at, visit.diagnosis) == (None, "")
+        assert visit.appointment.status == AppointmentStatus.CANCELLED
+        assert visit.visit_items.count() == 3
+        assert not visit.history_entries.exists()
+        assert AuditEvent.objects.exclude(action="view").count() == before
