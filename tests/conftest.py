@@ -3,7 +3,7 @@
 import pytest
 
 from core import roles
-from tests.factories import DoctorFactory, UserFactory
+from tests.factories import NAMES, DoctorFactory, UserFactory
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -37,6 +37,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if config.pluginmanager.hasplugin("randomly"):
         seed = config.getoption("randomly_seed")
         terminalreporter.write_line(f"Test order: --randomly-seed={seed} replays it")
+
+
+@pytest.fixture(autouse=True)
+def _distinct_names_per_test() -> None:
+    """Every person name is available again to the factories of each test."""
+    NAMES.unique.clear()
 
 
 @pytest.fixture

@@ -6,11 +6,32 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from faker import Faker
+from faker.exceptions import UniquenessException
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import Invoice, InvoiceLine, LineKind, MedicationCost, ProcedureFee
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 from patients.models import HistoryKind, MedicalHistory, Patient, Sex
+
+# People's names are distinct within a test (tests/conftest.py clears them before each): a
+# test that tells two people apart by name cannot meet two Joneses by chance, whatever seed
+# pytest-randomly gives Faker. Faker's shared random is the one pytest-randomly reseeds.
+NAMES = Faker()
+
+
+def distinct(kind: str) -> factory.LazyFunction:
+    """A Faker name of `kind` ("first_name", "last_name") nobody else in the test has; a test
+    making more people than Faker has such names starts over."""
+
+    def draw() -> str:
+        try:
+            return getattr(NAMES.unique, kind)()
+        except UniquenessException:
+            NAMES.unique.clear()
+            return getattr(NAMES.unique, kind)()
+
+    return factory.LazyFunction(draw)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,8 +41,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = distinct("first_name")
+    last_name = distinct("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@hospital.test")
     password = factory.django.Password("correct-horse-battery")
 
@@ -44,8 +65,8 @@ class DoctorFactory(factory.django.DjangoModelFactory):
         model = Doctor
 
     code = factory.Sequence(lambda n: f"D{n + 1:04d}")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = distinct("first_name")
+    last_name = distinct("last_name")
     specialty = factory.SubFactory(SpecialtyFactory)
     email = factory.LazyAttribute(lambda d: f"{d.code.lower()}@hospital.test")
     consultation_fee = Decimal("0.00")
@@ -78,8 +99,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
         model = Patient
 
     mrn = factory.Sequence(lambda n: f"P{n + 1:07d}")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = distinct("first_name")
+    last_name = distinct("last_name")
     date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=95)
     sex = factory.Iterator([Sex.FEMALE, Sex.MALE])
     phone = factory.Sequence(lambda n: f"+1-555-{n % 10000:04d}")
