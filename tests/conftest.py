@@ -1,5 +1,6 @@
 """Role fixtures shared by every test: one user per role of DESIGN.md, and an outsider."""
 
+import hypothesis
 import pytest
 
 from core import roles
@@ -37,6 +38,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if config.pluginmanager.hasplugin("randomly"):
         seed = config.getoption("randomly_seed")
         terminalreporter.write_line(f"Test order: --randomly-seed={seed} replays it")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Hypothesis draws its examples from pytest-randomly's seed (pytest-randomly does not seed
+    Hypothesis), so the seed printed at the end replays a run's examples as well as its order.
+    """
+    if not config.pluginmanager.hasplugin("randomly") or config.getoption("hypothesis_seed"):
+        return
+    seed = config.getoption("randomly_seed")
+    for item in items:
+        test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)  # a test method's function
+        if hypothesis.is_hypothesis_test(test):
+            hypothesis.seed(seed)(test)
 
 
 @pytest.fixture(autouse=True)
