@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from appointments import access as appointment_access
 from appointments import selectors as appointment_selectors
 from core.pagination import page_number
 from patients import selectors, services
-from patients.access import get_patient_for_user
+from patients.access import Need, get_patient_for_user, has_need
 
 APPOINTMENTS_SHOWN = 20
 
@@ -33,15 +34,15 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "more_upcoming": len(upcoming) > APPOINTMENTS_SHOWN,
         "past_page": past_page,
         "shown": APPOINTMENTS_SHOWN,
-        "can_change": request.user.has_perm("patients.change_patient"),
-        "can_book": request.user.has_perm("appointments.add_appointment"),
+        "can_change": has_need(request.user, Need.CHANGE),
+        "can_book": appointment_access.has_need(request.user, appointment_access.Need.BOOK),
     }
     return render(request, "patients/patient_detail.html", context)
 
 
 def patient_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask, then hide the patient from search and booking (nothing is deleted)."""
-    patient = get_patient_for_user(request, pk, action="change")
+    patient = get_patient_for_user(request, pk, need=Need.CHANGE)
     if request.method == "POST":
         services.patient_deactivate(patient=patient, by=request.user)
         messages.success(request, f"{patient.full_name} ({patient.mrn}) is deactivated.")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from appointments.selectors import appointments_outside_hours
 from core.forms import CalendarDateField
 from doctors import selectors, services
-from doctors.access import ScheduleAccess, get_schedule_for_user
+from doctors.access import Need, ScheduleAccess, get_schedule_for_user
 from doctors.forms import ScheduleFilterForm, TimeOffForm, WorkingHoursForm
 from doctors.models import Doctor, Weekday
 
@@ -87,7 +87,7 @@ def _form_errors(form, error: ValidationError) -> None:
 
 
 def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_schedule_for_user(request, doctor_pk=pk, edit=True)
+    access = get_schedule_for_user(request, doctor_pk=pk, need=Need.EDIT)
     form = WorkingHoursForm(request.POST or None, submit_label="Add hours")
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,7 +103,7 @@ def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_schedule_for_user(request, hours_pk=pk, edit=True)
+    access = get_schedule_for_user(request, hours_pk=pk, need=Need.EDIT)
     hours = access.hours
     initial = {name: getattr(hours, name) for name in services.WORKING_HOURS_FIELDS}
     form = WorkingHoursForm(request.POST or None, initial=initial, submit_label="Save hours")
@@ -121,7 +121,7 @@ def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def working_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_schedule_for_user(request, hours_pk=pk, edit=True)
+    access = get_schedule_for_user(request, hours_pk=pk, need=Need.EDIT)
     if request.method == "POST":
         services.working_hours_delete(working_hours=access.hours, by=request.user)
         return _done(request, access.doctor, "Removed the working hours.")
@@ -130,7 +130,7 @@ def working_hours_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_schedule_for_user(request, doctor_pk=pk, edit=True)
+    access = get_schedule_for_user(request, doctor_pk=pk, need=Need.EDIT)
     form = TimeOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +143,7 @@ def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_schedule_for_user(request, time_off_pk=pk, edit=True)
+    access = get_schedule_for_user(request, time_off_pk=pk, need=Need.EDIT)
     if request.method == "POST":
         services.time_off_delete(time_off=access.time_off, by=request.user)
         messages.success(request, "Removed the time off.")

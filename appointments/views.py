@@ -1,13 +1,13 @@
 """The booking desk: calendars, arrivals, booking with the slot picker, and the status moves.
-Who may do what is decided in `get_appointment_for_user` only."""
+Who may do what is decided in `appointments.access` only."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments import selectors, services
+from appointments.access import (
+    Need,
+    get_appointment_for_user,
+    has_need,
+    may_mark_no_show,
+    require,
+)
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -26,40 +33,6 @@ from appointments.forms import (
 from appointments.models import Appointment, AppointmentStatus
 from doctors.selectors import week_start
 from patients.forms import BOOKING_KEYS
-
-# The front desk's moves need `add_appointment` (front desk and administrators only);
-# doctors hold `change_appointment` for their own visits, which allows them a no-show.
-_DESK = "appointments.add_appointment"
-
-
-def get_appointment_for_user(
-    request: HttpRequest, pk: int | None = None, *, action: str = "view"
-) -> Appointment | None:
-    """The appointment `pk` (or None without one) if the user may `action` it.
-
-    view: anyone who may view appointments (front desk, doctors, billing, administrators).
-    book, reschedule, cancel, check_in: the front desk and administrators.
-    no_show: those, and the doctor of the appointment.
-    PermissionDenied or Http404 otherwise.
-    """
-    user = request.user
-    if action == "view":
-        allowed = user.has_perm("appointments.view_appointment")
-    elif action == "no_show":
-        allowed = user.has_perm(_DESK) or user.has_perm("appointments.change_appointment")
-    else:
-        allowed = user.has_perm(_DESK)
-    if not allowed:
-        raise PermissionDenied("Your role cannot do this with appointments.")
-    if pk is None:
-        return None
-    try:
-        appointment = selectors.appointment_detail(pk=pk)
-    except Appointment.DoesNotExist as missing:
-        raise Http404("No such appointment.") from missing
-    if action == "no_show" and not user.has_perm(_DESK) and appointment.doctor.user_id != user.pk:
-        raise PermissionDenied("Doctors mark their own patients only.")
-    return appointment
 
 
 def _grid_links() -> dict:
@@ -86,7 +59,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def calendar_day(request: HttpRequest) -> HttpResponse:
     """A page of the doctors working that day, a column each; free cells link to booking.
     `?page=` picks the page; without it, `?doctor=` opens the page that holds that doctor."""
-    get_appointment_for_user(request)
+    require(request, Need.VIEW)
     query = request.GET.copy()
     query.setdefault("day", timezone.localdate().isoformat())
     form = DayFilterForm(query)
@@ -106,7 +79,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "page": page,
         "grid": selectors.calendar_day(day=day, doctors=page.object_list),
         "links": {**_grid_links(), **_day_links(day, data.get("specialty"), page)},
-        "can_book": request.user.has_perm(_DESK),
+        "can_book": has_need(request.user, Need.BOOK),
     }
     return render(request, "appointments/calendar_day.html", context)
 
@@ -132,7 +105,7 @@ def _day_links(day: datetime.date, specialty, page) -> dict[str, str]:
 
 def calendar_week(request: HttpRequest) -> HttpResponse:
     """One doctor's week, a column per day (a doctor sees their own by default)."""
-    get_appointment_for_user(request)
+    require(request, Need.VIEW)
     doctors = list(selectors.bookable_doctors())
     own = next((d for d in doctors if d.user_id == request.user.pk), None)
     default = own or (doctors[0] if doctors else None)
@@ -153,14 +126,14 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "grid": selectors.calendar_week(doctor=doctor, week_start=monday),
         "links": _grid_links(),
-        "can_book": request.user.has_perm(_DESK),
+        "can_book": has_need(request.user, Need.BOOK),
     }
     return render(request, "appointments/calendar_week.html", context)
 
 
 def arrivals(request: HttpRequest) -> HttpResponse:
     """Today's appointments in time order, each with a one-click check-in."""
-    get_appointment_for_user(request)
+    require(request, Need.VIEW)
     today = timezone.localdate()
     appointments = list(selectors.arrivals(day=today))
     waiting = sum(a.status == AppointmentStatus.SCHEDULED for a in appointments)
@@ -169,13 +142,13 @@ def arrivals(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "appointments": appointments,
         "waiting": waiting,
-        "can_check_in": request.user.has_perm(_DESK),
+        "can_check_in": has_need(request.user, Need.CHECK_IN),
     }
     return render(request, "appointments/arrivals.html", context)
 
 
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_appointment_for_user(request, pk)
+    appointment = get_appointment_for_user(request, pk, need=Need.VIEW)
     user = request.user
     context = {
         "appointment": appointment,
@@ -183,8 +156,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
         "today": timezone.localdate(),
         "local_day": selectors.local_date(appointment.start),
-        "can_move": user.has_perm(_DESK),
-        "can_no_show": user.has_perm(_DESK) or appointment.doctor.user_id == user.pk,
+        "can_move": has_need(user, Need.RESCHEDULE),
+        "can_no_show": may_mark_no_show(user, appointment),
     }
     return render(request, "appointments/appointment_detail.html", context)
 
@@ -208,7 +181,7 @@ def _picker(filters: dict, *, first: bool = False, selected: str = ""):
 
 def appointment_book(request: HttpRequest) -> HttpResponse:
     """Pick a doctor or specialty and a free slot for the patient, then book."""
-    get_appointment_for_user(request, action="book")
+    require(request, Need.BOOK)
     form = BookingForm(request.POST if request.method == "POST" else request.GET)
     if "patient" in form.errors:
         messages.info(request, "First choose the patient to book for.")
@@ -255,7 +228,7 @@ def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
 @require_GET
 def slot_picker(request: HttpRequest) -> HttpResponse:
     """The slot picker alone (htmx), for booking or for moving `?appointment=`."""
-    get_appointment_for_user(request, action="book")
+    require(request, Need.BOOK)
     if request.GET.get("appointment"):
         return _reschedule_picker(request)
     filters = SlotFilterForm(request.GET).filters()
@@ -266,7 +239,7 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
 def _reschedule_picker(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("appointment", "")
     appointment = get_appointment_for_user(
-        request, int(raw) if raw.isascii() and raw.isdigit() else 0, action="reschedule"
+        request, int(raw) if raw.isascii() and raw.isdigit() else 0, need=Need.RESCHEDULE
     )
     form = RescheduleForm(request.GET)
     picker = _move_picker(appointment, form, first=bool(request.GET.get("first")))
@@ -289,7 +262,7 @@ def _move_picker(appointment: Appointment, form: RescheduleForm, *, first: bool,
 
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a scheduled appointment to another free slot of the same doctor (history kept)."""
-    appointment = get_appointment_for_user(request, pk, action="reschedule")
+    appointment = get_appointment_for_user(request, pk, need=Need.RESCHEDULE)
     data = (request.POST if request.method == "POST" else request.GET).copy()
     data["appointment"] = str(appointment.pk)
     form = RescheduleForm(data)
@@ -320,7 +293,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the reason, then cancel (the slot is free again)."""
-    appointment = get_appointment_for_user(request, pk, action="cancel")
+    appointment = get_appointment_for_user(request, pk, need=Need.CANCEL)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -339,7 +312,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_appointment_for_user(request, pk, action="check_in")
+    appointment = get_appointment_for_user(request, pk, need=Need.CHECK_IN)
     try:
         services.appointment_check_in(appointment=appointment, by=request.user)
     except ValidationError as error:
@@ -351,7 +324,7 @@ def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_appointment_for_user(request, pk, action="no_show")
+    appointment = get_appointment_for_user(request, pk, need=Need.NO_SHOW)
     try:
         services.appointment_no_show(appointment=appointment, by=request.user)
     except ValidationError as error:

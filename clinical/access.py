@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from appointments.models import Appointment, Attendance
 from core import roles
+from core.access import AccessTable
 from doctors.models import Doctor
 from patients.models import MedicalHistory, Patient
 
@@ -35,29 +36,30 @@ class Need(enum.Enum):
 
 
 # Every permission listed is required (the role groups of core.roles grant them).
-_PERMISSIONS: dict[Need, tuple[str, ...]] = {
-    Need.CHART: ("patients.view_medicalhistory", "appointments.view_attendance"),
-    Need.BILLABLE_ITEMS: ("patients.view_billable_items",),
-    Need.HISTORY_ADD: ("patients.view_medicalhistory", "patients.add_medicalhistory"),
-    Need.HISTORY_CORRECT: ("patients.view_medicalhistory", "patients.change_medicalhistory"),
-    Need.VISIT_VIEW: ("patients.view_medicalhistory", "appointments.view_attendance"),
-    Need.VISIT_RUN: (
-        "patients.view_medicalhistory",
-        "patients.add_medicalhistory",
-        "appointments.change_attendance",
-        "appointments.change_appointment",
-    ),
-    Need.DAY: ("appointments.view_appointment", "appointments.view_attendance"),
-    Need.AUDIT: ("core.view_auditevent",),
-}
+TABLE = AccessTable(
+    Need,
+    {
+        Need.CHART: ("patients.view_medicalhistory", "appointments.view_attendance"),
+        Need.BILLABLE_ITEMS: ("patients.view_billable_items",),
+        Need.HISTORY_ADD: ("patients.view_medicalhistory", "patients.add_medicalhistory"),
+        Need.HISTORY_CORRECT: ("patients.view_medicalhistory", "patients.change_medicalhistory"),
+        Need.VISIT_VIEW: ("patients.view_medicalhistory", "appointments.view_attendance"),
+        Need.VISIT_RUN: (
+            "patients.view_medicalhistory",
+            "patients.add_medicalhistory",
+            "appointments.change_attendance",
+            "appointments.change_appointment",
+        ),
+        Need.DAY: ("appointments.view_appointment", "appointments.view_attendance"),
+        Need.AUDIT: ("core.view_auditevent",),
+    },
+)
 
 
 def has_need(user: User | AnonymousUser, need: Need) -> bool:
-    if not user.is_authenticated:
-        return False
-    if need is Need.BILLABLE_ITEMS and has_need(user, Need.CHART):
+    if need is Need.BILLABLE_ITEMS and TABLE.allows(user, Need.CHART):
         return True  # whoever reads the whole chart reads its billable part
-    return user.has_perms(_PERMISSIONS[need])
+    return TABLE.allows(user, need)
 
 
 def is_administrator(user: User | AnonymousUser) -> bool:
@@ -79,19 +81,22 @@ def require(request: HttpRequest, need: Need) -> None:
         raise PermissionDenied(f"You may not {need.value}.")
 
 
-def get_patient_for_user(request: HttpRequest, pk: int, *, need: Need) -> Patient:
+def get_chart_patient_for_user(request: HttpRequest, pk: int, *, need: Need) -> Patient:
+    """The patient `pk` whose chart, billable items or access log (`need`) the user asks for."""
     require(request, need)
     return get_object_or_404(Patient, pk=pk)
 
 
-def get_entry_for_user(request: HttpRequest, pk: int, *, need: Need) -> MedicalHistory:
+def get_history_entry_for_user(request: HttpRequest, pk: int, *, need: Need) -> MedicalHistory:
     require(request, need)
     return get_object_or_404(
         MedicalHistory.objects.select_related("patient", "medication", "procedure"), pk=pk
     )
 
 
-def get_appointment_for_user(request: HttpRequest, pk: int, *, need: Need) -> Appointment:
+def get_visit_appointment_for_user(request: HttpRequest, pk: int, *, need: Need) -> Appointment:
+    """The appointment `pk` whose visit the user asks to start (VISIT_RUN: its own doctor or
+    an administrator). Booking-desk checks are `appointments.access.get_appointment_for_user`."""
     require(request, need)
     appointment = get_object_or_404(Appointment.objects.select_related("doctor", "patient"), pk=pk)
     if need is Need.VISIT_RUN and not may_run_visit(request.user, appointment):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,11 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinical import selectors, services
 from clinical.access import (
     Need,
-    get_appointment_for_user,
     get_attendance_for_user,
+    get_chart_patient_for_user,
     get_doctor_for_user,
-    get_entry_for_user,
-    get_patient_for_user,
+    get_history_entry_for_user,
+    get_visit_appointment_for_user,
     has_need,
     may_run_visit,
     require,
@@ -50,7 +49,6 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-@login_required
 @require_GET
 def doctor_day(request: HttpRequest, template_name: str = "clinical/doctor_day.html"):
     """A doctor's appointments of one day, who is waiting, and one click to chart or visit."""
@@ -74,10 +72,9 @@ def doctor_day(request: HttpRequest, template_name: str = "clinical/doctor_day.h
     return render(request, template_name, context)
 
 
-@login_required
 @require_GET
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_patient_for_user(request, pk, need=Need.CHART)
+    patient = get_chart_patient_for_user(request, pk, need=Need.CHART)
     context = {
         "patient": patient,
         "chart": selectors.patient_chart(patient=patient),
@@ -90,10 +87,9 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/patient_chart.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def history_create(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_patient_for_user(request, pk, need=Need.HISTORY_ADD)
+    patient = get_chart_patient_for_user(request, pk, need=Need.HISTORY_ADD)
     kind = request.GET.get("kind", "")
     if kind not in HistoryKind.values:
         raise Http404("Unknown kind of history entry.")
@@ -119,10 +115,9 @@ def history_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/history_form.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def history_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_entry_for_user(request, pk, need=Need.HISTORY_CORRECT)
+    entry = get_history_entry_for_user(request, pk, need=Need.HISTORY_CORRECT)
     form = HistoryEntryForm(request.POST or None, kind=entry.kind, entry=entry)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,10 +144,9 @@ def history_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/history_form.html", context)
 
 
-@login_required
 @require_GET
 def history_revisions(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_entry_for_user(request, pk, need=Need.CHART)
+    entry = get_history_entry_for_user(request, pk, need=Need.CHART)
     context = {
         "patient": entry.patient,
         "allergies": selectors.patient_allergies(patient=entry.patient),
@@ -164,10 +158,9 @@ def history_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/history_revisions.html", context)
 
 
-@login_required
 @require_POST
 def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_appointment_for_user(request, pk, need=Need.VISIT_RUN)
+    appointment = get_visit_appointment_for_user(request, pk, need=Need.VISIT_RUN)
     try:
         attendance = services.visit_start(appointment=appointment, by=request.user)
     except ValidationError as exc:
@@ -177,7 +170,6 @@ def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("clinical:visit_record", pk=attendance.pk)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     """The visit: notes, medications given, procedures performed; read-only for others."""
@@ -217,7 +209,6 @@ def _render_visit(
     return render(request, "clinical/visit_record.html", context)
 
 
-@login_required
 @require_POST
 def visit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
@@ -242,7 +233,6 @@ def visit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, attendance, **forms)
 
 
-@login_required
 @require_POST
 def visit_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
@@ -256,7 +246,6 @@ def visit_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     return redirect(reverse("clinical:visit_record", args=[attendance.pk]) + f"#{item.kind}")
 
 
-@login_required
 @require_POST
 def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete the visit, saving the notes submitted with the button."""
@@ -275,17 +264,15 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("clinical:chart", pk=attendance.patient_id)
 
 
-@login_required
 @require_GET
 def billable_items(request: HttpRequest, pk: int) -> HttpResponse:
     """A patient's billable items for billing clerks: no diagnoses, no notes."""
-    patient = get_patient_for_user(request, pk, need=Need.BILLABLE_ITEMS)
+    patient = get_chart_patient_for_user(request, pk, need=Need.BILLABLE_ITEMS)
     context = {"patient": patient, "items": list(selectors.billable_items(patient=patient))}
     _log_view(request, patient, patient)
     return render(request, "clinical/billable_items.html", context)
 
 
-@login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     require(request, Need.AUDIT)
@@ -303,11 +290,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clinical/audit_list.html", context)
 
 
-@login_required
 @require_GET
 def patient_access_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Who opened or changed one patient's record: a summary per user, then every event."""
-    patient = get_patient_for_user(request, pk, need=Need.AUDIT)
+    patient = get_chart_patient_for_user(request, pk, need=Need.AUDIT)
     filters = selectors.AuditFilters(patient=patient)
     context = {
         "patient": patient,

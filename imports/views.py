@@ -1,22 +1,21 @@
 """The administrators' import page: upload a workbook, read the check, confirm or discard.
 
-Who may: holders of `imports.add_workbookupload` (the Administrator role); decided in one
-place, `get_upload_for_user` / `require_import_access`."""
+Who may: administrators; decided in one place, `imports.access`."""
 
 from __future__ import annotations
 
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from imports.access import Need, get_upload_for_user, require
 from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
-from imports.models import WORKING, UploadStatus, WorkbookUpload
-from imports.selectors import recent_uploads, upload_get
+from imports.models import WORKING, UploadStatus
+from imports.selectors import recent_uploads
 from imports.services import (
     UploadNotConfirmable,
     workbook_upload_check,
@@ -30,21 +29,8 @@ PROBLEMS_SHOWN = 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def require_import_access(request: HttpRequest) -> None:
-    if not request.user.has_perm("imports.add_workbookupload"):
-        raise PermissionDenied("Only administrators import workbooks.")
-
-
-def get_upload_for_user(request: HttpRequest, pk: int) -> WorkbookUpload:
-    require_import_access(request)
-    try:
-        return upload_get(pk=pk)
-    except WorkbookUpload.DoesNotExist:
-        raise Http404("No such upload.") from None
-
-
 def upload(request: HttpRequest) -> HttpResponse:
-    require_import_access(request)
+    require(request, Need.IMPORT)
     bound = request.method == "POST"
     form = WorkbookUploadForm(request.POST if bound else None, request.FILES if bound else None)
     if bound and form.is_valid():
@@ -116,14 +102,14 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
 
 def workbook_format(request: HttpRequest) -> HttpResponse:
     """docs/workbook-format.md: what the workbook must hold, inside the site's layout."""
-    require_import_access(request)
+    require(request, Need.IMPORT)
     context = {"document": format_document_html()}
     return render(request, "imports/workbook_format.html", context)
 
 
 def sample_workbook(request: HttpRequest) -> FileResponse:
     """The made-up sample workbook (docs/sample-workbook/hospital.xlsx), to try an import."""
-    require_import_access(request)
+    require(request, Need.IMPORT)
     return FileResponse(
         SAMPLE_WORKBOOK.open("rb"), as_attachment=True, filename="hospital.xlsx", content_type=XLSX
     )

@@ -1,27 +1,37 @@
 """Who may do what with patient records (demographics): the one choke point of the patient
-pages. Clinical content has its own table in `clinical.access`."""
+pages. DESIGN.md's roles: every role views demographics; the front desk and administrators
+register and change them. Clinical content has its own table in `clinical.access`."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import enum
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from core.access import AccessTable
 from patients.models import Patient
 
-_PERMISSIONS = {
-    "view": "patients.view_patient",
-    "add": "patients.add_patient",
-    "change": "patients.change_patient",
-}
+
+class Need(enum.Enum):
+    VIEW = "see patients' details"
+    ADD = "register patients"
+    CHANGE = "change, deactivate or reactivate patients"
 
 
-def get_patient_for_user(request: HttpRequest, pk: int | None = None, *, action: str = "view"):
-    """The patient `pk` (or None without one) if the user may `action` it (view, add or
-    change): every role views demographics; the front desk and administrators register
-    and change them. PermissionDenied or Http404 otherwise."""
-    if not request.user.has_perm(_PERMISSIONS[action]):
-        raise PermissionDenied("Your role cannot do this with patient records.")
-    if pk is None:
-        return None
+TABLE = AccessTable(
+    Need,
+    {
+        Need.VIEW: ("patients.view_patient",),
+        Need.ADD: ("patients.view_patient", "patients.add_patient"),
+        Need.CHANGE: ("patients.view_patient", "patients.change_patient"),
+    },
+)
+has_need = TABLE.allows
+require = TABLE.require
+
+
+def get_patient_for_user(request: HttpRequest, pk: int, *, need: Need = Need.VIEW) -> Patient:
+    """The patient `pk` if the user has `need`: PermissionDenied first, then Http404."""
+    require(request, need)
     return get_object_or_404(Patient, pk=pk)

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from patients import selectors, services
-from patients.access import get_patient_for_user
+from patients.access import Need, get_patient_for_user, has_need, require
 from patients.forms import BOOKING_KEYS, DuplicateConfirmForm, PatientForm, PatientSearchForm
 from patients.models import Patient
 
@@ -35,7 +35,7 @@ def _form_errors(form, error: ValidationError) -> None:
 
 def patient_list(request: HttpRequest) -> HttpResponse:
     """One search box; as you type (htmx) only the results are sent back."""
-    get_patient_for_user(request)
+    require(request, Need.VIEW)
     form = PatientSearchForm(request.GET or None)
     query, inactive, number = "", False, 1
     if form.is_valid():
@@ -50,7 +50,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "page": selectors.page_of(results, number=number),
         "pick": request.GET.get("pick") == "book",
         "book_query": booking_query(request.GET.get("book", "")),
-        "can_add": request.user.has_perm("patients.add_patient"),
+        "can_add": has_need(request.user, Need.ADD),
     }
     template = "patients/_patient_results.html" if request.htmx else "patients/patient_list.html"
     response = render(request, template, context)
@@ -60,7 +60,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 def patient_create(request: HttpRequest) -> HttpResponse:
     """Register a patient; likely duplicates are listed and need a "not the same person"."""
-    get_patient_for_user(request, action="add")
+    require(request, Need.ADD)
     form = PatientForm(request.POST or None, submit_label="Register patient")
     confirm = DuplicateConfirmForm(request.POST or None)
     duplicates: list[Patient] = []
@@ -93,7 +93,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 
 def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_patient_for_user(request, pk, action="change")
+    patient = get_patient_for_user(request, pk, need=Need.CHANGE)
     form = PatientForm(request.POST or None, instance=patient, submit_label="Save changes")
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +109,7 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def patient_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_patient_for_user(request, pk, action="change")
+    patient = get_patient_for_user(request, pk, need=Need.CHANGE)
     services.patient_reactivate(patient=patient, by=request.user)
     messages.success(request, f"{patient.full_name} ({patient.mrn}) is active again.")
     return redirect("patients:patient_detail", pk=pk)

@@ -1,5 +1,5 @@
 """Billing pages: ready to bill, invoices (draft review, issue, payments, void, PDFs, print),
-price lists and settings. Each view: `billing_access` first, then a form, one service call,
+price lists and settings. Each view: `get_billing_for_user` first, then a form, one service call,
 a message and a redirect."""
 
 from billing.views.documents import invoice_batch_pdf, invoice_pdf, invoice_print

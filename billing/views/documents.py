@@ -7,9 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from billing import access as perms
 from billing import pdf, selectors
-from billing.access import billing_access
+from billing.access import Need, get_billing_for_user
 from core import audit
 
 BATCH_LIMIT = 200
@@ -25,7 +24,7 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool) -> HttpResponse:
 
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored PDF, as issued (or its VOID-stamped copy); never rendered again here."""
-    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk, with_pdf=True)
+    access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk, with_pdf=True)
     invoice = access.invoice
     stamped = invoice.is_void and invoice.void_pdf and request.GET.get("original") != "1"
     data, digest = (
@@ -48,14 +47,14 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk)
     context = pdf.invoice_context(access.invoice, for_print=True)
     return render(request, "billing/invoice_print.html", context)
 
 
 def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     """One PDF of the selected invoices' stored PDFs (drafts have none and are left out)."""
-    billing_access(request, perms.VIEW_INVOICES)
+    get_billing_for_user(request, Need.VIEW_INVOICES)
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     ids = [int(x) for x in request.GET.getlist("ids") if x.isascii() and x.isdigit()]
     ids = ids[:BATCH_LIMIT]

@@ -15,16 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import access as perms
 from billing import forms, selectors, services
-from billing.access import BillingAccess, billing_access
+from billing.access import BillingAccess, Need, get_billing_for_user
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
 from core.admin import add_service_error
 
 
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    access = billing_access(request, perms.VIEW_INVOICES)
+    access = get_billing_for_user(request, Need.VIEW_INVOICES)
     form = forms.InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
@@ -102,13 +101,13 @@ def _invoice_action(
 
 
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.VIEW_INVOICES, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk)
     return _detail_page(request, access)
 
 
 @require_POST
 def invoice_draft_refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     return _invoice_action(
         request,
         access,
@@ -119,7 +118,7 @@ def invoice_draft_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     form = forms.DueDateForm(request.POST)
     return _invoice_action(
         request,
@@ -135,7 +134,7 @@ def invoice_draft_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     try:
         services.invoice_draft_delete(invoice=access.invoice, by=request.user)
     except ValidationError as error:
@@ -147,7 +146,7 @@ def invoice_draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_line_create(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     form = forms.InvoiceLineForm(request.POST)
     return _invoice_action(
         request,
@@ -167,7 +166,7 @@ def invoice_line_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     line = get_object_or_404(InvoiceLine, pk=line_pk, invoice=access.invoice)
     return _invoice_action(
         request,
@@ -179,7 +178,7 @@ def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
 
 @require_POST
 def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
     unpriced = access.invoice.lines.filter(unpriced=True).count()
     form = forms.InvoiceIssueForm(request.POST, unpriced=unpriced)
     if not form.is_valid():
@@ -195,7 +194,7 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.VOID, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.VOID, invoice_pk=pk)
     form = forms.InvoiceVoidForm(request.POST)
     return _invoice_action(
         request,
@@ -211,7 +210,7 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    access = billing_access(request, perms.TAKE_PAYMENT, invoice_pk=pk)
+    access = get_billing_for_user(request, Need.TAKE_PAYMENT, invoice_pk=pk)
     form = forms.PaymentForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, access, status=400, payment_form=form)

@@ -11,15 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from billing import access as perms
 from billing import forms, selectors, services
-from billing.access import billing_access
+from billing.access import Need, get_billing_for_user
 from billing.models import BillingSettings, MedicationCost, ProcedureFee
 from core.admin import add_service_error, form_changes
 
 
 def price_list(request: HttpRequest) -> HttpResponse:
-    access = billing_access(request, perms.VIEW_MEDICATIONS)
+    access = get_billing_for_user(request, Need.VIEW_MEDICATIONS)
     form = forms.PriceSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     q, inactive = filters.get("q") or "", bool(filters.get("inactive"))
@@ -70,7 +69,7 @@ def _price_form_page(
 
 
 def medicationcost_create(request: HttpRequest) -> HttpResponse:
-    billing_access(request, perms.ADD_MEDICATION)
+    get_billing_for_user(request, Need.ADD_MEDICATION)
     return _price_form_page(
         request,
         form_class=forms.MedicationCostForm,
@@ -81,7 +80,7 @@ def medicationcost_create(request: HttpRequest) -> HttpResponse:
 
 
 def medicationcost_update(request: HttpRequest, pk: int) -> HttpResponse:
-    billing_access(request, perms.EDIT_MEDICATION)
+    get_billing_for_user(request, Need.EDIT_MEDICATION)
     medication = get_object_or_404(MedicationCost, pk=pk)
     return _price_form_page(
         request,
@@ -95,7 +94,7 @@ def medicationcost_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def procedurefee_create(request: HttpRequest) -> HttpResponse:
-    billing_access(request, perms.ADD_PROCEDURE)
+    get_billing_for_user(request, Need.ADD_PROCEDURE)
     return _price_form_page(
         request,
         form_class=forms.ProcedureFeeForm,
@@ -106,7 +105,7 @@ def procedurefee_create(request: HttpRequest) -> HttpResponse:
 
 
 def procedurefee_update(request: HttpRequest, pk: int) -> HttpResponse:
-    billing_access(request, perms.EDIT_PROCEDURE)
+    get_billing_for_user(request, Need.EDIT_PROCEDURE)
     procedure = get_object_or_404(ProcedureFee, pk=pk)
     return _price_form_page(
         request,
@@ -120,8 +119,8 @@ def procedurefee_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    need = perms.EDIT_SETTINGS if request.method == "POST" else perms.VIEW_SETTINGS
-    access = billing_access(request, need)
+    need = Need.EDIT_SETTINGS if request.method == "POST" else Need.VIEW_SETTINGS
+    access = get_billing_for_user(request, need)
     current = BillingSettings.load()
     form = forms.BillingSettingsForm(
         request.POST or None, instance=current, read_only=not access.can_edit_settings

@@ -7,14 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from billing import access as perms
 from billing import forms, selectors, services
-from billing.access import billing_access
+from billing.access import Need, get_billing_for_user
 from billing.views._common import PER_PAGE, errors, page_number
 
 
 def ready_to_bill(request: HttpRequest) -> HttpResponse:
-    billing_access(request, perms.BILL)
+    get_billing_for_user(request, Need.BILL)
     form = forms.ReadyToBillFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     number = page_number(request)
@@ -36,7 +35,7 @@ def ready_to_bill(request: HttpRequest) -> HttpResponse:
 
 
 def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, patient_pk=patient_pk)
+    access = get_billing_for_user(request, Need.BILL, patient_pk=patient_pk)
     preview = selectors.billing_preview(patient=access.patient)
     context = {"patient": access.patient, "preview": preview}
     return render(request, "billing/patient_billable.html", context)
@@ -44,7 +43,7 @@ def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @require_POST
 def invoice_draft_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    access = billing_access(request, perms.BILL, patient_pk=patient_pk)
+    access = get_billing_for_user(request, Need.BILL, patient_pk=patient_pk)
     try:
         invoice = services.invoice_draft_for_patient(patient=access.patient, by=request.user)
     except services.DraftExists as exists:

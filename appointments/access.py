@@ -1,0 +1,69 @@
+"""Who may do what with appointments: the one choke point of the booking desk's pages.
+
+DESIGN.md's roles: the front desk and administrators book, reschedule, cancel, check in and
+mark no-shows; a doctor views every appointment and marks their own patients as no-shows
+(starting and completing visits is `clinical.access`); billing clerks view.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from appointments import selectors
+from appointments.models import Appointment
+from core.access import AccessTable
+
+
+class Need(enum.Enum):
+    VIEW = "see appointments"
+    BOOK = "book appointments"
+    RESCHEDULE = "reschedule appointments"
+    CANCEL = "cancel appointments"
+    CHECK_IN = "check patients in"
+    NO_SHOW = "mark patients as no-shows"  # a doctor: their own only (may_mark_no_show)
+    NO_SHOW_ANY = "mark any doctor's patients as no-shows"
+
+
+# `add_appointment` marks the desk (front desk and administrators); doctors hold
+# `change_appointment` for moves of their own visits only.
+_DESK = ("appointments.view_appointment", "appointments.add_appointment")
+_DESK_MOVE = (*_DESK, "appointments.change_appointment")
+TABLE = AccessTable(
+    Need,
+    {
+        Need.VIEW: ("appointments.view_appointment",),
+        Need.BOOK: _DESK,
+        Need.RESCHEDULE: _DESK_MOVE,
+        Need.CANCEL: _DESK_MOVE,
+        Need.CHECK_IN: (*_DESK_MOVE, "appointments.add_attendance"),
+        Need.NO_SHOW: ("appointments.view_appointment", "appointments.change_appointment"),
+        Need.NO_SHOW_ANY: _DESK_MOVE,
+    },
+)
+has_need = TABLE.allows
+require = TABLE.require
+
+
+def may_mark_no_show(user: Any, appointment: Appointment) -> bool:
+    """The desk marks any appointment a no-show; a doctor only their own."""
+    if has_need(user, Need.NO_SHOW_ANY):
+        return True
+    own = appointment.doctor.user_id is not None and appointment.doctor.user_id == user.pk
+    return own and has_need(user, Need.NO_SHOW)
+
+
+def get_appointment_for_user(request: HttpRequest, pk: int, *, need: Need) -> Appointment:
+    """The appointment `pk`, ready for its page, if the user has `need` (for NO_SHOW, a
+    doctor: on their own patient's). PermissionDenied before any lookup, then Http404."""
+    require(request, need)
+    try:
+        appointment = selectors.appointment_detail(pk=pk)
+    except Appointment.DoesNotExist as missing:
+        raise Http404("No such appointment.") from missing
+    if need is Need.NO_SHOW and not may_mark_no_show(request.user, appointment):
+        raise PermissionDenied("Doctors mark their own patients only.")
+    return appointment
