@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.selectors import appointments_outside_hours
-from core.forms import CalendarDateField
+from core.forms import CalendarDateField, add_service_error
 from doctors import selectors, services
 from doctors.access import Need, ScheduleAccess, get_schedule_for_user
 from doctors.forms import ScheduleFilterForm, TimeOffForm, WorkingHoursForm
@@ -78,14 +78,6 @@ def _done(request: HttpRequest, doctor: Doctor, what: str) -> HttpResponse:
     return redirect(reverse("doctors:doctor_schedule", args=[doctor.pk]) + "#stranded")
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_schedule_for_user(request, doctor_pk=pk, need=Need.EDIT)
     form = WorkingHoursForm(request.POST or None, submit_label="Add hours")
@@ -95,7 +87,7 @@ def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
                 doctor=access.doctor, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             return _done(request, access.doctor, "Added the working hours.")
     context = {"form": form, "doctor": access.doctor, "title": "Add working hours"}
@@ -113,7 +105,7 @@ def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 working_hours=hours, data=form.cleaned_data, by=request.user
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             return _done(request, access.doctor, "Saved the working hours.")
     context = {"form": form, "doctor": access.doctor, "hours": hours, "title": "Change hours"}
@@ -136,7 +128,7 @@ def time_off_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.time_off_create(doctor=access.doctor, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             return _done(request, access.doctor, "Added the time off.")
     return render(request, "doctors/timeoff_form.html", {"form": form, "doctor": access.doctor})

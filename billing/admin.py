@@ -15,9 +15,9 @@ from core.admin import (
     ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,
     ServiceModelAdmin,
-    form_changes,
     form_values,
 )
+from core.forms import form_changes
 
 
 class _PriceListAdmin(ServiceModelAdmin):

@@ -14,9 +14,9 @@ from core.admin import (
     AuditedViewMixin,
     ReadOnlyAdminMixin,
     ServiceModelAdmin,
-    form_changes,
     form_values,
 )
+from core.forms import form_changes
 from patients.models import MedicalHistory, MedicalHistoryRevision
 
 # What the admin may give when adding an entry, besides its patient and kind.

@@ -36,7 +36,7 @@ from clinical.forms import (
 )
 from clinical.models import VisitItem
 from core import audit
-from core.admin import add_service_error
+from core.forms import add_service_error
 from core.pagination import page_number
 from patients.models import HistoryKind, Patient
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core import audit
+from core.forms import add_service_error, form_changes
 from core.models import AuditEvent
 
 admin.site.site_header = "Hospital management — administration"
@@ -38,24 +39,6 @@ def adopt(target: models.Model, source: models.Model) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
     target._state.adding = False
     target._state.db = source._state.db
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on `form`: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def form_changes(form: forms.BaseForm, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The cleaned values of the fields the person changed (limited to `fields`)."""
-    return {
-        name: form.cleaned_data[name]
-        for name in form.changed_data
-        if name in form.cleaned_data and (fields is None or name in fields)
-    }
 
 
 def form_values(form: forms.BaseForm, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Form pieces every app may use."""
 
 import datetime
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 
@@ -20,3 +22,21 @@ class CalendarDateField(forms.DateField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
         super().__init__(**kwargs)
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on `form`: on its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def form_changes(form: forms.BaseForm, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The cleaned values of the fields the person changed (limited to `fields`)."""
+    return {
+        name: form.cleaned_data[name]
+        for name in form.changed_data
+        if name in form.cleaned_data and (fields is None or name in fields)
+    }

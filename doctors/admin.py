@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from core.admin import ServiceInline, ServiceModelAdmin, form_changes, form_values
+from core.admin import ServiceInline, ServiceModelAdmin, form_values
+from core.forms import form_changes
 from doctors import services
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from core.admin import ServiceModelAdmin, form_changes, form_values
+from core.admin import ServiceModelAdmin, form_values
+from core.forms import form_changes
 from patients import services
 from patients.models import Patient
 

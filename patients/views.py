@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_error
 from patients import selectors, services
 from patients.access import Need, get_patient_for_user, has_need, require
 from patients.forms import BOOKING_KEYS, DuplicateConfirmForm, PatientForm, PatientSearchForm
@@ -22,15 +23,6 @@ def booking_query(raw: str) -> str:
     """The booking choices carried through the patient search (only known keys)."""
     given = QueryDict(raw)
     return urlencode({key: given[key] for key in BOOKING_KEYS if given.get(key)})
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def patient_list(request: HttpRequest) -> HttpResponse:
@@ -80,7 +72,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                     data=data, by=request.user, not_duplicate_of=duplicates
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, f"Registered {patient.full_name} as {patient.mrn}.")
                 return redirect("patients:patient_detail", pk=patient.pk)
@@ -99,7 +91,7 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.patient_update(patient=patient, data=form.data_for_service(), by=request.user)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Saved the patient's details.")
             return redirect("patients:patient_detail", pk=pk)

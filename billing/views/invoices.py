@@ -19,7 +19,7 @@ from billing import forms, selectors, services
 from billing.access import BillingAccess, Need, get_billing_for_user
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
-from core.admin import add_service_error
+from core.forms import add_service_error
 
 
 def invoice_list(request: HttpRequest) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing import forms, selectors, services
 from billing.access import Need, get_billing_for_user
 from billing.models import BillingSettings, MedicationCost, ProcedureFee
-from core.admin import add_service_error, form_changes
+from core.forms import add_service_error, form_changes
 
 
 def price_list(request: HttpRequest) -> HttpResponse:
