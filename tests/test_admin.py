@@ -236,7 +236,7 @@ def test_it_saves_doctor_hours_through_the_services(admin_client):
     )
 
     assert response.status_code == 302
-    doctor = Doctor.objects.get(last_name="Park")
+    doctor = Doctor.objects.get(first_name="Jin", last_name="Park")  # Faker knows Parks too
     assert doctor.code.startswith("D")
     assert doctor.working_hours.get().slot_minutes == 15
     assert AuditEvent.objects.filter(object_type="doctors.workinghours").count() == 1
