@@ -2,7 +2,7 @@
 
 Every name condition is written on exactly the expressions of the trigram indexes of
 `patients.models.Patient` (`patients_name_trgm`, `patients_last_name_trgm`), so PostgreSQL
-answers from the index instead of reading the table; `tests/frontdesk/test_search.py` and
+answers from the index instead of reading the table; `tests/patients/test_search.py` and
 the benchmark check the plans with EXPLAIN.
 """
 

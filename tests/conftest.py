@@ -60,6 +60,16 @@ def _distinct_names_per_test() -> None:
     NAMES.unique.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quick_passwords():
+    """Users are made in almost every test; the production hasher (deliberately slow) would
+    dominate the run. Logging in with a password still goes through the real auth path."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def front_desk(db):
     return UserFactory(username="frontdesk", role=roles.FRONT_DESK)

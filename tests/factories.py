@@ -177,7 +177,7 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     amount = Decimal("10.00")
 
 
-# --- Appended for the admin tests (tests/test_admin.py): models named by "app.Model" strings
+# --- Appended for the admin tests (tests/hms/test_admin.py): models named by "app.Model" strings
 # so this block needs no imports of its own.
 
 

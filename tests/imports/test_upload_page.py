@@ -79,7 +79,7 @@ def _count_row(response, sheet: str) -> list[str]:
     return [cell.split(">", 1)[1].split("</td>")[0].strip() for cell in row.split("<td")[1:]]
 
 
-# --- Access (who gets each import URL: tests/test_url_access.py) -----------------------------
+# --- Access (who gets each import URL: tests/hms/test_url_access.py) -----------------------------
 
 
 def test_it_opens_the_import_page_to_an_administrator_who_is_not_a_superuser(login):

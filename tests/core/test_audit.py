@@ -104,3 +104,15 @@ def test_it_writes_no_row_of_a_batch_left_by_an_error(db, admin_user):
     assert not AuditEvent.objects.exists()
     audit_record(actor=admin_user, action=AuditEvent.Action.VIEW, obj=patient)
     assert AuditEvent.objects.count() == 1
+
+
+def test_it_records_the_client_address_and_path(db, admin_user):
+    request = RequestFactory().get("/patients/1/", REMOTE_ADDR="10.1.2.3")
+
+    event = audit_record(
+        actor=admin_user, action=AuditEvent.Action.VIEW, obj=admin_user, request=request
+    )
+
+    event.refresh_from_db()
+    assert (event.ip_address, event.path) == ("10.1.2.3", "/patients/1/")
+    assert (event.object_type, event.object_id) == ("auth.user", str(admin_user.pk))

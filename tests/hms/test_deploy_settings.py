@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = BASE_DIR / "hms" / "settings.py"
 HOST = "hms.example.org"
 PASSWORD = "correct-horse-battery"  # UserFactory's default

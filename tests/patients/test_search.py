@@ -14,8 +14,8 @@ from patients.selectors import (
     patient_duplicates,
     patient_search,
 )
+from tests.appointments.factories import bulk_patients, fill_patients_table
 from tests.factories import PatientFactory
-from tests.frontdesk.factories import bulk_patients, fill_patients_table
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """The permission tables: the roles' groups hold DESIGN.md's share (core.roles), and every
 permission the apps' access tables ask for exists, so no need is silently refused to all.
 
-Which page each role gets is tests/test_url_access.py."""
+Which page each role gets is tests/hms/test_url_access.py."""
 
 import pytest
 from django.contrib.auth.models import Permission

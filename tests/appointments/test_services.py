@@ -1,23 +1,19 @@
-"""Booking rules, free slots, MRN assignment and the audit trail of the write services."""
+"""Booking rules and free slots of the appointment services."""
 
 import datetime
-import threading
 import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test import RequestFactory
 from django.utils import timezone
 
 from appointments import services as appointment_services
 from appointments.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from appointments.selectors import available_slots
 from appointments.services import SlotUnavailable, appointment_book, appointment_reschedule
-from core.audit import audit_record
 from core.models import AuditEvent
-from patients.models import Patient
-from patients.services import patient_create, patient_deactivate, patient_update
+from patients.services import patient_deactivate
+from tests.concurrency import run_concurrently
 from tests.factories import (
     AppointmentFactory,
     DoctorFactory,
@@ -376,104 +372,9 @@ def test_it_returns_a_bookable_slot(short_day, patient):
     assert (appointment.start, appointment.end) == (start, end)
 
 
-# --- patients and the audit log -----------------------------------------------------------------
-
-
-def test_it_assigns_sequential_mrns(db, admin_user):
-    PatientFactory(mrn="P0000041")
-    PatientFactory(mrn="LEGACY-99999")
-    PatientFactory(mrn="P123")
-
-    first = patient_create(first_name="Ann", last_name="Lee", by=admin_user)
-    second = patient_create(data={"first_name": "Bo", "last_name": "Chen"}, by=admin_user)
-    imported = patient_create(first_name="Cy", last_name="Diaz", mrn="PID-7", by=admin_user)
-
-    assert (first.mrn, second.mrn, imported.mrn) == ("P0000042", "P0000043", "PID-7")
-
-
-def test_it_starts_mrns_at_one(db):
-    assert patient_create(first_name="Ann", last_name="Lee", by=None).mrn == "P0000001"
-
-
-def test_it_audits_patient_changes_before_and_after(db, admin_user):
-    patient = patient_create(
-        first_name="Ann", last_name="Lee", date_of_birth=datetime.date(1980, 5, 1), by=None
-    )
-
-    patient_update(
-        patient=patient,
-        data={"phone": "555-0101", "date_of_birth": datetime.date(1981, 5, 1), "last_name": "Lee"},
-        by=admin_user,
-    )
-
-    created, updated = AuditEvent.objects.filter(patient_id=patient.pk).order_by("id")
-    assert created.action == AuditEvent.Action.CREATE
-    assert created.changes["mrn"] == {"before": None, "after": patient.mrn}
-    assert updated.changes == {
-        "phone": {"before": "", "after": "555-0101"},
-        "date_of_birth": {"before": "1980-05-01", "after": "1981-05-01"},
-    }
-    assert updated.actor_id == admin_user.pk
-    assert Patient.objects.get(pk=patient.pk).phone == "555-0101"
-
-
-def test_it_rejects_an_invalid_patient_without_writing(db):
-    with pytest.raises(ValidationError) as caught:
-        patient_create(first_name="", last_name="Lee", email="not-an-email", by=None)
-
-    assert set(caught.value.error_dict) == {"first_name", "email"}
-    assert not Patient.objects.exists()
-    assert not AuditEvent.objects.exists()
-
-
-def test_it_records_the_client_address_and_path(db, admin_user):
-    request = RequestFactory().get("/patients/1/", REMOTE_ADDR="10.1.2.3")
-
-    event = audit_record(
-        actor=admin_user, action=AuditEvent.Action.VIEW, obj=admin_user, request=request
-    )
-
-    event.refresh_from_db()
-    assert (event.ip_address, event.path) == ("10.1.2.3", "/patients/1/")
-    assert (event.object_type, event.object_id) == ("auth.user", str(admin_user.pk))
-
-
 # --- real concurrency: separate connections, committed transactions ----------------------------
 # The flush after a transactional test empties the tables; core's post_migrate handler brings
 # the role groups back for the tests that run after these.
-
-
-def _run_concurrently(count, work):
-    """Run `work(i)` in `count` threads released together; return (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results.append(work(i))
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
-
-
-@pytest.mark.django_db(transaction=True)
-def test_it_gives_concurrent_registrations_distinct_mrns():
-    results, errors = _run_concurrently(
-        4,
-        lambda i: patient_create(first_name=f"C{i}", last_name="Race", by=None).mrn,
-    )
-
-    assert errors == []
-    assert sorted(results) == ["P0000001", "P0000002", "P0000003", "P0000004"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -482,7 +383,7 @@ def test_it_books_a_slot_wanted_by_two_desks_only_once():
     WorkingHoursFactory(doctor=doctor)
     patients = PatientFactory.create_batch(3)
 
-    results, errors = _run_concurrently(
+    results, errors = run_concurrently(
         3,
         lambda i: appointment_book(patient=patients[i], doctor=doctor, start=at(10), by=None),
     )

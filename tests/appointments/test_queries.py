@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
+from tests.appointments.factories import MONDAY, at, bulk_patients, doctor_with_hours
 from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory
-from tests.frontdesk.factories import MONDAY, at, bulk_patients, doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 

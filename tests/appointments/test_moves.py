@@ -15,8 +15,8 @@ from appointments.services import (
     appointment_reschedule,
 )
 from core.models import AuditEvent
+from tests.appointments.factories import at, doctor_with_hours
 from tests.factories import AppointmentFactory
-from tests.frontdesk.factories import at, doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 S = AppointmentStatus

@@ -17,8 +17,8 @@ from appointments.selectors import (
 )
 from appointments.services import SlotUnavailable, appointment_book
 from doctors.services import working_hours_update
+from tests.appointments.factories import MONDAY, TUESDAY, at, doctor_with_hours
 from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory, TimeOffFactory
-from tests.frontdesk.factories import MONDAY, TUESDAY, at, doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 PAST = at(0, 0, day=datetime.date(2029, 1, 1))  # "now" for the engine: before every slot here

@@ -15,8 +15,8 @@ from appointments.models import Appointment
 from appointments.selectors import slot_choices
 from appointments.services import SlotUnavailable, appointment_book
 from core import roles
+from tests.appointments.factories import MONDAY, at, doctor_with_hours
 from tests.factories import PatientFactory, UserFactory
-from tests.frontdesk.factories import MONDAY, at, doctor_with_hours
 
 DESKS = 24
 

@@ -12,8 +12,8 @@ from django.utils.http import urlencode
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.selectors import DAY_COLUMNS_PER_PAGE, slot_choices
+from tests.appointments.factories import MONDAY, TUESDAY, at, doctor_with_hours
 from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory
-from tests.frontdesk.factories import MONDAY, TUESDAY, at, doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from appointments.models import Appointment, AppointmentStatus, Attendance
 from appointments.selectors import slot_choices
 from core.models import AuditEvent
 from patients.models import Patient
+from tests.appointments.factories import MONDAY, TUESDAY, at, doctor_with_hours
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
@@ -18,7 +19,6 @@ from tests.factories import (
     PatientFactory,
     SpecialtyFactory,
 )
-from tests.frontdesk.factories import MONDAY, TUESDAY, at, doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 

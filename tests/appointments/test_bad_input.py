@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from doctors.selectors import week_start
+from tests.appointments.factories import doctor_with_hours
 from tests.factories import PatientFactory
-from tests.frontdesk.factories import doctor_with_hours
 
 pytestmark = pytest.mark.django_db
 

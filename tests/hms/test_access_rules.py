@@ -1,6 +1,6 @@
 """What the access rules do beyond a status code: what a page hides from a role, the object
 rules on top of the permissions (a doctor's own timetable, visits and figures), and that an
-allowed change really happens. Which role gets which page is tests/test_url_access.py."""
+allowed change really happens. Which role gets which page is tests/hms/test_url_access.py."""
 
 import datetime
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from doctors.models import Doctor
 from reports.registry import REPORTS
+from tests.appointments.factories import doctor_with_hours
 from tests.clinical.factories import MedicationGivenFactory, checked_in_visit
 from tests.factories import (
     AppointmentFactory,
@@ -19,7 +20,6 @@ from tests.factories import (
     PatientFactory,
     ProcedureFeeFactory,
 )
-from tests.frontdesk.factories import doctor_with_hours
 from tests.reports.helpers import at
 
 pytestmark = pytest.mark.django_db
