@@ -24,8 +24,12 @@ def markdown_html(text: str) -> SafeString:
     md = markdown.Markdown(extensions=["tables"], output_format="html")
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    # A Markdown table's header cells head its columns; say so for screen readers.
-    html = md.convert(text).replace("<th>", '<th scope="col">')
+    # Bootstrap's table look; a Markdown table's header cells head its columns (screen readers).
+    html = (
+        md.convert(text)
+        .replace("<table>", '<table class="table table-sm table-bordered">')
+        .replace("<th>", '<th scope="col">')
+    )
     return mark_safe(html)  # raw HTML in the text was escaped, see above
 
 
