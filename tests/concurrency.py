@@ -1,27 +1,38 @@
-"""Running work in real threads, each with its own database connection."""
+"""Running work in real threads, each with its own database connection, released together."""
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 
 
-def run_concurrently(count, work):
-    """Run `work(i)` in `count` threads released together; return (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
+def together(calls: list[Callable[[], Any]], *, timeout: float = 120) -> list[Any]:
+    """Run the callables at once (released by a barrier); return each one's result, or the
+    exception it raised, in the callables' order. Fails if a thread hangs."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
 
-    def run(i):
+    def run(index: int, call: Callable[[], Any]) -> None:
         try:
-            barrier.wait(timeout=10)
-            results.append(work(i))
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            errors.append(error)
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects it
+            results[index] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def run_concurrently(count: int, work: Callable[[int], Any]) -> tuple[list, list[Exception]]:
+    """Run `work(i)` for i in range(count) at once; return (results, errors)."""
+    outcomes = together([lambda i=i: work(i) for i in range(count)])
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    return [o for o in outcomes if not isinstance(o, Exception)], errors

@@ -5,10 +5,7 @@ and commits, so these tests run with `transaction=True`; the flush after each br
 groups back (core's post_migrate handler).
 """
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from appointments.models import Appointment
@@ -16,36 +13,10 @@ from appointments.selectors import slot_choices
 from appointments.services import SlotUnavailable, appointment_book
 from core import roles
 from tests.appointments.factories import MONDAY, at, doctor_with_hours
+from tests.concurrency import run_concurrently
 from tests.factories import PatientFactory, UserFactory
 
 DESKS = 24
-
-
-def run_together(count, work):
-    """Run `work(i)` in `count` threads released at once; return (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            result = work(i)
-            with lock:
-                results.append(result)
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,7 +24,7 @@ def test_it_books_one_slot_wanted_by_many_desks_exactly_once():
     doctor = doctor_with_hours()
     patients = PatientFactory.create_batch(DESKS)
 
-    results, errors = run_together(
+    results, errors = run_concurrently(
         DESKS,
         lambda i: appointment_book(patient=patients[i], doctor=doctor, start=at(10), by=None),
     )
@@ -90,7 +61,7 @@ def test_it_tells_every_other_clerk_the_slot_was_taken_and_keeps_their_form():
         )
         return i, response.status_code, response.content.decode()
 
-    results, errors = run_together(DESKS, post)
+    results, errors = run_concurrently(DESKS, post)
 
     assert errors == []
     codes = sorted(code for _, code, _ in results)

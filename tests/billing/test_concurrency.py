@@ -13,33 +13,12 @@ from django.utils import timezone
 from billing import services
 from billing.models import Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatus, Payment
 from tests.billing.factories import drafted, issued, medication, surgery, visit
+from tests.concurrency import together
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 YEAR = timezone.localdate().year
-
-
-def together(calls):
-    """Run the callables at once (released by a barrier); return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def wait_until_another_connection_waits_on_this_one(seconds: float = 30) -> None:
