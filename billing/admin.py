@@ -12,6 +12,7 @@ from billing.models import (
     ProcedureFee,
 )
 from core.admin import (
+    AuditedViewMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,
     ServiceModelAdmin,
@@ -97,9 +98,10 @@ class PaymentInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ServiceModelAdmin):
+class InvoiceAdmin(AuditedViewMixin, ServiceModelAdmin):
     """Invoices are drafted, issued, paid and voided by the billing services; here a draft's
-    due date can be changed or the draft thrown away, and anything issued is read-only."""
+    due date can be changed or the draft thrown away, and anything issued is read-only.
+    An invoice's lines name the medications and procedures given, so its page is logged."""
 
     list_display = (
         "__str__",
@@ -174,7 +176,9 @@ class InvoiceAdmin(ServiceModelAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceLineAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invoice lines name the medications and procedures a patient was given: logged."""
+
     list_display = (
         "invoice",
         "kind",
@@ -187,6 +191,9 @@ class InvoiceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("invoice",)
     list_filter = ("kind", "is_active")
     search_fields = ("invoice__number", "description", "=source_key")
+
+    def audit_patient_id(self, obj: InvoiceLine) -> int:
+        return obj.invoice.patient_id
 
 
 @admin.register(Payment)

@@ -141,10 +141,13 @@ class MedicalHistoryRevisionAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.Mo
 
 
 @admin.register(VisitItem)
-class VisitItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VisitItemAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Medications and procedures noted during visits still in progress."""
 
     list_display = ("attendance", "kind", "description", "quantity", "created_at")
     list_select_related = ("attendance__appointment", "attendance__patient")
     list_filter = ("kind",)
     search_fields = ("description", "attendance__patient__mrn")
+
+    def audit_patient_id(self, obj: VisitItem) -> int:
+        return obj.attendance.patient_id

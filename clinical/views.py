@@ -42,7 +42,7 @@ from patients.models import HistoryKind, Patient
 
 
 def _log_view(request: HttpRequest, obj: models.Model, patient: Patient) -> None:
-    audit.audit_record(actor=request.user, action=audit.Action.VIEW, obj=obj, patient=patient)
+    audit.audit_view(actor=request.user, patient_ids=[patient.pk], obj=obj)
 
 
 def _error_text(exc: ValidationError) -> str:

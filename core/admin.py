@@ -224,16 +224,53 @@ class ReadOnlyInlineMixin:
 
 
 class AuditedViewMixin:
-    """Record who opened a record's admin page (clinical content: "all, logged")."""
+    """Record who opened a list or a record of clinical content ("all, logged"): one audit row
+    per page view naming the patients shown (`core.audit.audit_view`), one INSERT however long
+    the list. `audit_patient_id` says whose record a row is; override it for a model that
+    reaches its patient through another row (and select that row with the list)."""
+
+    def audit_patient_id(self, obj: models.Model) -> int | None:
+        return getattr(obj, "patient_id", None)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             obj = self.get_object(request, unquote(object_id))
             if obj is not None:
-                audit.audit_record(
-                    actor=request.user, action=audit.Action.VIEW, obj=obj, request=request
+                audit.audit_view(
+                    actor=request.user,
+                    patient_ids=[self.audit_patient_id(obj)],
+                    obj=obj,
+                    request=request,
                 )
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The page names the record (its description, for a history entry).
+        response = super().history_view(request, object_id, extra_context)
+        obj = response.context_data.get("object") if response.status_code == 200 else None
+        if obj is not None:
+            audit.audit_view(
+                actor=request.user,
+                patient_ids=[self.audit_patient_id(obj)],
+                obj=obj,
+                changes={"page": "history"},
+                request=request,
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            rows = changelist.result_list
+            audit.audit_view(
+                actor=request.user,
+                patient_ids=[self.audit_patient_id(obj) for obj in rows],
+                shown=self.model,
+                changes={"rows": len(rows)},
+                request=request,
+            )
         return response
 
 
@@ -266,6 +303,9 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "changes_pretty",
         "ip_address",
         "path",
+        "chain_seq",
+        "prev_hash",
+        "row_hash",
     )
     readonly_fields = fields
 

@@ -201,6 +201,41 @@ def audit_record_many(
     return events
 
 
+def audit_view(
+    *,
+    actor: Any,
+    patient_ids: Iterable[int | None],
+    obj: models.Model | None = None,
+    shown: type[models.Model] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """One VIEW row for one page view that showed clinical content, naming every patient shown
+    (ids, sorted, each once) in `changes["patients"]`; the row's `patient` too when the page
+    showed one patient only. `obj` is the record the page shows, or, for a list, `shown` the
+    kind of records listed. Costs one INSERT however many patients; written like
+    `audit_record` (inside a `batch()`, with the others)."""
+    ids = sorted({int(pk) for pk in patient_ids if pk is not None})
+    event = _event(
+        actor=acting_user(actor),
+        action=Action.VIEW,
+        obj=obj,
+        patient=None,
+        changes={**(changes or {}), "patients": ids},
+        request=request if request is not None else _current_request.get(),
+    )
+    if obj is None and shown is not None:
+        event.object_type = shown._meta.label_lower
+    if event.patient_id is None and len(ids) == 1:
+        event.patient_id = ids[0]
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save()
+    return event
+
+
 @contextmanager
 def batch() -> Iterator[None]:
     """Hold the rows `audit_record` and `audit_record_many` write inside the block and insert

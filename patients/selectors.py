@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -243,3 +244,12 @@ def patient_duplicates(
         .filter(condition)
         .order_by(F("likeness").desc(), "last_name", "first_name", "pk")[:DUPLICATE_LIMIT]
     )
+
+
+def patient_ids_for_mrns(mrns: Iterable[str]) -> list[int]:
+    """The ids of the patients with these MRNs (unknown ones left out). One query on the
+    MRN's unique index."""
+    wanted = {mrn for mrn in mrns if mrn}
+    if not wanted:
+        return []
+    return list(Patient.objects.filter(mrn__in=wanted).values_list("pk", flat=True))

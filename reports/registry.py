@@ -78,6 +78,9 @@ class Report:
     body_template: str = "reports/_report_table.html"
     # The page shows at most this many rows; the CSV and the command have them all.
     page_rows: int = 500
+    # Rows name patients (an "mrn" column) with figures of their medical history: each page
+    # view is an audit row naming the patients shown, as a chart view is.
+    clinical: bool = False
     column_labels: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -172,6 +175,7 @@ REPORTS: dict[str, Report] = {
             selector=selectors.patient_health_report,
             columns=selectors.PATIENT_HEALTH_COLUMNS,
             filters=PERIOD,
+            clinical=True,
         ),
         _report(
             name="patient-bills",
@@ -181,6 +185,8 @@ REPORTS: dict[str, Report] = {
             columns=selectors.PATIENT_BILLS_COLUMNS,
             also_for=(roles.BILLING_CLERK,),
             page_context=_bills_context,
+            # Per patient: what their medications and surgeries come to.
+            clinical=True,
         ),
         _report(
             name="demographics",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from core.audit import Action, audit_record
+from core.audit import Action, audit_record, audit_view
+from patients.selectors import patient_ids_for_mrns
 from reports.access import get_report_for_user, reports_for_user
 from reports.export import csv_lines
 from reports.forms import ReportFilterForm
@@ -29,6 +30,13 @@ def report_detail(request: HttpRequest, name: str) -> HttpResponse:
         context.update(rows=shown, truncated=len(rows) > len(shown), filters=filters)
         if report.page_context:
             context.update(report.page_context(filters, shown))
+        if report.clinical:
+            mrn = report.columns.index("mrn")
+            audit_view(
+                actor=request.user,
+                patient_ids=patient_ids_for_mrns(row[mrn] for row in shown),
+                changes={"report": name, "filters": filters.as_query()},
+            )
     return render(request, "reports/report_detail.html", context)
 
 

@@ -49,6 +49,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk)
     context = pdf.invoice_context(access.invoice, for_print=True)
+    invoice = access.invoice
+    audit.audit_view(actor=request.user, patient_ids=[invoice.patient_id], obj=invoice)
     return render(request, "billing/invoice_print.html", context)
 
 

@@ -19,6 +19,7 @@ from billing import forms, selectors, services
 from billing.access import BillingAccess, Need, get_billing_for_user
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
+from core import audit
 from core.forms import add_service_error
 
 
@@ -102,6 +103,9 @@ def _invoice_action(
 
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk)
+    # The lines name the medications and procedures the patient was given.
+    invoice = access.invoice
+    audit.audit_view(actor=request.user, patient_ids=[invoice.patient_id], obj=invoice)
     return _detail_page(request, access)
 
 

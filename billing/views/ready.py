@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from billing import forms, selectors, services
 from billing.access import Need, get_billing_for_user
 from billing.views._common import PER_PAGE, errors, page_number
+from core import audit
 
 
 def ready_to_bill(request: HttpRequest) -> HttpResponse:
@@ -38,6 +39,8 @@ def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
     access = get_billing_for_user(request, Need.BILL, patient_pk=patient_pk)
     preview = selectors.billing_preview(patient=access.patient)
     context = {"patient": access.patient, "preview": preview}
+    # The items are the patient's medications and procedures: a read of clinical content.
+    audit.audit_view(actor=request.user, patient_ids=[access.patient.pk], obj=access.patient)
     return render(request, "billing/patient_billable.html", context)
 
 
