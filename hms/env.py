@@ -47,3 +47,46 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# Django's own floor for a secret key (security.W009); a key from
+# `secrets.token_urlsafe(64)` has 86 characters.
+MIN_SECRET_KEY_LENGTH = 50
+_MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
+
+
+def require_safe_production(
+    *, secret_key: str, published_keys: set[str], debug: bool, allowed_hosts: list[str]
+) -> None:
+    """Stop a production start whose settings would leave patients' data unprotected.
+
+    Each message names the variable and what to do, since it is all the operator sees.
+    """
+    if not secret_key:
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY: production needs a long random key of its own, "
+            f"e.g. {_MAKE_KEY}."
+        )
+    if secret_key in published_keys or secret_key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is a published key (the development key in hms/settings.py, or "
+            "one made by django-admin startproject), so anyone could forge sessions and "
+            f"password-reset links: set a new random key, e.g. {_MAKE_KEY}."
+        )
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too short or too simple ({len(secret_key)} characters, "
+            f"{len(set(secret_key))} different); production needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters, e.g. {_MAKE_KEY}."
+        )
+    if debug:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is true: production never shows Django's debug pages (they show "
+            "settings and patients' data to whoever causes an error). Unset DJANGO_DEBUG or set "
+            "it to false."
+        )
+    if not allowed_hosts:
+        raise ImproperlyConfigured(
+            "Set DJANGO_ALLOWED_HOSTS to the host names the site answers to, comma-separated "
+            "(e.g. hms.example.org): production refuses requests for any other host."
+        )

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hms.env import env_bool, env_int, env_list, env_str
+from hms.env import env_bool, env_int, env_list, env_str, require_safe_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,15 +18,21 @@ if HMS_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("HMS_ENV must be 'development' or 'production'.")
 PRODUCTION = HMS_ENV == "production"
 
+# Published with the source code, so it protects nothing: development only.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-3f9a1c7e5b2d4086a1e9c3b7d5f20486"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
-SECRET_KEY = env_str(
-    "DJANGO_SECRET_KEY",
-    None if PRODUCTION else "dev-only-insecure-key-change-me-3f9a1c7e5b2d4086a1e9c3b7d5f20486",
-    required=PRODUCTION,
-)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "" if PRODUCTION else DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
+if PRODUCTION:
+    # Refuse to start rather than warn: a deployment check nobody runs protects nothing.
+    require_safe_production(
+        secret_key=SECRET_KEY,
+        published_keys={DEVELOPMENT_SECRET_KEY},
+        debug=DEBUG,
+        allowed_hosts=ALLOWED_HOSTS,
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -151,7 +157,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(env_str("HMS_STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
 if not PRODUCTION:
     # WhiteNoise warns on every request when STATIC_ROOT is missing; development serves
     # from the finders, so an empty folder is all it needs.
@@ -202,6 +208,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("HMS_SECURE_SSL_REDIRECT", True)
+    # Load balancers probe the application directly over HTTP; the answer carries no data.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("HMS_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -1,9 +1,19 @@
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from clinical import views as clinical_views
 from core import roles
 from hms import selectors
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -26,3 +36,46 @@ def home(request):
         context["by_status"] = selectors.appointments_by_status(day=today)
         return render(request, "hms/home_admin.html", context)
     return render(request, "hms/home_no_role.html", context, status=403)
+
+
+# Once every migration is applied it stays so for the life of the process (a deploy that adds
+# migrations restarts it), so the plan is read only until it first comes back empty.
+_migrations_applied = False
+
+
+def _all_migrations_applied() -> bool:
+    """Whether the database has every migration on disk (cached once true).
+
+    Building the plan imports every migration module and reads `django_migrations`: tens of
+    milliseconds, too much for a probe every few seconds, hence the cache.
+    """
+    global _migrations_applied
+    if not _migrations_applied:
+        executor = MigrationExecutor(connection)
+        _migrations_applied = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrations_applied
+
+
+@login_not_required
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database answers and has every migration, else 503.
+
+    No login and nothing about the hospital in the answer. Cost per probe: one `SELECT 1`
+    (plus the migration plan until it is first found applied). The job queue joins the check
+    once there is one.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        healthy = _all_migrations_applied()
+        if not healthy:
+            logger.warning("Health check: migrations not applied (run manage.py migrate)")
+    except DatabaseError as exc:
+        # The reason goes to the log, for the operator; the answer says nothing.
+        logger.warning("Health check: the database does not answer: %s", exc)
+        healthy = False
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable"}, status=200 if healthy else 503
+    )

@@ -2,11 +2,7 @@
 secret key stops the start, and the protections a hospital relies on are switched on."""
 
 import importlib.util
-import os
 import re
-import secrets
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,58 +12,21 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from hms.settings import DEVELOPMENT_SECRET_KEY
 from tests.factories import UserFactory
+from tests.hms.production import BASE_DIR, HOST, OVERRIDES, manage, production_env
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = BASE_DIR / "hms" / "settings.py"
-HOST = "hms.example.org"
 PASSWORD = "correct-horse-battery"  # UserFactory's default
-# Variables a developer's shell may carry that would change what production means here.
-_OVERRIDES = (
-    "DJANGO_DEBUG",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_CSRF_TRUSTED_ORIGINS",
-    "HMS_SECURE_SSL_REDIRECT",
-    "HMS_HSTS_SECONDS",
-    "HMS_BEHIND_TLS_PROXY",
-    "HMS_SESSION_IDLE_SECONDS",
-    "HMS_LOGIN_FAILURE_LIMIT",
-    # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-)
 
 
-def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _OVERRIDES}
-    env.update(
-        HMS_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),  # 86 characters
-        DJANGO_ALLOWED_HOSTS=HOST,
-    )
-    env.update(extra)
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def load_production_settings(monkeypatch) -> ModuleType:
+def load_production_settings(monkeypatch, **extra: str) -> ModuleType:
     """hms/settings.py evaluated afresh under a production environment (the settings of this
     test process stay as they are)."""
-    for name, value in production_env().items():
+    for name in OVERRIDES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in production_env(**extra).items():
         monkeypatch.setenv(name, value)
-    for name in _OVERRIDES:
-        if name not in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
-            monkeypatch.delenv(name, raising=False)
     spec = importlib.util.spec_from_file_location("hms_production_settings", SETTINGS_FILE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -75,15 +34,13 @@ def load_production_settings(monkeypatch) -> ModuleType:
 
 
 @pytest.fixture
-def production(settings, monkeypatch) -> ModuleType:
-    """Switches this process to the production settings, for requests through the test client.
-
-    DATABASES stays (the test database), and so does STORAGES: the manifest storage of
-    production needs `collectstatic` first, which a test run does not do.
-    """
-    prod = load_production_settings(monkeypatch)
+def production(settings, monkeypatch, collected_static: Path) -> ModuleType:
+    """Switches this process to the production settings, for requests through the test client:
+    the manifest storage over the files `collectstatic` collected. DATABASES stays (the test
+    database)."""
+    prod = load_production_settings(monkeypatch, HMS_STATIC_ROOT=str(collected_static))
     for name in dir(prod):
-        if not name.isupper() or name in {"DATABASES", "STORAGES"}:
+        if not name.isupper() or name == "DATABASES":
             continue
         value = getattr(prod, name)
         if getattr(django_settings, name, object()) != value:
@@ -121,15 +78,39 @@ def test_it_passes_the_deployment_checklist_without_warnings():
     assert "WARNING" not in output and "?: (" not in output, output
 
 
-def test_it_refuses_to_start_in_production_without_a_secret_key():
+UNSAFE = [
+    pytest.param("DJANGO_SECRET_KEY", None, "Set DJANGO_SECRET_KEY", id="no secret key"),
+    pytest.param("DJANGO_SECRET_KEY", "", "Set DJANGO_SECRET_KEY", id="empty secret key"),
+    pytest.param("DJANGO_SECRET_KEY", "abc", "too short", id="three-letter secret key"),
+    pytest.param("DJANGO_SECRET_KEY", "x" * 49, "too short", id="49-character secret key"),
+    pytest.param("DJANGO_SECRET_KEY", "ab" * 40, "too simple", id="two-letter secret key"),
+    pytest.param(
+        "DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY, "published", id="development secret key"
+    ),
+    pytest.param(
+        "DJANGO_SECRET_KEY", "django-insecure-" + "k3y" * 20, "published", id="startproject key"
+    ),
+    pytest.param("DJANGO_DEBUG", "true", "DJANGO_DEBUG is true", id="debug on"),
+    pytest.param("DJANGO_DEBUG", "1", "DJANGO_DEBUG is true", id="debug 1"),
+    pytest.param("DJANGO_ALLOWED_HOSTS", None, "Set DJANGO_ALLOWED_HOSTS", id="no hosts"),
+    pytest.param("DJANGO_ALLOWED_HOSTS", " , ", "Set DJANGO_ALLOWED_HOSTS", id="blank hosts"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), UNSAFE)
+def test_it_refuses_to_start_in_production_with_an_unsafe_setting(variable, value, message):
     env = production_env()
-    del env["DJANGO_SECRET_KEY"]
+    if value is None:
+        del env[variable]
+    else:
+        env[variable] = value
 
     result = manage("check", env=env)
 
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), result.stderr
+    assert variable in last_line and message in last_line, last_line
 
 
 def test_it_switches_on_the_protections_in_production(monkeypatch):

@@ -113,6 +113,7 @@ ROWS: list[Row] = [
     # --- Accounts and the home page ----------------------------------------------------------
     Row("home", expect(**EVERY_ROLE)),
     Row("login", expect(OK, anonymous=OK)),
+    Row("healthz", expect(OK, anonymous=OK)),  # for load balancers: no login, no data
     Row("logout", expect(NOT_ALLOWED), post=expect(LOGIN)),
     Row("password_change", expect(OK)),
     Row("password_change_done", expect(OK)),

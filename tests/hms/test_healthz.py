@@ -1,0 +1,75 @@
+"""GET /healthz: what a load balancer asks before sending staff to this process."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.urls import reverse
+
+from hms import views
+from tests.hms.production import HOST, production_env, python
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _migrations_not_yet_checked(monkeypatch):
+    """Each test starts as a fresh process would, before its first probe."""
+    monkeypatch.setattr(views, "_migrations_applied", False)
+
+
+def _forget_latest_migration() -> None:
+    """The database as it is after a deploy that brought a migration nobody applied yet."""
+    recorder = MigrationRecorder(connection)
+    latest = recorder.migration_qs.filter(app="hms").order_by("-applied", "-id").first()
+    recorder.record_unapplied(latest.app, latest.name)
+
+
+def test_it_answers_ok_without_a_login_and_without_data(client):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_answers_503_while_a_migration_is_unapplied(client):
+    _forget_latest_migration()
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_it_reads_the_migration_plan_only_until_it_is_applied(client, django_assert_num_queries):
+    assert client.get(reverse("healthz")).status_code == 200
+
+    # Later probes cost one SELECT 1; a migration added while the process runs needs a restart
+    # of the process anyway, so the answer once true stays true.
+    _forget_latest_migration()
+    with django_assert_num_queries(1):
+        response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+
+
+def test_it_answers_only_to_reads(client):
+    assert client.post(reverse("healthz")).status_code == 405
+
+
+def test_it_answers_503_when_the_database_does_not_answer():
+    # Nothing listens on port 1: the connection is refused at once.
+    env = production_env(DATABASE_URL="postgres://hms:secret@127.0.0.1:1/hms")
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        f"response = Client(headers={{'Host': {HOST!r}}}).get('/healthz')\n"
+        "print(response.status_code, response.content.decode())\n"
+    )
+
+    result = python("-c", probe, env=env | {"DJANGO_SETTINGS_MODULE": "hms.settings"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '503 {"status": "unavailable"}'
+    # The operator learns why from the log; the answer does not say.
+    assert "the database does not answer" in result.stderr
