@@ -101,7 +101,10 @@ class PaymentInline(ReadOnlyInlineMixin, admin.TabularInline):
 class InvoiceAdmin(AuditedViewMixin, ServiceModelAdmin):
     """Invoices are drafted, issued, paid and voided by the billing services; here a draft's
     due date can be changed or the draft thrown away, and anything issued is read-only.
-    An invoice's lines name the medications and procedures given, so its page is logged."""
+    An invoice's lines name the medications and procedures given, so its page is logged (the
+    list shows totals only)."""
+
+    audit_list = False
 
     list_display = (
         "__str__",

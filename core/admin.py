@@ -227,7 +227,10 @@ class AuditedViewMixin:
     """Record who opened a list or a record of clinical content ("all, logged"): one audit row
     per page view naming the patients shown (`core.audit.audit_view`), one INSERT however long
     the list. `audit_patient_id` says whose record a row is; override it for a model that
-    reaches its patient through another row (and select that row with the list)."""
+    reaches its patient through another row (and select that row with the list), and set
+    `audit_list = False` where only the records, not the list, show clinical content."""
+
+    audit_list = True
 
     def audit_patient_id(self, obj: models.Model) -> int | None:
         return getattr(obj, "patient_id", None)
@@ -262,7 +265,7 @@ class AuditedViewMixin:
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
-        if response.status_code == 200 and changelist is not None:
+        if self.audit_list and response.status_code == 200 and changelist is not None:
             rows = changelist.result_list
             audit.audit_view(
                 actor=request.user,

@@ -265,6 +265,16 @@ def test_it_writes_no_row_for_a_report_without_clinical_content(client, admin_us
     assert events == []
 
 
+def test_it_writes_no_row_for_the_admins_invoice_list(client, admin_user):
+    """The list shows invoices' totals, not their lines; an invoice's own page is logged."""
+    client.force_login(admin_user)
+    _billed(2)
+
+    _, events = _view(client, admin_url(Invoice, "changelist"))
+
+    assert events == []
+
+
 def test_it_writes_no_row_when_the_page_is_refused(client, front_desk):
     client.force_login(front_desk)
     url, _ = _billable(2)
