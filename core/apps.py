@@ -27,4 +27,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Hospital"
 
     def ready(self) -> None:
+        from core import access_audit
+
         post_migrate.connect(_sync_role_groups, dispatch_uid="core_sync_role_groups")
+        # Role and permission changes, logins and failed logins as audit rows.
+        access_audit.connect()

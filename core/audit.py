@@ -41,6 +41,11 @@ def request_context(request: HttpRequest | None) -> Iterator[None]:
         _current_request.reset(token)
 
 
+def current_request() -> HttpRequest | None:
+    """The request bound by `request_context` (every request, by the middleware), if any."""
+    return _current_request.get()
+
+
 class AuditRequestMiddleware:
     """Bind each request for `audit_record`, so services need not pass it along."""
 

@@ -8,6 +8,10 @@ only) are enforced by each app's access helper on top of these permissions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth.models import AnonymousUser, User
 
 FRONT_DESK = "Front desk"
@@ -105,6 +109,24 @@ ADMIN_APPS = (
 )
 
 
+# True while `sync_groups` applies ROLE_PERMISSIONS: the roles' permissions then come from
+# this file (in version control), not from a person, so they are not audit rows.
+_syncing: ContextVar[bool] = ContextVar("hms_roles_syncing", default=False)
+
+
+def is_syncing() -> bool:
+    return _syncing.get()
+
+
+@contextmanager
+def _sync() -> Iterator[None]:
+    token = _syncing.set(True)
+    try:
+        yield
+    finally:
+        _syncing.reset(token)
+
+
 def sync_groups(apps, *, create_perms: bool = True) -> None:
     """Create or update the four groups with exactly their permissions.
 
@@ -119,6 +141,11 @@ def sync_groups(apps, *, create_perms: bool = True) -> None:
             create_permissions(app_config, apps=apps, verbosity=0)
             app_config.models_module = None
 
+    with _sync():
+        _set_role_permissions(apps)
+
+
+def _set_role_permissions(apps) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codes in ROLE_PERMISSIONS.items():

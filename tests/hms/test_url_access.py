@@ -41,6 +41,7 @@ from tests.hms.url_table import (
     ADMIN_LOGIN,
     DENIED,
     FOUND,
+    LOGGED_OUT,
     LOGIN,
     MISSING,
     NOT_ALLOWED,
@@ -158,7 +159,7 @@ def _client(request, client, role: str):
 
 
 def _assert_outcome(response, expected: int | str) -> None:
-    if expected == LOGIN:
+    if expected in (LOGIN, LOGGED_OUT):
         assert response.status_code == 302, response.status_code
         assert response.url.startswith(reverse("login")), response.url
     elif expected == ADMIN_LOGIN:

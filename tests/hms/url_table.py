@@ -22,6 +22,8 @@ ROLES = (
 
 # Expected outcomes besides plain status codes.
 LOGIN = "302 to the login page"
+# Logging out also ends at the login page, but writes the logout into the audit log.
+LOGGED_OUT = "302 to the login page, logged out"
 ADMIN_LOGIN = "302 to the admin's login page"
 OK, FOUND, BAD, DENIED, MISSING, NOT_ALLOWED = 200, 302, 400, 403, 404, 405
 
@@ -114,7 +116,7 @@ ROWS: list[Row] = [
     Row("home", expect(**EVERY_ROLE)),
     Row("login", expect(OK, anonymous=OK)),
     Row("healthz", expect(OK, anonymous=OK)),  # for load balancers: no login, no data
-    Row("logout", expect(NOT_ALLOWED), post=expect(LOGIN)),
+    Row("logout", expect(NOT_ALLOWED), post=expect(LOGGED_OUT, anonymous=LOGIN)),
     Row("password_change", expect(OK)),
     Row("password_change_done", expect(OK)),
     Row("password_reset", expect(OK, anonymous=OK)),
