@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
@@ -99,13 +100,35 @@ def created(obj: models.Model, fields: Iterable[str]) -> dict[str, dict[str, Any
     }
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    address = request.META.get("REMOTE_ADDR", "")
+def _address(text: str) -> str | None:
+    """An IP address as written in REMOTE_ADDR or a proxy's header, without a port
+    ("10.0.0.7:51234", "[2001:db8::1]:443"); None if it is not one."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, for the audit log and the login lockout (AXES_CLIENT_IP_CALLABLE).
+
+    The connection's address (REMOTE_ADDR) unless settings.HMS_TRUSTED_PROXY_HEADER names the
+    header the hospital's proxy sets; then the right-most address in that header, the one the
+    proxy added itself. Whatever a client sends in X-Forwarded-For (or any header) stands left
+    of it and is never read. A request without the header did not pass the proxy: its
+    connection's address is the client's."""
+    header = settings.HMS_TRUSTED_PROXY_HEADER
+    if header:
+        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+        address = _address(forwarded.split(",")[-1]) if forwarded.strip() else None
+        if address is not None:
+            return address
+    return _address(request.META.get("REMOTE_ADDR", ""))
 
 
 @dataclass(frozen=True)
@@ -141,7 +164,7 @@ def _event(
         object_repr=str(obj)[:255] if obj is not None else "",
         patient_id=patient_id,
         changes=jsonable(dict(changes or {})),
-        ip_address=_client_ip(request) if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
         path=request.path[:255] if request is not None else "",
     )
     # The two user/patient ids carry no foreign key on purpose; skip their existence queries.

@@ -4,6 +4,7 @@ One module for every environment; `HMS_ENV=production` switches on the strict pa
 Every variable read here is listed in `.env.example`.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -142,6 +143,18 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Client addresses (audit log, login lockout) are the connection's own, unless the hospital's
+# proxy passes the client's in a header: then set its name here (e.g. X-Forwarded-For, which
+# the proxy appends to), and the right-most address of that header is used, the one the proxy
+# added; what a client sends itself is never read (core.audit.client_ip).
+HMS_TRUSTED_PROXY_HEADER = env_str("HMS_TRUSTED_PROXY_HEADER", "")
+if not re.fullmatch(r"[A-Za-z0-9-]*", HMS_TRUSTED_PROXY_HEADER):
+    raise ImproperlyConfigured(
+        "HMS_TRUSTED_PROXY_HEADER must be a header name such as X-Forwarded-For or X-Real-IP, "
+        f"not {HMS_TRUSTED_PROXY_HEADER!r}."
+    )
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env_int("HMS_SESSION_IDLE_SECONDS", 30 * 60)
