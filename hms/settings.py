@@ -137,10 +137,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures lock the username from that address for 15 minutes.
+# Login throttling (core.lockout), for 15 minutes: five failures lock the username at that
+# address only (a stranger cannot lock staff out), twenty from one address whatever the
+# usernames lock that address (password spraying).
 AXES_FAILURE_LIMIT = env_int("HMS_LOGIN_FAILURE_LIMIT", 5)
+HMS_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("HMS_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+if HMS_LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "HMS_LOGIN_ADDRESS_FAILURE_LIMIT (failures from one address, any usernames) must be at "
+        "least HMS_LOGIN_FAILURE_LIMIT (failures of one username from one address)."
+    )
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "core.lockout.LoginLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
