@@ -172,6 +172,17 @@ SESSION_COOKIE_AGE = env_int("HMS_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# --- Outgoing e-mail -----------------------------------------------------------------------
+# The SMTP server for password-reset mails. Unset: no mail is sent, and the password-reset
+# pages answer 404 (hms.auth_urls); an administrator sets a new password instead.
+EMAIL_HOST = env_str("HMS_EMAIL_HOST", "")
+EMAIL_PORT = env_int("HMS_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("HMS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("HMS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HMS_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # seconds: a dead mail server must not hold a request
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env_str("HMS_EMAIL_FROM", "hms@localhost")
+
 # --- Internationalisation, time, money ------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("HMS_TIME_ZONE", "UTC")

@@ -8,7 +8,7 @@ from patients import urls as patient_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("hms.auth_urls")),
     # The patient pages come from two layers: patients (search, register, edit) and
     # appointments (the patient's page with their appointments); one namespace serves both.
     path(

@@ -119,10 +119,16 @@ ROWS: list[Row] = [
     Row("logout", expect(NOT_ALLOWED), post=expect(LOGGED_OUT, anonymous=LOGIN)),
     Row("password_change", expect(OK)),
     Row("password_change_done", expect(OK)),
-    Row("password_reset", expect(OK, anonymous=OK)),
-    Row("password_reset_done", expect(OK, anonymous=OK)),
-    Row("password_reset_confirm", expect(OK, anonymous=OK), literal=("MQ", "no-such-token")),
-    Row("password_reset_complete", expect(OK, anonymous=OK)),
+    # Password reset only with outgoing mail set up (HMS_EMAIL_HOST), which the tests have not
+    # (tests/hms/test_password_reset.py sets it up).
+    Row("password_reset", expect(MISSING, anonymous=MISSING)),
+    Row("password_reset_done", expect(MISSING, anonymous=MISSING)),
+    Row(
+        "password_reset_confirm",
+        expect(MISSING, anonymous=MISSING),
+        literal=("MQ", "no-such-token"),
+    ),
+    Row("password_reset_complete", expect(MISSING, anonymous=MISSING)),
     # --- Patients: every role views demographics; the desk registers and changes them --------
     Row("patients:patient_list", expect(**EVERY_ROLE)),
     Row("patients:patient_detail", expect(**EVERY_ROLE), args=("patient",)),
