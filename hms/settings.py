@@ -51,7 +51,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
+    "accounts",
     "patients",
     "doctors",
     "appointments",
@@ -72,10 +76,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(): whether this session gave a second-factor code.
+    "django_otp.middleware.OTPMiddleware",
     # Lets services write who and from where into the audit log without passing the request.
     "core.audit.AuditRequestMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Until the second factor is given (or enrolled, where the role requires it), only the
+    # two-step pages and the logout open.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,6 +175,11 @@ if not re.fullmatch(r"[A-Za-z0-9-]*", HMS_TRUSTED_PROXY_HEADER):
         f"not {HMS_TRUSTED_PROXY_HEADER!r}."
     )
 AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+
+# Two-step sign-in (django-otp): the roles that must use a second factor (superusers count
+# as Administrator); the others may turn it on. The issuer names the account in the app.
+HMS_2FA_REQUIRED_ROLES = env_list("HMS_2FA_REQUIRED_ROLES", ["Doctor", "Administrator"])
+OTP_TOTP_ISSUER = env_str("HMS_OTP_ISSUER", "HMS")
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env_int("HMS_SESSION_IDLE_SECONDS", 30 * 60)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("hms.auth_urls")),
+    path("accounts/two-step/", include("accounts.urls")),
     # The patient pages come from two layers: patients (search, register, edit) and
     # appointments (the patient's page with their appointments); one namespace serves both.
     path(

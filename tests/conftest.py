@@ -122,3 +122,36 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a user fully signed in: for a role that must use a
+    second factor (accounts.selectors.second_factor_required) it also gives the user an
+    authenticator app, and marks the session as having passed the code step as the code page
+    does (or, for a user without an authenticator, as owing nothing, as the gate does on a
+    session's first page). The second factor itself is tested through its pages
+    (tests/accounts)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.middleware import NOTHING_OWED
+    from accounts.selectors import second_factor_required
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None and second_factor_required(user):
+            device = TOTPDevice.objects.create(user=user, name="Test authenticator")
+        if device is not None:
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        else:
+            # As the gate leaves a session that owes nothing after its first page.
+            session[NOTHING_OWED] = user.pk
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -87,9 +87,10 @@ def test_it_reads_a_full_day_in_a_fixed_number_of_queries(
             )
     client = login(doctor)
     client.get("/")
-    # Session, user, role, permissions (5); the doctor, the day's appointments with patient,
-    # visit and doctor, the doctor picker (3); the session's save (3). None per row.
-    with django_assert_max_num_queries(11):
+    # Session, user, role, permissions (5), the session's second-factor device (1, django-otp);
+    # the doctor, the day's appointments with patient, visit and doctor, the doctor picker (3);
+    # the session's save (3). None per row.
+    with django_assert_max_num_queries(12):
         response = client.get("/")
     assert response.status_code == 200
     assert len(response.context["rows"]) == 24

@@ -9,6 +9,7 @@ from appointments.models import AppointmentStatus
 from core import roles
 from patients.models import HistoryKind
 from tests.clinical.factories import checked_in_visit, today_at
+from tests.e2e.second_factor import complete_sign_in
 from tests.factories import (
     AppointmentFactory,
     DoctorFactory,
@@ -29,6 +30,7 @@ def log_in(page: Page, username: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    complete_sign_in(page, username)
 
 
 def log_out(page: Page) -> None:

@@ -17,6 +17,7 @@ from appointments.models import Appointment, AppointmentStatus
 from appointments.selectors import DAY_COLUMNS_PER_PAGE
 from core import roles
 from patients.models import Patient
+from tests.e2e.second_factor import complete_sign_in
 from tests.factories import DoctorFactory, SpecialtyFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def log_in(page: Page, username: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    complete_sign_in(page, username)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import roles
 from tests.billing.factories import issued, visit
@@ -24,7 +25,7 @@ import django
 django.setup()
 from django.test import Client
 
-username, password, invoice_pk = sys.argv[1:]
+username, password, invoice_pk, totp_key = sys.argv[1:]
 # As the README's proxy forwards a browser's request: HTTPS, and the site's host name.
 browser = Client(
     enforce_csrf_checks=True,
@@ -51,6 +52,16 @@ answer = browser.post(
     {"username": username, "password": password, "csrfmiddlewaretoken": token},
 )
 seen["log in"] = [answer.status_code, answer.get("Location")]
+# Administrators sign in with a second factor: the code of their authenticator app.
+from django_otp.oath import totp
+
+code_page = body(browser.get("/accounts/two-step/verify/")).decode()
+token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', code_page)[1]
+answer = browser.post(
+    "/accounts/two-step/verify/",
+    {"code": "%06d" % totp(bytes.fromhex(totp_key)), "csrfmiddlewaretoken": token},
+)
+seen["second factor"] = [answer.status_code, answer.get("Location")]
 
 report = browser.get("/reports/revenue/")
 seen["report"] = [report.status_code, "123.45" in body(report).decode()]
@@ -81,6 +92,7 @@ def test_it_serves_the_login_page_a_report_and_an_invoice_pdf_in_production(
     user = UserFactory(username="administrator", role=roles.ADMINISTRATOR)
     user.password = hasher.encode(PASSWORD, hasher.salt())
     user.save(update_fields=["password"])
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app")
     patient = PatientFactory()
     visit(patient, fee="123.45")
     invoice = issued(patient)
@@ -91,7 +103,7 @@ def test_it_serves_the_login_page_a_report_and_an_invoice_pdf_in_production(
         DJANGO_SETTINGS_MODULE="hms.settings",
     )
 
-    result = python("-c", VISIT, user.username, PASSWORD, str(invoice.pk), env=env)
+    result = python("-c", VISIT, user.username, PASSWORD, str(invoice.pk), device.key, env=env)
 
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
@@ -101,6 +113,7 @@ def test_it_serves_the_login_page_a_report_and_an_invoice_pdf_in_production(
         "healthz": 200,
         "login page": 200,
         "log in": [302, "/"],
+        "second factor": [302, "/"],
         "report": [200, True],
         "invoice pdf": [200, "application/pdf", "%PDF-"],
         # DEBUG is off: a plain 404 page, not Django's page listing every URL.

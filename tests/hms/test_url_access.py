@@ -21,6 +21,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from imports.models import UploadStatus, WorkbookUpload
 from reports.registry import REPORTS
@@ -90,6 +91,12 @@ def _upload(objects: Objects):
     )
 
 
+def _staff_member(objects: Objects):
+    user = UserFactory(username="staffmember")
+    TOTPDevice.objects.create(user=user, name="Authenticator app")
+    return user
+
+
 OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "patient": lambda o: PatientFactory(),
     "own_doctor": _own_doctor,
@@ -111,6 +118,7 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "procedure": lambda o: ProcedureFeeFactory(),
     "upload": _upload,
     "missing": lambda o: SimpleNamespace(pk=999_999),
+    "staff_member": _staff_member,
 }
 
 
@@ -174,7 +182,8 @@ def _assert_outcome(response, expected: int | str) -> None:
 def _database() -> dict[str, list[tuple]]:
     """Every row of the project's tables: a refused request must leave all of them as they were."""
     tables = {}
-    for label in ("core", "patients", "doctors", "appointments", "billing", "clinical", "imports"):
+    labels = ("core", "patients", "doctors", "appointments", "billing", "clinical", "imports")
+    for label in (*labels, "otp_totp", "otp_static"):
         for model in apps.get_app_config(label).get_models():
             tables[model._meta.label] = list(model.objects.order_by("pk").values_list())
     return tables

@@ -129,6 +129,26 @@ ROWS: list[Row] = [
         literal=("MQ", "no-such-token"),
     ),
     Row("password_reset_complete", expect(MISSING, anonymous=MISSING)),
+    # --- Two-step sign-in: everyone their own; administrators reset others' ----------------
+    # (force_login signs doctors and administrators in with their second factor given.)
+    Row("accounts:two_step", expect(OK)),
+    Row("accounts:verify", expect(FOUND)),  # nothing owed: on to the next page
+    Row("accounts:enrol", expect(OK)),
+    Row("accounts:recovery_codes", expect(FOUND)),  # none just made: to accounts:two_step
+    Row("accounts:recovery_codes_new", POST_ONLY, post=expect(FOUND)),
+    Row(
+        "accounts:turn_off",
+        POST_ONLY,
+        # Required for doctors and administrators (HMS_2FA_REQUIRED_ROLES).
+        post=expect(FOUND, doctor=DENIED, other_doctor=DENIED, admin_user=DENIED),
+    ),
+    Row("accounts:staff_list", expect(**ADMIN)),
+    Row(
+        "accounts:staff_reset",
+        POST_ONLY,
+        args=("staff_member",),
+        post=expect(**allowed(ADMIN, FOUND)),
+    ),
     # --- Patients: every role views demographics; the desk registers and changes them --------
     Row("patients:patient_list", expect(**EVERY_ROLE)),
     Row("patients:patient_detail", expect(**EVERY_ROLE), args=("patient",)),

@@ -2,14 +2,19 @@
 
 Idempotent: every run leaves the four accounts active, in their role group, with the password
 below (a password changed in the app is reset). The `doctor` account is Dr D0001, created when
-the database has no doctor of that code.
+the database has no doctor of that code. The doctor and admin accounts, whose roles sign in
+with a second factor, get an authenticator with the published DEMO_TOTP_KEY (printed).
 """
+
+import base64
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.selectors import second_factor_required
+from accounts.services import authenticator_install
 from core import roles
 from doctors.models import Doctor, Specialty
 
@@ -21,6 +26,14 @@ ACCOUNTS = (
     ("admin", "admin-demo-2026", roles.ADMINISTRATOR, "Ada", "Minter"),
 )
 DEMO_DOCTOR_CODE = "D0001"
+# The demo accounts' authenticator secret, published like their passwords (20 bytes, as hex).
+DEMO_TOTP_KEY = b"hms-demo-totp-secret".hex()
+DEMO_TOTP_BASE32 = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+# Prints the current code without an app (django_otp.oath needs no Django settings).
+DEMO_CODE_COMMAND = (
+    ".venv/bin/python -c 'from django_otp.oath import totp; "
+    f'print("%06d" % totp(bytes.fromhex("{DEMO_TOTP_KEY}")))\''
+)
 
 
 class Command(BaseCommand):
@@ -43,16 +56,31 @@ class Command(BaseCommand):
                 "Use --force to create them anyway."
             )
         with transaction.atomic():
+            with_code = []
             for username, password, role, first, last in ACCOUNTS:
                 user = _account(username, password, role, first, last)
                 if role == roles.DOCTOR:
                     _link_doctor(user)
+                if second_factor_required(user):
+                    with_code.append(
+                        authenticator_install(user=user, key_hex=DEMO_TOTP_KEY, by=None)
+                    )
 
         width = max(len(a[1]) for a in ACCOUNTS)
         self.stdout.write(f"{'username':<10} {'password':<{width}}  role")
         self.stdout.write(f"{'-' * 10} {'-' * width}  {'-' * 13}")
         for username, password, role, *_ in ACCOUNTS:
             self.stdout.write(f"{username:<10} {password:<{width}}  {role}")
+        if with_code:
+            names = " and ".join(device.user.username for device in with_code)
+            self.stdout.write(
+                f"\nTwo-step sign-in for {names}: add this key to an authenticator app "
+                "(time-based, 6 digits, 30 seconds)"
+            )
+            self.stdout.write(f"  key:  {DEMO_TOTP_BASE32}")
+            for device in with_code:
+                self.stdout.write(f"  link: {device.config_url}")
+            self.stdout.write(f"  or print the current code: {DEMO_CODE_COMMAND}")
 
 
 def _account(username: str, password: str, role: str, first: str, last: str) -> User:
