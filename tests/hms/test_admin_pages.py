@@ -196,4 +196,6 @@ def test_it_lists_many_rows_in_a_fixed_number_of_queries(
         response = admin_client.get(url(model, "changelist"))
 
     assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == 50
+    # Every row on one page: the 50 made, and for the audit log the administrator's login too.
+    shown = len(response.context["cl"].result_list)
+    assert shown == model.objects.count() >= 50
