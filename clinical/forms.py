@@ -272,6 +272,12 @@ class AuditFilterForm(forms.Form):
             self.add_error("date_to", "The end of the range comes before its start.")
         return data
 
+    def as_query(self) -> dict[str, str]:
+        """The filters of a valid form that are set, as text (e.g. for the audit row of an
+        export)."""
+        values = {**self.cleaned_data, "mrn": getattr(self.cleaned_data.get("mrn"), "mrn", "")}
+        return {name: str(values[name]) for name in self.fields if values.get(name)}
+
     def filters(self) -> selectors.AuditFilters:
         """The filters of a valid form (call `is_valid()` first)."""
         data = self.cleaned_data

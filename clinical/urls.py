@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/csv/", views.audit_csv, name="audit_csv"),
 ]

@@ -5,6 +5,9 @@ several events with one INSERT; a service made of other services wraps them in `
 their rows still go in one INSERT); the client address and path come from the `request` argument
 or, when a service is called from a view or the admin, from the request bound with
 `request_context` (or by `AuditRequestMiddleware` for every request).
+
+The database chains every row to the one before it by hash (core/audit_chain.py);
+`chain_head()` gives the chain's newest (position, hash), e.g. for a backup's manifest.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from core.actors import acting_user
+from core.audit_chain import ChainHead as ChainHead
+from core.audit_chain import chain_head as chain_head
 from core.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -168,7 +173,8 @@ def _event(
         path=request.path[:255] if request is not None else "",
     )
     # The two user/patient ids carry no foreign key on purpose; skip their existence queries.
-    event.full_clean(exclude=["actor", "patient"])
+    # The chain's fields are the database's to fill (and its constraint to check).
+    event.full_clean(exclude=["actor", "patient", "chain_seq", "prev_hash", "row_hash"])
     return event
 
 

@@ -18,6 +18,11 @@ class AuditEvent(TimeStampedModel):
     Append-only: a trigger in the database refuses UPDATE and DELETE on this table.
     `actor` and `patient` carry no foreign-key constraint so that an audit row outlives
     anything it names.
+
+    Tamper-evident: on insert, a database trigger gives each row the next `chain_seq` and
+    `row_hash`, the SHA-256 of its content and of the previous row's hash (`prev_hash`), so a
+    row changed or removed afterwards breaks the chain (`manage.py audit_verify`; see
+    core/audit_chain.py). Whatever Python puts in these three fields is overwritten.
     """
 
     class Action(models.TextChoices):
@@ -54,6 +59,10 @@ class AuditEvent(TimeStampedModel):
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=255, blank=True)
+    # The hash chain, filled by the database (core/migrations/0002_auditevent_hash_chain).
+    chain_seq = models.BigIntegerField("chain position", db_default=0, editable=False)
+    prev_hash = models.CharField("previous hash", max_length=64, db_default="", editable=False)
+    row_hash = models.CharField("hash", max_length=64, db_default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -65,6 +74,15 @@ class AuditEvent(TimeStampedModel):
             models.Index(fields=["actor", "-created_at"], name="hms_audit_actor_idx"),
             # date-range browsing of the whole log.
             models.Index(fields=["-created_at"], name="hms_audit_created_idx"),
+        ]
+        constraints = [
+            # One row per position; its index serves the trigger's "last row of the chain"
+            # (ORDER BY chain_seq DESC LIMIT 1) and audit_verify's walk in chain order.
+            models.UniqueConstraint(
+                fields=["chain_seq"],
+                name="core_auditevent_chain_seq_unique",
+                violation_error_message="Two audit events hold the same place in the chain.",
+            ),
         ]
 
     def __str__(self) -> str:

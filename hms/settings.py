@@ -274,4 +274,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HMS_LOG_LEVEL", "WARNING")},
+    # Every run of `audit_verify` logs the audit chain's head, so the log keeps each day's.
+    "loggers": {"core.audit_chain": {"level": "INFO"}},
 }

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from decimal import Decimal
 
+from core import csvstream
 from reports.selectors import ReportRows
-
-
-class _Line:
-    """A file-like object whose write() hands the line back, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def csv_lines(result: ReportRows) -> Iterator[str]:
     """The header (the contract's column names), then one line per row; None is empty."""
-    writer = csv.writer(_Line(), lineterminator="\n")
-    yield writer.writerow(result.columns)
-    for row in result.rows:
-        yield writer.writerow(row)
+    return csvstream.csv_lines(result.columns, result.rows)
 
 
 def _text(value: object) -> str:

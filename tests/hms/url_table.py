@@ -310,6 +310,7 @@ ROWS: list[Row] = [
         post=expect(doctor=FOUND, admin_user=FOUND),
     ),
     Row("clinical:audit_list", expect(**ADMIN)),
+    Row("clinical:audit_csv", expect(**ADMIN), check=_csv),
     # --- Billing: clerks and administrators bill; the desk views and prints invoices ---------
     Row("billing:ready_to_bill", expect(**BILLING)),
     Row("billing:patient_billable", expect(**BILLING), args=("billed_patient",)),
