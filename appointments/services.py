@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from appointments.models import (
@@ -121,6 +121,10 @@ def _resolve_and_check_slot(
     return end
 
 
+# PostgreSQL's SQLSTATE for "deadlock detected".
+DEADLOCK_DETECTED = "40P01"
+
+
 def _race_message(constraint_name: str | None) -> str:
     return RACE_MESSAGES.get(constraint_name or "", RACE_MESSAGES[DOCTOR_OVERLAP_CONSTRAINT])
 
@@ -141,7 +145,11 @@ def _validate(appointment: Appointment) -> None:
 
 
 def _save(appointment: Appointment, **kwargs: Any) -> None:
-    """Save in a savepoint, turning the exclusion constraint's verdict into SlotUnavailable."""
+    """Save in a savepoint, turning the exclusion constraint's verdict into SlotUnavailable.
+
+    Two desks inserting into the same slot at once can also deadlock inside the exclusion
+    constraints' index checks; PostgreSQL then cancels one of them while the other goes on
+    and takes the slot, so the cancelled one hears that the slot was just taken."""
     try:
         with transaction.atomic():
             appointment.save(**kwargs)
@@ -150,6 +158,10 @@ def _save(appointment: Appointment, **kwargs: Any) -> None:
         name = getattr(diag, "constraint_name", None)
         if name in RACE_MESSAGES:
             raise SlotUnavailable(_race_message(name)) from exc
+        raise
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
+            raise SlotUnavailable(_race_message(None)) from exc
         raise
 
 

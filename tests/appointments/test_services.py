@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from appointments import services as appointment_services
@@ -241,6 +242,25 @@ def test_it_turns_a_race_caught_by_model_validation_into_slot_unavailable(dr, pa
 
     with pytest.raises(SlotUnavailable, match="That slot was just taken"):
         book(patient, dr, at(10))
+
+
+def test_it_turns_a_deadlock_between_two_desks_into_slot_unavailable(dr, patient):
+    # Two desks inserting into one slot can deadlock in the exclusion constraints' index
+    # checks; PostgreSQL cancels one. A trigger raises that very error for this booking.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION pg_temp.deadlock() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$;
+            CREATE TRIGGER test_deadlock BEFORE INSERT ON appointments_appointment
+                FOR EACH ROW EXECUTE FUNCTION pg_temp.deadlock();
+            """
+        )
+
+    with pytest.raises(SlotUnavailable, match="That slot was just taken"):
+        book(patient, dr, at(10))
+
+    assert not Appointment.objects.exists()  # the transaction is still usable, nothing written
 
 
 def test_it_reads_naive_times_as_hospital_local_time(dr, patient):
