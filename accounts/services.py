@@ -43,16 +43,21 @@ def authenticator_confirm(
     if not (code.isdigit() and totp.verify(int(code), device.tolerance)):
         return None
     device.last_t = totp.t()  # the code that confirmed it cannot sign in again
-    TOTPDevice.objects.filter(user=user).delete()
+    _authenticator_save(device, by=by)
+    return device, recovery_codes_replace(user=user, by=by)
+
+
+def _authenticator_save(device: TOTPDevice, *, by: Any) -> None:
+    """Store `device` as its user's one authenticator (replacing any other), audited."""
+    TOTPDevice.objects.filter(user=device.user).delete()
     device.full_clean()
     device.save()
     audit_record(
         actor=by,
         action=Action.UPDATE,
-        obj=user,
+        obj=device.user,
         changes={"second_factor": {"before": None, "after": AUTHENTICATOR_NAME}},
     )
-    return device, recovery_codes_replace(user=user, by=by)
 
 
 @transaction.atomic
@@ -110,14 +115,6 @@ def devices_remove(*, user: Any, by: Any) -> int:
 def authenticator_install(*, user: Any, key_hex: str, by: Any) -> TOTPDevice:
     """Give `user` a confirmed authenticator with a known secret (the demo accounts' published
     one), replacing their devices; audited like an enrolment."""
-    TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice(user=user, name=AUTHENTICATOR_NAME, key=key_hex, confirmed=True)
-    device.full_clean()
-    device.save()
-    audit_record(
-        actor=by,
-        action=Action.UPDATE,
-        obj=user,
-        changes={"second_factor": {"before": None, "after": AUTHENTICATOR_NAME}},
-    )
+    _authenticator_save(device, by=by)
     return device
