@@ -17,7 +17,7 @@ from appointments.selectors import appointments_between
 from billing.models import MedicationCost, ProcedureFee
 from clinical.models import VisitItem
 from core.dates import local_day_bounds
-from core.models import AuditEvent
+from core.models import AuditEvent, naming_patient
 from core.pagination import MAX_PAGE
 from doctors.models import Doctor
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
@@ -276,7 +276,7 @@ def audit_events(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.username:
         events = events.filter(actor_username__iexact=filters.username.strip())
     if filters.patient is not None:
-        events = events.filter(patient_id=filters.patient.pk)
+        events = events.filter(naming_patient(filters.patient.pk))
     if filters.date_from is not None:
         events = events.filter(created_at__gte=local_day_bounds(filters.date_from)[0])
     if filters.date_to is not None:
@@ -363,10 +363,10 @@ class AccessSummary:
 
 
 def patient_access_summary(*, patient: Patient) -> list[AccessSummary]:
-    """Who opened or changed this patient's record, how often, first and last time.
-    One query over the (patient, created_at) index."""
+    """Who opened or changed this patient's record (list and report views that showed the
+    patient included), how often, first and last time. One query over two indexes."""
     rows = (
-        AuditEvent.objects.filter(patient_id=patient.pk)
+        AuditEvent.objects.filter(naming_patient(patient.pk))
         .values("actor_username")
         .annotate(
             views=Count("id", filter=Q(action=AuditEvent.Action.VIEW)),

@@ -1,7 +1,10 @@
 """Shared model pieces: timestamps and the append-only audit log."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 
 class TimeStampedModel(models.Model):
@@ -74,6 +77,12 @@ class AuditEvent(TimeStampedModel):
             models.Index(fields=["actor", "-created_at"], name="hms_audit_actor_idx"),
             # date-range browsing of the whole log.
             models.Index(fields=["-created_at"], name="hms_audit_created_idx"),
+            # "a patient's access history" also finds list and report views that named the
+            # patient among others (changes["patients"] @> [id], see naming_patient).
+            GinIndex(
+                OpClass(KeyTransform("patients", "changes"), name="jsonb_path_ops"),
+                name="core_audit_patients_gin",
+            ),
         ]
         constraints = [
             # One row per position; its index serves the trigger's "last row of the chain"
@@ -88,3 +97,10 @@ class AuditEvent(TimeStampedModel):
     def __str__(self) -> str:
         who = self.actor_username or "system"
         return f"{who} {self.get_action_display().lower()} {self.object_type} {self.object_repr}"
+
+
+def naming_patient(patient_id: int) -> Q:
+    """Audit rows about one patient: the row's own patient, or a list or report view that
+    named the patient among the ones it showed (`core.audit.audit_view`). Both arms have an
+    index (patient, created_at) and the GIN index on changes->'patients'."""
+    return Q(patient_id=patient_id) | Q(changes__patients__contains=[patient_id])

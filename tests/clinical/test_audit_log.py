@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
-from tests.factories import AuditEventFactory, PatientFactory
+from tests.factories import AuditEventFactory, MedicalHistoryFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,25 @@ def test_it_shows_a_patients_whole_access_history_on_one_page(
     assert summary == {"doctor": (2, 0), "otherdoctor": (1, 0)}
     assert len(response.context["page"].items) == 3
     assert "otherdoctor" in response.text
+
+
+def test_it_counts_a_list_page_that_showed_the_patient_among_others(
+    login, admin_user, doctor, patient
+):
+    other = PatientFactory()
+    MedicalHistoryFactory(patient=patient, description="Asthma")
+    MedicalHistoryFactory(patient=other, description="Gout")
+    login(doctor).get(reverse("clinical:chart", args=[patient.pk]))
+    client = login(admin_user)
+    assert client.get(reverse("admin:patients_medicalhistory_changelist")).status_code == 200
+
+    response = client.get(reverse("clinical:patient_access_log", args=[patient.pk]))
+
+    summary = {row.username: (row.views, row.changes) for row in response.context["summary"]}
+    assert summary == {"doctor": (1, 0), "admin": (1, 0)}
+    assert len(response.context["page"].items) == 2
+    filtered = client.get(reverse("clinical:audit_list"), {"mrn": other.mrn})
+    assert [e.actor_username for e in filtered.context["page"].items] == ["admin"]
 
 
 def test_it_lists_the_audit_log_in_few_queries(login, admin_user, django_assert_max_num_queries):
