@@ -66,7 +66,7 @@ class DoctorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Doctor
 
-    code = factory.Sequence(lambda n: f"D{n + 1:04d}")
+    code = factory.Sequence(lambda n: f"D{n + 5001:04d}")  # clear of D0001… spelled in tests
     first_name = distinct("first_name")
     last_name = distinct("last_name")
     specialty = factory.SubFactory(SpecialtyFactory)
@@ -100,7 +100,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient
 
-    mrn = factory.Sequence(lambda n: f"P{n + 1:07d}")
+    # Far from every MRN a test spells out (P0000001, P0000101, …), so no sequence number
+    # ever lands on one of them whatever the order the tests run in.
+    mrn = factory.Sequence(lambda n: f"P{n + 5_000_001:07d}")
     first_name = distinct("first_name")
     last_name = distinct("last_name")
     date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=95)
