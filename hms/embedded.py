@@ -17,7 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 PGDATA = VAR_DIR / "pgdata"
 DATABASE_NAME = "hms"
-USER = "postgres"
+# The cluster's own superuser owns the schema and runs the migrations; the application logs
+# in as a role that owns nothing (hms/dbroles.py). Both reach the server only through the
+# socket folder under var/, which only this machine's user can open.
+OWNER_USER = "postgres"
+APP_USER = "hms_app"
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI); harmless here.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -48,8 +52,18 @@ def _create_database(host: str, port: int) -> None:
     from psycopg import sql
 
     with psycopg.connect(
-        host=host, port=port, user=USER, dbname="postgres", autocommit=True
+        host=host, port=port, user=OWNER_USER, dbname="postgres", autocommit=True
     ) as conn:
+        role = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_USER]).fetchone()
+        if not role:
+            try:
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+                        sql.Identifier(APP_USER)
+                    )
+                )
+            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                pass  # another process of the project made it a moment ago
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
         ).fetchone()

@@ -112,23 +112,41 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only -------------------------------------------------------------
+# Two roles (hms/dbroles.py): DATABASE_URL is the application's login, which owns nothing;
+# DATABASE_OWNER_URL, given only to `migrate` and `restore`, owns the schema.
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     if _db.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server.")
     _db["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_OWNER_URL:
+        _owner = dj_database_url.parse(DATABASE_OWNER_URL)
+        if any(_owner.get(key) != _db.get(key) for key in ("ENGINE", "HOST", "PORT", "NAME")):
+            raise ImproperlyConfigured(
+                "DATABASE_OWNER_URL must name the same server and database as DATABASE_URL, "
+                "with the owner's login instead of the application's."
+            )
+        _db["OWNER"] = {"USER": _owner["USER"], "PASSWORD": _owner.get("PASSWORD", "")}
 else:
-    # Unset: the embedded PostgreSQL under var/, started on the first connection.
+    if DATABASE_OWNER_URL:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL beside it.")
+    # Unset: the embedded PostgreSQL under var/, started on the first connection, with both
+    # roles made by hms.embedded (its superuser migrates; the application's login owns nothing).
+    from hms import embedded
+
     _db = {
-        "ENGINE": "hms.dbbackend",
-        "NAME": "hms",
-        "USER": "postgres",
+        "NAME": embedded.DATABASE_NAME,
+        "USER": embedded.APP_USER,
         "PASSWORD": "",
         "HOST": "",
         "PORT": "",
         "CONN_MAX_AGE": 0,
+        "EMBEDDED": True,
+        "OWNER": {"USER": embedded.OWNER_USER, "PASSWORD": ""},
     }
+_db["ENGINE"] = "hms.dbbackend"
 _db.setdefault("TEST", {})["NAME"] = env_str("HMS_TEST_DATABASE_NAME", "test_hms")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

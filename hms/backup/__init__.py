@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from hms.backup import archive, database, tools
 from hms.backup.tools import BackupError
+from hms.dbroles import as_owner, grant_app_privileges
 
 __all__ = ["BackupError", "RestoreReport", "backup_create", "backup_restore"]
 
@@ -162,6 +163,16 @@ def backup_restore(
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
+    # The owner makes the tables (DATABASE_OWNER_URL); the application's role gets its
+    # privileges as `migrate` gives them, since the dump carries none (--no-privileges).
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        database.refuse_unless_empty(cursor)
+    with as_owner(connection):
+        return _restore(path, using, progress)
+
+
+def _restore(path: Path, using: str, progress: Callable[[str], None]) -> RestoreReport:
     connection = connections[using]
     media_root = Path(settings.MEDIA_ROOT)
     try:
@@ -169,7 +180,6 @@ def backup_restore(
             manifest = archive.read_manifest(tar, path)
             _refuse_older_server(manifest, connection)
             with connection.cursor() as cursor:
-                database.refuse_unless_empty(cursor)
                 target = database.server(cursor)["name"]
             progress(f"Checking every file of the backup made {manifest['created_at']}")
             copies = archive.extract_verified(tar, manifest, Path(work), path)
@@ -179,6 +189,7 @@ def backup_restore(
             args = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
             tools.run(pg_restore, [*args, str(copies[archive.DUMP])], connection=connection)
             connection.close()  # it met the empty database; start afresh
+            grant_app_privileges(connection)
             progress(f"Restoring {len(media)} uploaded files into {media_root}")
             for copy, destination in media:
                 destination.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from hms import embedded
 
 DEBIAN_VERSIONS = Path("/usr/lib/postgresql")
-EMBEDDED_ENGINE = "hms.dbbackend"
 # pg_restore prints every error of a failed run; the last ones say what went wrong.
 ERROR_TAIL = 3000
 
@@ -70,7 +69,7 @@ def program_version(path: Path) -> str | None:
 def _candidates(name: str, connection: BaseDatabaseWrapper, major: int) -> list[Path]:
     if settings.HMS_PG_BIN:
         return [Path(settings.HMS_PG_BIN) / name]
-    if connection.settings_dict["ENGINE"] == EMBEDDED_ENGINE:
+    if connection.settings_dict.get("EMBEDDED"):
         return [embedded.bin_dir() / name]
     found = [DEBIAN_VERSIONS / str(major) / "bin" / name]
     on_path = shutil.which(name)

@@ -1,12 +1,33 @@
-"""PostgreSQL backend that starts the embedded server on the first connection."""
+"""The project's PostgreSQL backend: Django's, plus the two roles and the embedded server.
 
-from django.db.backends.postgresql import base
+- The test database is created, migrated and dropped by the owner role (`hms.dbroles`); the
+  tests themselves run as the application's role, as production does.
+- With `EMBEDDED` in the settings (DATABASE_URL unset) the embedded server is started on the
+  first connection.
+"""
+
+from django.db.backends.postgresql import base, creation
+
+from hms.dbroles import as_owner
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    def create_test_db(self, *args, **kwargs):
+        with as_owner(self.connection):
+            return super().create_test_db(*args, **kwargs)
+
+    def destroy_test_db(self, *args, **kwargs):
+        with as_owner(self.connection):
+            return super().destroy_test_db(*args, **kwargs)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_connection_params(self):
-        from hms.embedded import ensure_server
+    creation_class = DatabaseCreation
 
+    def get_connection_params(self):
         params = super().get_connection_params()
-        params["host"], params["port"] = ensure_server()
+        if self.settings_dict.get("EMBEDDED"):
+            from hms.embedded import ensure_server
+
+            params["host"], params["port"] = ensure_server()
         return params

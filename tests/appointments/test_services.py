@@ -13,6 +13,7 @@ from appointments.models import Appointment, AppointmentStatus, AppointmentStatu
 from appointments.selectors import available_slots
 from appointments.services import SlotUnavailable, appointment_book, appointment_reschedule
 from core.models import AuditEvent
+from hms.dbroles import as_owner
 from patients.services import patient_deactivate
 from tests.concurrency import run_concurrently
 from tests.factories import (
@@ -244,19 +245,32 @@ def test_it_turns_a_race_caught_by_model_validation_into_slot_unavailable(dr, pa
         book(patient, dr, at(10))
 
 
-def test_it_turns_a_deadlock_between_two_desks_into_slot_unavailable(dr, patient):
-    # Two desks inserting into one slot can deadlock in the exclusion constraints' index
-    # checks; PostgreSQL cancels one. A trigger raises that very error for this booking.
-    with connection.cursor() as cursor:
+@pytest.fixture
+def deadlocking_inserts(transactional_db):
+    """Every booking's INSERT fails as PostgreSQL fails one of two deadlocked desks: a trigger
+    raises that very error. Made by the owner role (the application's role may not add a
+    trigger), committed, and removed afterwards."""
+    with as_owner(connection), connection.cursor() as cursor:
         cursor.execute(
             """
-            CREATE FUNCTION pg_temp.deadlock() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION test_deadlock() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$;
             CREATE TRIGGER test_deadlock BEFORE INSERT ON appointments_appointment
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.deadlock();
+                FOR EACH ROW EXECUTE FUNCTION test_deadlock();
             """
         )
+    yield
+    with as_owner(connection), connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER test_deadlock ON appointments_appointment; DROP FUNCTION test_deadlock()"
+        )
 
+
+def test_it_turns_a_deadlock_between_two_desks_into_slot_unavailable(
+    deadlocking_inserts, dr, patient
+):
+    # Two desks inserting into one slot can deadlock in the exclusion constraints' index
+    # checks; PostgreSQL cancels one.
     with pytest.raises(SlotUnavailable, match="That slot was just taken"):
         book(patient, dr, at(10))
 

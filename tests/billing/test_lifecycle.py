@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
 from billing import pdf, rule, services
@@ -398,9 +398,17 @@ class TestPayments:
             )
 
     def test_the_database_keeps_payments_as_recorded(self, invoice, clerk):
+        """The application's role has no UPDATE or DELETE on payments (the owner meets a
+        trigger: tests/hms/test_db_roles.py)."""
         payment = pay(invoice, "10.00", by=clerk)
-        refused("UPDATE billing_payment SET amount = 1 WHERE id = %s", [payment.pk])
-        refused("DELETE FROM billing_payment WHERE id = %s", [payment.pk])
+        for sql in (
+            "UPDATE billing_payment SET amount = 1 WHERE id = %s",
+            "DELETE FROM billing_payment WHERE id = %s",
+        ):
+            with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [payment.pk])
+        assert Payment.objects.get(pk=payment.pk).amount == Decimal("10.00")
 
     def test_it_refuses_payments_on_drafts_void_and_paid_invoices(self, patient, clerk):
         draft = drafted(PatientFactory(), by=clerk)

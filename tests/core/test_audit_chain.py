@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from core.audit import AuditEntry, audit_record, audit_record_many, batch, chain_head
 from core.audit_chain import GENESIS, ChainHead
 from core.bulk import copy_rows
 from core.models import AuditEvent
+from hms.dbroles import as_owner
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +46,16 @@ def broken(*args: str) -> str:
     return str(excinfo.value)
 
 
+# Tests that change rows behind the application's back log in as the owner role for it, so
+# the rows they change must be committed: they run outside the test's transaction.
+tampering = pytest.mark.django_db(transaction=True)
+
+
 def behind_the_apps_back(sql: str, params: list | tuple = ()) -> None:
-    """Run `sql` as the table's owner with its triggers off, as an intruder with that login
-    (or a superuser) could: the append-only trigger does not stop them."""
-    with connection.cursor() as cursor:
+    """Run `sql` as the table's owner with its triggers off, as an intruder with the owner's
+    login (or a superuser) could: the append-only trigger does not stop them. The
+    application's own login cannot (tests/hms/test_db_roles.py)."""
+    with as_owner(connection), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
@@ -172,6 +179,7 @@ def test_it_chains_rows_loaded_with_copy():
     assert verify().startswith("Audit chain intact: 51 rows checked")
 
 
+@tampering
 def test_it_names_a_row_changed_even_by_the_tables_owner():
     events = write(4)
     edited = events[1]
@@ -186,6 +194,7 @@ def test_it_names_a_row_changed_even_by_the_tables_owner():
     assert "changed after it was written" in message
 
 
+@tampering
 def test_it_names_the_time_of_the_broken_row_in_the_hospitals_zone(settings):
     settings.TIME_ZONE = "Asia/Kolkata"
     events = write(2)
@@ -196,6 +205,7 @@ def test_it_names_the_time_of_the_broken_row_in_the_hospitals_zone(settings):
     assert written.isoformat().endswith("+05:30")
 
 
+@tampering
 def test_it_names_the_gap_a_row_removed_from_the_middle_leaves():
     events = write(5)
     behind_the_apps_back("DELETE FROM core_auditevent WHERE id = %s", [events[2].pk])
@@ -208,6 +218,7 @@ def test_it_names_the_gap_a_row_removed_from_the_middle_leaves():
     )
 
 
+@tampering
 def test_it_notices_when_the_oldest_rows_were_removed():
     events = write(4)
     behind_the_apps_back(
@@ -217,6 +228,7 @@ def test_it_notices_when_the_oldest_rows_were_removed():
     assert "the chain starts at position 3: positions 1 to 2 are missing" in broken()
 
 
+@tampering
 def test_it_names_the_next_row_when_a_changed_row_was_re_hashed_by_hand():
     events = write(4)
     behind_the_apps_back(
@@ -231,6 +243,7 @@ def test_it_names_the_next_row_when_a_changed_row_was_re_hashed_by_hand():
     assert "re-hashed after the fact" in message
 
 
+@tampering
 def test_it_needs_an_earlier_head_to_catch_a_chain_recomputed_after_a_change():
     events = write(5)
     kept = chain_head()  # e.g. yesterday's log line or last night's backup manifest
@@ -250,6 +263,7 @@ def test_it_needs_an_earlier_head_to_catch_a_chain_recomputed_after_a_change():
     assert f"not the expected {kept.hash[:12]}" in message
 
 
+@tampering
 def test_it_needs_an_earlier_head_to_catch_the_newest_rows_removed():
     events = write(5)
     kept = chain_head()
@@ -273,8 +287,21 @@ def test_it_refuses_a_head_that_is_not_position_and_hash():
         verify("--expect-head", "12:abc")
 
 
-def test_it_chains_the_rows_written_before_the_upgrade_in_id_order():
-    executor = MigrationExecutor(connection)
+@pytest.fixture
+def migrating(transactional_db):
+    """A migration executor logged in as the owner (only it may change the schema); the
+    schema is brought back to the newest migrations afterwards, as the other tests need it."""
+    with as_owner(connection):
+        executor = MigrationExecutor(connection)
+        try:
+            yield executor
+        finally:
+            executor.loader.build_graph()
+            executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_it_chains_the_rows_written_before_the_upgrade_in_id_order(migrating):
+    executor = migrating
     executor.migrate([("core", "0001_initial")])
     with connection.cursor() as cursor:
         cursor.execute(

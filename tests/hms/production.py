@@ -17,6 +17,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "hms.example.org"
 # Variables a developer's shell may carry that would change what production means here.
 OVERRIDES = (
+    # A web process never holds the owner's login (hms/dbroles.py).
+    "DATABASE_OWNER_URL",
     "DJANGO_DEBUG",
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",

@@ -29,6 +29,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import connection
 
+from hms.dbroles import as_owner, owner_of
 from imports.services import workbook_upload_check
 from imports.services.uploads import upload_path
 from patients.models import Patient
@@ -68,28 +69,43 @@ def hospital(media_root, admin_user) -> Path:
 def fresh_database(transactional_db) -> Iterator[str]:
     """An empty database on the test server (the test role may create databases)."""
     name = f"{connection.settings_dict['NAME'][:40]}_restore_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
+    # As an operator makes it: by the owner role (`createdb -O OWNER`), which may.
+    with as_owner(connection), connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     try:
         yield name
     finally:
-        with connection.cursor() as cursor:
+        with as_owner(connection), connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _database_url(name: str) -> str:
+def _database_url(name: str, *, login: dict | None = None) -> str:
+    """The URL of database `name` on the test server, as the application's role or `login`."""
     params = connection.get_connection_params()
-    login = quote(str(params.get("user", "")), safe="")
-    if params.get("password"):
-        login += ":" + quote(str(params["password"]), safe="")
+    user, password = (
+        (login["USER"], login["PASSWORD"])
+        if login
+        else (
+            params.get("user", ""),
+            params.get("password"),
+        )
+    )
+    login_part = quote(str(user), safe="")
+    if password:
+        login_part += ":" + quote(str(password), safe="")
     host = quote(str(params.get("host", "")), safe="")  # a socket folder is a path
-    return f"postgres://{login}@{host}:{params.get('port', 5432)}/{name}"
+    return f"postgres://{login_part}@{host}:{params.get('port', 5432)}/{name}"
 
 
 def _manage(*args: str, database: str, media: Path) -> subprocess.CompletedProcess:
     """`manage.py ARGS` in its own process, on the database `database` and MEDIA_ROOT `media`,
-    as an operator on the restoring machine runs it."""
+    as an operator on the restoring machine runs it: the application's login in DATABASE_URL,
+    the owner's in DATABASE_OWNER_URL."""
     env = {**os.environ, "DATABASE_URL": _database_url(database), "HMS_MEDIA_ROOT": str(media)}
+    env.pop("DATABASE_OWNER_URL", None)
+    owner = owner_of(connection)
+    if owner:
+        env["DATABASE_OWNER_URL"] = _database_url(database, login=owner)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,

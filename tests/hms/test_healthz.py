@@ -6,6 +6,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 
 from hms import views
+from hms.dbroles import as_owner
 from tests.hms.production import HOST, production_env, python
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +18,26 @@ def _migrations_not_yet_checked(monkeypatch):
     monkeypatch.setattr(views, "_migrations_applied", False)
 
 
-def _forget_latest_migration() -> None:
-    """The database as it is after a deploy that brought a migration nobody applied yet."""
-    recorder = MigrationRecorder(connection)
-    latest = recorder.migration_qs.filter(app="hms").order_by("-applied", "-id").first()
-    recorder.record_unapplied(latest.app, latest.name)
+@pytest.fixture
+def forget_latest_migration(transactional_db):
+    """Makes the database as it is after a deploy that brought a migration nobody applied.
+
+    Only the owner role writes Django's record of migrations, so the record is changed as the
+    owner, outside a test transaction, and put back afterwards.
+    """
+    forgotten = []
+
+    def forget() -> None:
+        with as_owner(connection):
+            recorder = MigrationRecorder(connection)
+            latest = recorder.migration_qs.filter(app="hms").order_by("-applied", "-id").first()
+            recorder.record_unapplied(latest.app, latest.name)
+            forgotten.append((latest.app, latest.name))
+
+    yield forget
+    with as_owner(connection):
+        for app, name in forgotten:
+            MigrationRecorder(connection).record_applied(app, name)
 
 
 def test_it_answers_ok_without_a_login_and_without_data(client):
@@ -32,8 +48,8 @@ def test_it_answers_ok_without_a_login_and_without_data(client):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_it_answers_503_while_a_migration_is_unapplied(client):
-    _forget_latest_migration()
+def test_it_answers_503_while_a_migration_is_unapplied(client, forget_latest_migration):
+    forget_latest_migration()
 
     response = client.get(reverse("healthz"))
 
@@ -41,12 +57,14 @@ def test_it_answers_503_while_a_migration_is_unapplied(client):
     assert response.json() == {"status": "unavailable"}
 
 
-def test_it_reads_the_migration_plan_only_until_it_is_applied(client, django_assert_num_queries):
+def test_it_reads_the_migration_plan_only_until_it_is_applied(
+    client, django_assert_num_queries, forget_latest_migration
+):
     assert client.get(reverse("healthz")).status_code == 200
 
     # Later probes cost one SELECT 1; a migration added while the process runs needs a restart
     # of the process anyway, so the answer once true stays true.
-    _forget_latest_migration()
+    forget_latest_migration()
     with django_assert_num_queries(1):
         response = client.get(reverse("healthz"))
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection
 
+from hms.dbroles import as_owner
 from patients.selectors import (
     MAX_RANKED,
     page_of,
@@ -151,13 +152,17 @@ def plan(queryset) -> str:
 
 
 @pytest.fixture
-def crowd(db):
-    """A table big enough that PostgreSQL's own cost model decides (no planner switches)."""
+def crowd(transactional_db):
+    """A table big enough that PostgreSQL's own cost model decides (no planner switches).
+
+    Committed, so that the owner role (only an owner may clean an index or gather a table's
+    statistics, as autovacuum does for a live hospital) can see it.
+    """
     fill_patients_table(30000)
     PatientFactory(
         first_name="María", last_name="González", mrn="P0000101", phone="+1 617 555 0134"
     )
-    with connection.cursor() as cursor:
+    with as_owner(connection), connection.cursor() as cursor:
         # What autovacuum does to a live table: merge the GIN indexes' pending lists (a bulk
         # insert leaves every new entry there, which the planner rightly prices as a scan).
         for index in ("patients_name_trgm", "patients_last_name_trgm", "patients_phone_trgm"):
