@@ -4,13 +4,12 @@ Who may: administrators; decided in one place, `imports.access`."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.csvstream import write_rows
 from imports.access import Need, get_upload_for_user, require
 from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
@@ -92,11 +91,13 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     report = workbook.report.get("import") or workbook.report.get("check", {})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="upload-{workbook.pk}-problems.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["kind", "sheet", "row", "column", "message"])
-    for kind in ("errors", "warnings"):
-        for sheet, row, column, message in report.get(kind, []):
-            writer.writerow([kind[:-1], sheet, row or "", column, message])
+    rows = [
+        [kind[:-1], sheet, row or "", column, message]
+        for kind in ("errors", "warnings")
+        for sheet, row, column, message in report.get(kind, [])
+    ]
+    # Column names and messages quote the workbook's cells: neutralise formulas.
+    write_rows(response, [["kind", "sheet", "row", "column", "message"], *rows])
     return response
 
 
