@@ -144,6 +144,9 @@ class AuditEntry:
     obj: models.Model | None = None
     patient: models.Model | None = None
     changes: Mapping[str, Any] | None = None
+    # How the object is named in the log, when `str(obj)` would read related rows (a bulk
+    # writer passes an unsaved instance holding only its id and the fields it knows).
+    object_repr: str | None = None
 
 
 def _event(
@@ -154,6 +157,7 @@ def _event(
     patient: models.Model | None,
     changes: Mapping[str, Any] | None,
     request: HttpRequest | None,
+    object_repr: str | None = None,
 ) -> AuditEvent:
     """A validated, unsaved audit row; `actor` must already be a signed-in user or None."""
     patient_id = patient.pk if patient is not None else None
@@ -166,7 +170,9 @@ def _event(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=str(obj)[:255] if obj is not None else "",
+        object_repr=(
+            object_repr if object_repr is not None else str(obj) if obj is not None else ""
+        )[:255],
         patient_id=patient_id,
         changes=jsonable(dict(changes or {})),
         ip_address=client_ip(request) if request is not None else None,
@@ -224,6 +230,7 @@ def audit_record_many(
             patient=entry.patient,
             changes=entry.changes,
             request=request,
+            object_repr=entry.object_repr,
         )
         for entry in entries
     ]

@@ -53,6 +53,9 @@ class Doctor(TimeStampedModel):
     phone = models.CharField(max_length=40, blank=True)
     consultation_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     is_active = models.BooleanField(default=True)
+    # The workbook's DoctorID of an imported doctor (usually also the code); null for a doctor
+    # created in the system.
+    legacy_id = models.CharField("imported as DoctorID", max_length=20, null=True, blank=True)
 
     objects = DoctorQuerySet.as_manager()
 
@@ -69,6 +72,12 @@ class Doctor(TimeStampedModel):
                 condition=~Q(code=""),
                 name="%(app_label)s_%(class)s_code_not_blank",
                 violation_error_message="A doctor needs a code.",
+            ),
+            # Also the index the import looks its DoctorIDs up by.
+            models.UniqueConstraint(
+                fields=["legacy_id"],
+                name="%(app_label)s_%(class)s_legacy_id_unique",
+                violation_error_message="Another doctor was imported with this DoctorID.",
             ),
         ]
 

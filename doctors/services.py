@@ -80,10 +80,16 @@ def specialty_delete(*, specialty: Specialty, by: Any) -> None:
 
 
 def _next_doctor_code() -> str:
-    """The next `D` number (D0001, D0002, ...), serialised by a transaction advisory lock.
+    """The next `D` number (D0001, D0002, ...); see `doctor_code_block`."""
+    return doctor_code_block(count=1)[0]
 
-    Cost: one scan of the (small) doctors table per new doctor, and new-doctor transactions
-    queue behind each other until commit.
+
+def doctor_code_block(*, count: int) -> list[str]:
+    """The next `count` `D` numbers, serialised by a transaction advisory lock. The workbook
+    import takes a block for the doctors it keeps apart from a doctor created in the system.
+
+    Cost: one scan of the (small) doctors table, and new-doctor transactions queue behind
+    each other until commit.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CODE_LOCK_KEY])
@@ -92,7 +98,7 @@ def _next_doctor_code() -> str:
             "WHERE code ~ '^D[0-9]{1,12}$'"
         )
         (highest,) = cursor.fetchone()
-    return f"D{highest + 1:04d}"
+    return [f"D{number:04d}" for number in range(highest + 1, highest + 1 + count)]
 
 
 @transaction.atomic

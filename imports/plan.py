@@ -9,6 +9,7 @@ of its doctors and patients in its time window (the overlap check). Nothing here
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,10 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import MedicationCost
-from doctors.models import Doctor, Specialty
+from imports.changes import Change, ChangeLog, appointment_change, diff
+from imports.matching import Conflict, age_on, date_of_birth
 from imports.overlaps import check_overlaps
+from imports.people import plan_doctors, plan_patients
 from imports.queries import from_micros, load, sql_micros
 from imports.workbook import (
     APPOINTMENT,
@@ -28,15 +31,17 @@ from imports.workbook import (
     AppointmentRow,
     DoctorRow,
     MedicationRow,
-    PatientRow,
     Problem,
     Workbook,
 )
-from patients.models import HistoryKind, MedicalHistory, Patient
+from patients.models import HistoryKind, MedicalHistory
+
+__all__ = ["Counts", "Plan", "age_on", "build_plan", "date_of_birth"]
 
 # An appointment with an attendance: the visit happened (or is happening).
 ATTENDED = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN})
 STATUS_LABELS = dict(AppointmentStatus.choices)
+MEDICATION = "Medication_Cost"
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # rows of an unresolved conflict's ID (nothing written for them)
 
     @property
     def changed(self) -> int:
@@ -72,17 +78,29 @@ class Plan:
     medication_ids: dict[str, int] = field(default_factory=dict)  # lower-case name -> id
     medication_create: list[MedicationRow] = field(default_factory=list)
     medication_update: list[tuple[int, MedicationRow]] = field(default_factory=list)
+    # Workbook DoctorID / PatientID -> id of its record (of the new one, once written).
     doctor_ids: dict[str, int] = field(default_factory=dict)
-    doctor_create: list[DoctorRow] = field(default_factory=list)
-    doctor_update: list[tuple[int, DoctorRow]] = field(default_factory=list)
+    # (DoctorID, code: the ID, or None for the system's next code, row, code kept apart from)
+    doctor_create: list[tuple[str, str | None, DoctorRow, str]] = field(default_factory=list)
+    # (id, (first name, last name, lower-case specialty, phone, email, legacy id))
+    doctor_update: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
     patient_ids: dict[str, int] = field(default_factory=dict)
-    # (row, date of birth, estimated)
-    patient_create: list[tuple[PatientRow, datetime.date | None, bool]] = field(
-        default_factory=list
-    )
-    patient_update: list[tuple[int, PatientRow, datetime.date | None, bool]] = field(
-        default_factory=list
-    )
+    # (PatientID, MRN: the ID, or None for the system's next MRN,
+    #  (first name, last name, sex, phone, email, born, estimated), MRN kept apart from)
+    patient_create: list[tuple[str, str | None, tuple[Any, ...], str]] = field(default_factory=list)
+    # (id, (first name, last name, sex, phone, email, born, estimated, legacy id))
+    patient_update: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    # IDs that may name the wrong record (imports.matching), and what is left out for them.
+    conflicts: list[Conflict] = field(default_factory=list)
+    skipped_doctors: set[str] = field(default_factory=set)
+    skipped_patients: set[str] = field(default_factory=set)
+    skipped_appointments: set[str] = field(default_factory=set)
+    # Every update, field by field: the audit log's rows and the check page's list.
+    changes: ChangeLog = field(default_factory=ChangeLog)
+    source: str = ""  # the workbook's name, for the audit log
+    # Workbook ID -> the code / MRN the writer gave a record kept apart ("keep both").
+    given_codes: dict[str, str] = field(default_factory=dict)
+    given_mrns: dict[str, str] = field(default_factory=dict)
     appointment_ids: dict[str, int] = field(default_factory=dict)
     appointment_create: list[AppointmentRow] = field(default_factory=list)
     # (id, row, the values before: status, start, end)
@@ -109,36 +127,17 @@ def _warn(plan: Plan, sheet: str, row: int | None, column: str, message: str) ->
     plan.warnings.append(Problem(sheet, row, column, message))
 
 
-def age_on(born: datetime.date, day: datetime.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def date_of_birth(
-    age: int | None, current: datetime.date | None, estimated: bool, today: datetime.date
-) -> tuple[datetime.date | None, bool]:
-    """The date of birth an `Age` gives, as (date, is_estimated).
-
-    An Age is in years at the (unknown) time of export, so the estimate is 1 January of
-    (this year − Age): the middle of the possible birth dates when the export is recent. A
-    date of birth already on record is kept while it agrees with the Age — the person is Age
-    or Age + 1 today, the workbook being up to a year old — so a precise date entered in the
-    system is not overwritten by an estimate, and re-importing the same workbook next year
-    changes nothing. A blank Age keeps what is on record.
-    """
-    if age is None:
-        return current, estimated if current is not None else False
-    if current is not None and age_on(current, today) in (age, age + 1):
-        return current, estimated
-    return datetime.date(today.year - age, 1, 1), True
-
-
-def build_plan(book: Workbook, counts: dict[str, Counts]) -> Plan:
-    plan = Plan(counts=counts)
+def build_plan(
+    book: Workbook, counts: dict[str, Counts], resolutions: Mapping[str, str] | None = None
+) -> Plan:
+    """What importing `book` would do; `resolutions` are the clerk's answers to conflicts
+    (`imports.matching.conflict_id` -> `Resolution`)."""
+    plan = Plan(counts=counts, source=book.source)
     _plan_medications(plan, book)
-    _plan_doctors(plan, book)
-    patients = _plan_patients(plan, book)
-    appointments = _plan_appointments(plan, book, patients)
-    _plan_attendances(plan, book, appointments)
+    plan_doctors(plan, book, resolutions or {})
+    plan_patients(plan, book, resolutions or {})
+    visits = _plan_appointments(plan, book)
+    _plan_attendances(plan, book, visits)
     _plan_history(plan, book)
     return plan
 
@@ -160,6 +159,13 @@ def _plan_medications(plan: Plan, book: Workbook) -> None:
         elif (current[1], current[2]) != (row.name, row.unit_cost):
             plan.medication_update.append((current[0], row))
             counts.updated += 1
+            fields = diff(
+                {"name": current[1], "unit_cost": current[2]},
+                {"name": row.name, "unit_cost": row.unit_cost},
+            )
+            change = Change(MEDICATION, row.name, MedicationCost, current[0], row.name, fields)
+            change.row = row.row
+            plan.changes.add(change)
         else:
             counts.unchanged += 1
     # Canonical spelling for history entries: the workbook's price list, then the system's.
@@ -167,78 +173,8 @@ def _plan_medications(plan: Plan, book: Workbook) -> None:
     plan.medication_names.update({row.name.lower(): row.name for row in book.medications})
 
 
-# --- Doctor (and Specialty) -------------------------------------------------------------------
-def _plan_doctors(plan: Plan, book: Workbook) -> None:
-    plan.specialty_ids = {
-        name.lower(): pk for pk, name in Specialty.objects.values_list("id", "name")
-    }
-    codes = book.doctor_ids | {a.code for a in book.appointments}
-    columns = ("code", "id", "first_name", "last_name", "specialty_id", "phone", "email")
-    existing = {values[0]: values for values in load(Doctor, "code", columns, codes)}
-    plan.doctor_ids = {code: values[1] for code, values in existing.items()}
-    plan.known_doctors = book.doctor_ids | set(existing)
-    counts = plan.counts["Doctor"]
-    for row in book.doctors:
-        key = row.specialty.lower()
-        specialty_id = plan.specialty_ids.get(key)
-        if specialty_id is None:
-            plan.specialty_create.setdefault(key, row.specialty)
-        current = existing.get(row.code)
-        if current is None:
-            plan.doctor_create.append(row)
-            counts.created += 1
-        elif current[2:] != (row.first_name, row.last_name, specialty_id, row.phone, row.email):
-            plan.doctor_update.append((current[1], row))
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    named = {row.specialty.lower() for row in book.doctors}
-    plan.counts["Specialty"].created = len(plan.specialty_create)
-    plan.counts["Specialty"].unchanged = len(named) - len(plan.specialty_create)
-
-
-# --- Patient ----------------------------------------------------------------------------------
-def _plan_patients(plan: Plan, book: Workbook) -> dict[str, tuple]:
-    mrns = (
-        book.patient_ids
-        | {a.mrn for a in book.appointments}
-        | {a.mrn for a in book.attendances}
-        | {h.mrn for h in book.history}
-    )
-    columns = (
-        "mrn",
-        "id",
-        "first_name",
-        "last_name",
-        "sex",
-        "phone",
-        "email",
-        "date_of_birth",
-        "dob_is_estimated",
-    )
-    existing = {values[0]: values for values in load(Patient, "mrn", columns, mrns)}
-    plan.patient_ids = {mrn: values[1] for mrn, values in existing.items()}
-    plan.known_patients = book.patient_ids | set(existing)
-    counts = plan.counts["Patient"]
-    for row in book.patients:
-        current = existing.get(row.mrn)
-        if current is None:
-            born, estimated = date_of_birth(row.age, None, False, plan.today)
-            plan.patient_create.append((row, born, estimated))
-            counts.created += 1
-            continue
-        born, estimated = date_of_birth(row.age, current[7], current[8], plan.today)
-        new = (row.first_name, row.last_name, row.sex, row.phone, row.email, born, estimated)
-        if current[2:] != new:
-            plan.patient_update.append((current[1], row, born, estimated))
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    return existing
-
-
 # --- Appointment ------------------------------------------------------------------------------
-def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -> dict[str, Any]:
+def _plan_appointments(plan: Plan, book: Workbook) -> dict[str, Any]:
     """Returns legacy id -> what an attendance needs to know of the appointment."""
     keys = book.appointment_ids | {a.legacy_id for a in book.attendances}
     columns = (
@@ -253,6 +189,11 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
     existing = {values[0]: values for values in load(Appointment, "legacy_id", columns, keys)}
     plan.appointment_ids = {key: values[1] for key, values in existing.items()}
     counts = plan.counts["Appointment"]
+    # Record id -> workbook ID, to show whose an appointment was before it changes.
+    keys = (
+        {pk: key for key, pk in plan.patient_ids.items()},
+        {pk: key for key, pk in plan.doctor_ids.items()},
+    )
     valid: list[AppointmentRow] = []
     for row in book.appointments:
         ok = True
@@ -263,6 +204,10 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
             _error(plan, APPOINTMENT.name, row.row, "DoctorID", f"unknown doctor {row.code}")
             ok = False
         if not ok:
+            continue
+        if row.mrn in plan.skipped_patients or row.code in plan.skipped_doctors:
+            plan.skipped_appointments.add(row.legacy_id)
+            counts.skipped += 1
             continue
         valid.append(row)
         current = existing.get(row.legacy_id)
@@ -281,17 +226,21 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
             before = (current[6], from_micros(current[4]), from_micros(current[5]))
             plan.appointment_update.append((current[1], row, before))
             counts.updated += 1
+            plan.changes.add(appointment_change(row, current, keys))
         else:
             counts.unchanged += 1
     plan.errors.extend(check_overlaps(book, valid, plan.doctor_ids, plan.patient_ids))
 
     # What attendances need: the appointment's patient, times and status, from the workbook
     # (it wins) or from the system.
-    mrn_by_id = {values[1]: mrn for mrn, values in patients.items()}
+    mrn_by_id = keys[0]
     visits: dict[str, Any] = {
         key: (mrn_by_id.get(v[2]), v[4], v[5], v[6], v[1]) for key, v in existing.items()
     }
     for row in book.appointments:
+        if row.legacy_id in plan.skipped_appointments:
+            visits.pop(row.legacy_id, None)
+            continue
         visits[row.legacy_id] = (
             row.mrn,
             row.start_us,
@@ -300,6 +249,15 @@ def _plan_appointments(plan: Plan, book: Workbook, patients: dict[str, tuple]) -
             plan.appointment_ids.get(row.legacy_id),
         )
     return visits
+
+
+def _diff(names: tuple[str, ...], before: Any, after: Any) -> dict[str, tuple[Any, Any]]:
+    return diff(dict(zip(names, before, strict=True)), dict(zip(names, after, strict=True)))
+
+
+def _moment(value: Any) -> Any:
+    """Microseconds since the epoch as a datetime; anything else as it is."""
+    return from_micros(value) if isinstance(value, int) else value
 
 
 # --- PatientsAttendAppointments ---------------------------------------------------------------
@@ -317,9 +275,13 @@ def _plan_attendances(plan: Plan, book: Workbook, visits: dict[str, Any]) -> Non
         values[0]: values for values in load(Attendance, "appointment_id", columns, appointment_ids)
     }
     counts = plan.counts["PatientsAttendAppointments"]
+    patient_keys = {pk: key for key, pk in plan.patient_ids.items()}
     attended: set[str] = set()
     for row in book.attendances:
         attended.add(row.legacy_id)
+        if row.legacy_id in plan.skipped_appointments or row.mrn in plan.skipped_patients:
+            counts.skipped += 1
+            continue
         visit = visits.get(row.legacy_id)
         if visit is None:
             # An AppointmentID on a broken Appointment row has its own error there.
@@ -362,11 +324,20 @@ def _plan_attendances(plan: Plan, book: Workbook, visits: dict[str, Any]) -> Non
             update = (current[1], row.legacy_id, mrn, *map(from_micros, times))
             plan.attendance_update.append(update)
             counts.updated += 1
+            names = ("patient", "checked_in_at", "started_at", "completed_at")
+            before = (patient_keys.get(current[2], f"#{current[2]}"), *current[3:])
+            after = (mrn, *times)
+            fields = _diff(names, map(_moment, before), map(_moment, after))
+            label = f"Visit of appointment {row.legacy_id}"
+            change = Change(ATTENDANCE.name, row.legacy_id, Attendance, current[1], label, fields)
+            change.patient_id, change.row = current[2], row.row
+            plan.changes.add(change)
         else:
             counts.unchanged += 1
     for row in book.appointments:
         if (
-            row.status == AppointmentStatus.COMPLETED
+            row.legacy_id not in plan.skipped_appointments
+            and row.status == AppointmentStatus.COMPLETED
             and row.legacy_id not in attended
             and plan.appointment_ids.get(row.legacy_id) not in existing
         ):
@@ -395,9 +366,17 @@ def _plan_history(plan: Plan, book: Workbook) -> None:
     existing = {(v[0], v[1]): v for v in load(MedicalHistory, "legacy_id", columns, keys)}
     counts = plan.counts["MedicalHistory"]
     unpriced: dict[str, str] = {}
+    patient_keys = {pk: key for key, pk in plan.patient_ids.items()}
+    medication_names = {
+        pk: plan.medication_names.get(key, key) for key, pk in plan.medication_ids.items()
+    }
     for row in book.history:
         if row.mrn not in plan.known_patients and PATIENT.name not in book.unread:
             _error(plan, HISTORY.name, row.row, "PatientID", f"unknown patient {row.mrn}")
+            continue
+        if row.mrn in plan.skipped_patients:
+            written = (row.condition, row.surgery, row.medication)
+            counts.skipped += sum(1 for text in written if text)
             continue
         medication_key = row.medication.lower()
         medication = plan.medication_names.get(medication_key)
@@ -451,6 +430,25 @@ def _plan_history(plan: Plan, book: Workbook) -> None:
                     (current[2], row.legacy_id, kind, row.mrn, description, key, row.recorded_on)
                 )
                 counts.updated += 1
+                names = ("patient", "description", "medication", "recorded_on")
+                before = (
+                    patient_keys.get(current[3], f"#{current[3]}"),
+                    current[4],
+                    medication_names.get(current[5]),
+                    current[6],
+                )
+                after = (row.mrn, description, medication if key else None, row.recorded_on)
+                change = Change(
+                    HISTORY.name,
+                    f"{row.legacy_id} {kind}",
+                    MedicalHistory,
+                    current[2],
+                    f"{row.legacy_id} {kind}: {current[4]}",
+                    _diff(names, before, after),
+                    patient_id=current[3],
+                    row=row.row,
+                )
+                plan.changes.add(change)
             else:
                 counts.unchanged += 1
     if unpriced:

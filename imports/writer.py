@@ -9,7 +9,7 @@ So a sheet costs a handful of statements whatever its size. The caller holds the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -17,11 +17,14 @@ from django.db.models.fields import NOT_PROVIDED
 
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import MedicationCost
-from core import bulk
+from core import audit, bulk
 from core.actors import acting_user
 from doctors.models import Doctor, Specialty
+from doctors.services import doctor_code_block
+from imports.changes import audit_entries
 from imports.plan import Plan
 from patients.models import MedicalHistory, Patient
+from patients.services import mrn_block
 
 Progress = Callable[[str], None]
 IMPORT_NOTE = "Workbook import"
@@ -134,9 +137,8 @@ def update(
 
 
 _MEDICATION = ("name", "unit_cost")
-_DOCTOR = ("code", "first_name", "last_name", "specialty_id", "phone", "email")
+_DOCTOR = ("first_name", "last_name", "specialty_id", "phone", "email", "legacy_id")
 _PATIENT = (
-    "mrn",
     "first_name",
     "last_name",
     "sex",
@@ -144,6 +146,7 @@ _PATIENT = (
     "email",
     "date_of_birth",
     "dob_is_estimated",
+    "legacy_id",
 )
 _APPOINTMENT = ("legacy_id", "patient_id", "doctor_id", "start", "end", "status")
 _ATTENDANCE = ("appointment_id", "patient_id", "checked_in_at", "started_at", "completed_at")
@@ -197,35 +200,54 @@ def write_plan(
         ids = insert(table, rows, now=now, with_ids=True)
         plan.medication_ids.update((r[0].lower(), pk) for r, pk in zip(rows, ids, strict=True))
 
-    table = _Table(Doctor, _DOCTOR)
     spec = plan.specialty_ids
 
-    def doctor(r):
-        return (r.code, r.first_name, r.last_name, spec[r.specialty.lower()], r.phone, r.email)
+    def doctor(values):
+        first, last, specialty, phone, email, legacy = values
+        return (first, last, spec[specialty], phone, email, legacy)
 
     if plan.doctor_update:
         say(f"Doctor: updating {len(plan.doctor_update):,}")
-        update(table, ((pk, *doctor(r)) for pk, r in plan.doctor_update), now=now)
+        rows = ((pk, *doctor(values)) for pk, values in plan.doctor_update)
+        update(_Table(Doctor, _DOCTOR), rows, now=now)
     if plan.doctor_create:
         say(f"Doctor: creating {len(plan.doctor_create):,}")
-        rows = [doctor(r) for r in plan.doctor_create]
-        ids = insert(table, rows, now=now, with_ids=True)
-        plan.doctor_ids.update((r[0], pk) for r, pk in zip(rows, ids, strict=True))
-
-    table = _Table(Patient, _PATIENT)
-
-    def patient(r, born, estimated):
-        return (r.mrn, r.first_name, r.last_name, r.sex, r.phone, r.email, born, estimated)
+        items = [
+            (key, code, (r.first_name, r.last_name, r.specialty.lower(), r.phone, r.email, key))
+            for key, code, r, _ in plan.doctor_create
+        ]
+        ids = _create(
+            Doctor,
+            "code",
+            _DOCTOR,
+            items,
+            doctor,
+            now=now,
+            numbers=doctor_code_block,
+            given=plan.given_codes,
+        )
+        plan.doctor_ids.update(ids)
 
     if plan.patient_update:
         say(f"Patient: updating {len(plan.patient_update):,}")
-        rows = ((pk, *patient(r, b, e)) for pk, r, b, e in plan.patient_update)
+        table = _Table(Patient, _PATIENT)
+        rows = ((pk, *values) for pk, values in plan.patient_update)
         update(table, rows, now=now, progress=progress, label="Patient")
     if plan.patient_create:
         say(f"Patient: creating {len(plan.patient_create):,}")
-        rows = [patient(*item) for item in plan.patient_create]
-        ids = insert(table, rows, now=now, with_ids=True, progress=progress, label="Patient")
-        plan.patient_ids.update((r[0], pk) for r, pk in zip(rows, ids, strict=True))
+        items = [(key, mrn, (*values, key)) for key, mrn, values, _ in plan.patient_create]
+        ids = _create(
+            Patient,
+            "mrn",
+            _PATIENT,
+            items,
+            lambda values: values,
+            now=now,
+            numbers=mrn_block,
+            given=plan.given_mrns,
+            progress=progress,
+        )
+        plan.patient_ids.update(ids)
 
     table = _Table(Appointment, _APPOINTMENT)
     patients, doctors = plan.patient_ids, plan.doctor_ids
@@ -290,3 +312,75 @@ def write_plan(
         # Imported history is billable and unbilled (DESIGN.md: the billing rule).
         rows = ((*entry(*item), True) for item in plan.history_create)
         insert(table, rows, now=now, progress=progress, label="MedicalHistory")
+    say("Audit log: recording every record changed")
+    audit.audit_record_many(actor=by, entries=_audit(plan))
+
+
+def _create(
+    model: type[models.Model],
+    number_field: str,
+    columns: Sequence[str],
+    items: list[tuple[str, str | None, tuple]],
+    values_of: Callable[[tuple], tuple],
+    *,
+    now: datetime.datetime,
+    numbers: Callable[..., list[str]],
+    given: dict[str, str],
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Insert new doctors or patients, each given as (workbook ID, its number or None, values).
+    Those with a number first; then the ones kept apart from a record in the system take the
+    next numbers of the system's own sequence (`numbers(count=…)`), read once the first are in
+    so that they never take a number the workbook gives. Returns workbook ID -> new id, and
+    notes each kept-apart one's number in `given`."""
+    table = _Table(model, (number_field, *columns))
+    label = model.__name__
+    own = [item for item in items if item[1] is not None]
+    apart = [item for item in items if item[1] is None]
+    ids: dict[str, int] = {}
+    if own:
+        rows = [(number, *values_of(values)) for _, number, values in own]
+        new = insert(table, rows, now=now, with_ids=True, progress=progress, label=label)
+        ids.update(zip((key for key, _, _ in own), new, strict=True))
+    if apart:
+        numbers_given = numbers(count=len(apart))
+        rows = [
+            (number, *values_of(values))
+            for number, (_, _, values) in zip(numbers_given, apart, strict=True)
+        ]
+        new = insert(table, rows, now=now, with_ids=True)
+        ids.update(zip((key for key, _, _ in apart), new, strict=True))
+        given.update(zip((key for key, _, _ in apart), numbers_given, strict=True))
+    return ids
+
+
+def _audit(plan: Plan) -> Iterator[audit.AuditEntry]:
+    """An UPDATE row per record changed; a CREATE row per record kept apart from one in the
+    system ("keep both"), naming it, as a clerk's registration of a look-alike does."""
+    yield from audit_entries(plan.changes.changes, source=plan.source)
+    for key, code, row, kept_from in plan.doctor_create:
+        if code is None:
+            number = plan.given_codes[key]
+            obj = Doctor(pk=plan.doctor_ids[key], code=number)
+            obj.first_name, obj.last_name = row.first_name, row.last_name
+            yield _kept_apart(obj, "code", number, key, kept_from, row.row)
+    for key, mrn, values, kept_from in plan.patient_create:
+        if mrn is None:
+            number = plan.given_mrns[key]
+            obj = Patient(pk=plan.patient_ids[key], mrn=number)
+            obj.first_name, obj.last_name = values[0], values[1]
+            yield _kept_apart(obj, "mrn", number, key, kept_from, None)
+
+
+def _kept_apart(
+    obj: models.Model, field: str, number: str, key: str, kept_from: str, row: int | None
+) -> audit.AuditEntry:
+    changes = {
+        field: {"before": None, "after": number},
+        "legacy_id": {"before": None, "after": key},
+        "first_name": {"before": None, "after": obj.first_name},
+        "last_name": {"before": None, "after": obj.last_name},
+        "not_the_same_person_as": {"before": None, "after": [kept_from]},
+        "resolution": {"before": None, "after": "keep both: confirmed by the clerk"},
+    }
+    return audit.AuditEntry(action=audit.Action.CREATE, obj=obj, changes=changes)

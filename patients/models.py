@@ -47,6 +47,10 @@ class Patient(TimeStampedModel):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
+    # The workbook's PatientID of an imported patient (usually also the MRN; a patient the
+    # import kept apart from a clash with the system's own MRN has a new MRN instead). Null
+    # for a patient registered in the system: the import never takes that one for another.
+    legacy_id = models.CharField("imported as PatientID", max_length=20, null=True, blank=True)
 
     objects = PatientQuerySet.as_manager()
 
@@ -63,6 +67,12 @@ class Patient(TimeStampedModel):
                 condition=~Q(mrn=""),
                 name="%(app_label)s_%(class)s_mrn_not_blank",
                 violation_error_message="A patient needs an MRN.",
+            ),
+            # Also the index the import looks its PatientIDs up by.
+            models.UniqueConstraint(
+                fields=["legacy_id"],
+                name="%(app_label)s_%(class)s_legacy_id_unique",
+                violation_error_message="Another patient was imported with this PatientID.",
             ),
         ]
         indexes = [

@@ -47,14 +47,20 @@ def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
 
 
 def _next_mrn() -> str:
-    """The next free `P` + 7 digits number.
+    """The next free `P` + 7 digits number (see `mrn_block`)."""
+    return mrn_block(count=1)[0]
+
+
+def mrn_block(*, count: int) -> list[str]:
+    """The next `count` free `P` + 7 digits numbers, for the caller's transaction to use.
 
     Race-free without a sequence (no migration allowed here): a transaction-level advisory
     lock serialises MRN assignment until the caller's transaction commits, so two concurrent
     registrations cannot read the same maximum. Cost: registrations queue behind each other
     for the length of their transactions (milliseconds), and the maximum is found by walking
     the unique MRN index backwards until the first `P0000000`-shaped value, which is
-    immediate unless many legacy MRNs sort after the P numbers.
+    immediate unless many legacy MRNs sort after the P numbers. The workbook import takes a
+    block for the patients it keeps apart from a clash with an MRN the system gave.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MRN_LOCK_KEY])
@@ -63,10 +69,10 @@ def _next_mrn() -> str:
             [f"^{MRN_PREFIX}[0-9]{{{MRN_DIGITS}}}$"],
         )
         row = cursor.fetchone()
-    number = int(row[0][len(MRN_PREFIX) :]) + 1 if row else 1
-    if number >= 10**MRN_DIGITS:
+    first = int(row[0][len(MRN_PREFIX) :]) + 1 if row else 1
+    if first + count > 10**MRN_DIGITS:
         raise ValidationError("Medical record numbers are exhausted; ask the administrator.")
-    return f"{MRN_PREFIX}{number:0{MRN_DIGITS}d}"
+    return [f"{MRN_PREFIX}{number:0{MRN_DIGITS}d}" for number in range(first, first + count)]
 
 
 @transaction.atomic

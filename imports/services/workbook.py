@@ -8,7 +8,7 @@ upload page both call it and show its `ImportReport`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from core import audit
+from imports.matching import Resolution, describe
 from imports.plan import Counts, build_plan
 from imports.workbook import SHEETS, Problem, read_workbook
 from imports.writer import write_plan
@@ -52,12 +53,21 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in COUNT_ORDER})
     rows_read: dict[str, int] = field(default_factory=dict)
+    # IDs that may name the wrong record (imports.matching.Conflict.as_dict), with the
+    # clerk's resolution of each; and per sheet, the updates field by field (the first ones).
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     written: bool = False
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def unresolved(self) -> int:
+        """Conflicts nobody resolved: nothing is imported for them."""
+        return sum(1 for c in self.conflicts if c["resolution"] == Resolution.SKIP)
 
     @property
     def changed(self) -> bool:
@@ -69,20 +79,34 @@ class ImportReport:
         for name in COUNT_ORDER:
             c = self.counts[name]
             unit = f" ({COUNT_UNITS[name]})" if name in COUNT_UNITS else ""
+            skipped = f", {c.skipped:,} skipped (conflicts)" if c.skipped else ""
             lines.append(
                 f"{name}{unit}: {c.created:,} {verb}created, {c.updated:,} {verb}updated, "
-                f"{c.unchanged:,} unchanged"
+                f"{c.unchanged:,} unchanged{skipped}"
             )
         return lines
+
+    def conflict_lines(self) -> list[str]:
+        """Each conflict on a line: the ID, why, and what was decided."""
+        return [
+            f"{c['sheet']} {c['key']}: {'; '.join(c['reasons'])} "
+            f"({c['system'].get('Name', '')} in the system): {c['resolution'].replace('_', ' ')}"
+            for c in self.conflicts
+        ]
 
     def outcome(self) -> str:
         if self.errors:
             return f"{len(self.errors):,} problem(s) found; nothing was imported."
+        held = (
+            f" {self.unresolved:,} conflict(s) not resolved: nothing is imported for those IDs."
+            if self.unresolved
+            else ""
+        )
         if not self.changed:
-            return "Nothing to change: the system already matches the workbook."
+            return "Nothing to change: the system already matches the workbook." + held
         if self.dry_run:
-            return "Dry run: the workbook is valid; nothing was written."
-        return f"Imported in {self.seconds:.1f} s."
+            return "Dry run: the workbook is valid; nothing was written." + held
+        return f"Imported in {self.seconds:.1f} s." + held
 
 
 def _sort(problems: list[Problem]) -> list[Problem]:
@@ -98,6 +122,7 @@ def workbook_import(
     dry_run: bool = False,
     by: Any = None,
     progress: Progress | None = None,
+    resolutions: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import the seed-shaped workbook at `path_or_file`: an `.xlsx` path or open file, or a
     folder of CSV files named after the sheets.
@@ -107,6 +132,10 @@ def workbook_import(
     refusal by the database (a booking made meanwhile) rolls it all back and is reported.
     `by` is the user recorded in the audit log and on appointment status changes.
     `progress` receives a line now and then on large workbooks.
+    An ID that may name the wrong record is a conflict (imports.matching): nothing is written
+    for it, nor for the rows that use it, unless `resolutions` (conflict id -> Resolution)
+    says "keep both" or "same person"; the rest is imported. Every record updated gets an
+    audit row with its fields before and after.
     Cost: a few queries per 10,000 rows to read what exists, then a few statements per sheet.
     """
     started = time.monotonic()
@@ -124,7 +153,10 @@ def workbook_import(
         return report
 
     say("Checking against the records in the system")
-    plan = build_plan(book, report.counts)
+    plan = build_plan(book, report.counts, resolutions)
+    describe(plan.conflicts, book)
+    report.conflicts = [conflict.as_dict() for conflict in plan.conflicts]
+    report.changes = plan.changes.report()
     report.errors = _sort(report.errors + plan.errors)
     report.warnings = _sort(plan.warnings)
     if report.errors or dry_run or not report.changed:
@@ -132,7 +164,8 @@ def workbook_import(
         return report
 
     try:
-        with transaction.atomic():
+        # One audit INSERT for the summary and every record changed (audit.batch).
+        with transaction.atomic(), audit.batch():
             write_plan(plan, by=by, now=timezone.now(), progress=progress)
             audit.audit_record(
                 actor=by,
@@ -145,9 +178,11 @@ def workbook_import(
                                 "created": c.created,
                                 "updated": c.updated,
                                 "unchanged": c.unchanged,
+                                "skipped": c.skipped,
                             }
                             for name, c in report.counts.items()
                         },
+                        "conflicts": {c.id: c.resolution for c in plan.conflicts},
                     }
                 },
             )

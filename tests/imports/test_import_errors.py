@@ -67,10 +67,11 @@ def _bad_workbook(folder):
 
 
 def _booked_in_the_system():
-    """An appointment already booked for D0002 on 2024-06-04 09:00–10:00 (no legacy id)."""
+    """An appointment already booked for D0002 (imported earlier) on 2024-06-04 09:00–10:00
+    (no legacy id)."""
     start = timezone.make_aware(datetime.datetime(2024, 6, 4, 9, 0))
     return AppointmentFactory(
-        doctor=DoctorFactory(code="D0002", first_name="Bea"),
+        doctor=DoctorFactory(code="D0002", legacy_id="D0002", first_name="Bea"),
         patient=PatientFactory(mrn="P7777"),
         start=start,
         end=start + datetime.timedelta(hours=1),

@@ -246,9 +246,10 @@ def test_it_imports_nothing_when_the_system_changed_since_the_check(admin_user):
     start = timezone.make_aware(
         datetime.datetime.fromisoformat(f"{row['Date']} {row['StartTime']}")
     )
-    # Booked by the front desk between the check and the confirmation.
+    # Booked by the front desk between the check and the confirmation (with a doctor an earlier
+    # import brought in).
     AppointmentFactory(
-        doctor=DoctorFactory(code=row["DoctorID"]),
+        doctor=DoctorFactory(code=row["DoctorID"], legacy_id=row["DoctorID"]),
         patient=PatientFactory(mrn="P7777"),
         start=start,
         end=start + datetime.timedelta(minutes=30),
