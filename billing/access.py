@@ -27,6 +27,11 @@ class Need(enum.Enum):
     BILL = "draft, change and issue invoices"
     VOID = "void invoices"
     TAKE_PAYMENT = "record payments"
+    CREDIT = "issue credit notes and refunds"
+    VIEW_ACCOUNT = "see a patient's account"
+    DEPOSIT = "take deposits and use account credit"
+    REFUND = "refund money held on a patient's account"
+    CASHIER_DAY = "see and close the cashier's day"
     VIEW_MEDICATIONS = "see medication prices"
     ADD_MEDICATION = "add medication prices"
     EDIT_MEDICATION = "change medication prices"
@@ -44,6 +49,11 @@ TABLE = AccessTable(
         Need.BILL: ("billing.view_invoice", "billing.add_invoice"),
         Need.VOID: ("billing.view_invoice", "billing.change_invoice"),
         Need.TAKE_PAYMENT: ("billing.view_invoice", "billing.add_payment"),
+        Need.CREDIT: ("billing.view_invoice", "billing.add_creditnote", "billing.add_refund"),
+        Need.VIEW_ACCOUNT: ("billing.view_accountentry",),
+        Need.DEPOSIT: ("billing.view_accountentry", "billing.add_accountentry"),
+        Need.REFUND: ("billing.view_accountentry", "billing.add_refund"),
+        Need.CASHIER_DAY: ("billing.view_cashierdayclose", "billing.add_cashierdayclose"),
         Need.VIEW_MEDICATIONS: ("billing.view_medicationcost",),
         Need.ADD_MEDICATION: ("billing.view_medicationcost", "billing.add_medicationcost"),
         Need.EDIT_MEDICATION: ("billing.view_medicationcost", "billing.change_medicationcost"),
@@ -80,6 +90,27 @@ class BillingAccess:
     @property
     def can_take_payment(self) -> bool:
         return self._can(Need.TAKE_PAYMENT)
+
+    @property
+    def can_credit(self) -> bool:
+        return self._can(Need.CREDIT)
+
+    @property
+    def sees_account(self) -> bool:
+        return self._can(Need.VIEW_ACCOUNT)
+
+    @property
+    def can_take_deposit(self) -> bool:
+        return self._can(Need.DEPOSIT)
+
+    @property
+    def can_refund(self) -> bool:
+        return self._can(Need.REFUND)
+
+    @property
+    def sees_every_cashier(self) -> bool:
+        """Administrators read and close any cashier's day; a clerk their own."""
+        return roles.role_of(self.user) == roles.ADMINISTRATOR or self.user.is_superuser
 
     @property
     def can_add_medications(self) -> bool:

@@ -173,7 +173,11 @@ class PaymentForm(forms.Form):
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs=MONEY_ATTRS),
     )
-    method = forms.ChoiceField(label="Method", choices=PaymentMethod.choices)
+    # Money held on the patient's account is used with its own button (AccountApplyForm).
+    method = forms.ChoiceField(
+        label="Method",
+        choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.ACCOUNT],
+    )
     received_on = forms.DateField(label="Received on", widget=DATE)
     reference = forms.CharField(label="Reference", max_length=100, required=False)
 

@@ -117,6 +117,7 @@ class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", "Issued"
     PAID = "paid", "Paid"
     VOID = "void", "Void"
+    CREDITED = "credited", "Credited"
 
 
 class InvoiceQuerySet(models.QuerySet):
@@ -259,14 +260,21 @@ class Invoice(TimeStampedModel):
 
     @property
     def balance(self) -> Decimal:
-        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        """What the patient still owes on it. Refunds and moves to the account only follow
+        a credit note, which settles a credited invoice to 0.00 (billing/ledger.py)."""
+        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID, InvoiceStatus.CREDITED):
             return Decimal("0.00")
         return self.total - self.paid_amount
 
     def payment_state(self, today: datetime.date) -> tuple[str, str]:
         """(key, label) of what a clerk needs to know: draft, paid, partly paid, unpaid,
         overdue (with how much was paid) or void."""
-        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.PAID, InvoiceStatus.VOID):
+        if self.status in (
+            InvoiceStatus.DRAFT,
+            InvoiceStatus.PAID,
+            InvoiceStatus.VOID,
+            InvoiceStatus.CREDITED,
+        ):
             return self.status, self.get_status_display()
         partly = self.paid_amount > 0
         if self.due_date and self.due_date < today:
@@ -370,6 +378,7 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
     INSURANCE = "insurance", "Insurance"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    ACCOUNT = "account", "Patient account"
 
 
 class Payment(TimeStampedModel):
@@ -400,3 +409,35 @@ class Payment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.amount} by {self.get_method_display()} for {self.invoice}"
+
+
+# Credit notes, refunds, the patient's account and the cashier's day close (billing/ledger.py).
+from billing.ledger import (  # noqa: E402
+    AccountEntry,
+    AccountEntryKind,
+    CashierDayClose,
+    CashMethod,
+    CreditNote,
+    CreditNoteNumberCounter,
+    Refund,
+)
+
+__all__ = [
+    "AccountEntry",
+    "AccountEntryKind",
+    "BillingSettings",
+    "CashMethod",
+    "CashierDayClose",
+    "CreditNote",
+    "CreditNoteNumberCounter",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumberCounter",
+    "InvoiceStatus",
+    "LineKind",
+    "MedicationCost",
+    "Payment",
+    "PaymentMethod",
+    "ProcedureFee",
+    "Refund",
+]

@@ -46,6 +46,9 @@ def _font_urls(for_browser: bool) -> dict[str, str]:
     return {k: (FONT_DIR / name).as_uri() for k, name in FONT_FILES.items()}
 
 
+font_urls = _font_urls  # for the other documents (credit notes, day closes)
+
+
 def sha256(data: bytes | memoryview) -> str:
     return hashlib.sha256(bytes(data)).hexdigest()
 

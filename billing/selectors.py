@@ -294,3 +294,42 @@ def procedure_fees(*, q: str = "", include_inactive: bool = False) -> QuerySet[P
     if q.strip():
         rows = rows.filter(name__icontains=q.strip())
     return rows
+
+
+# --- Money after issue ---------------------------------------------------------------------
+
+
+def credit_note_of(invoice: Invoice):
+    """The invoice's credit note (PDF left in the database), or None."""
+    from billing.models import CreditNote
+
+    return CreditNote.objects.defer("pdf").filter(invoice=invoice).first()
+
+
+def refunds_of(invoice: Invoice) -> list:
+    return list(invoice.refunds.select_related("refunded_by").order_by("refunded_at", "id"))
+
+
+def account_entries(patient) -> list:
+    """The patient's account, oldest first, with a running balance (`held_after`)."""
+    from billing.models import AccountEntry
+
+    entries = list(
+        AccountEntry.objects.filter(patient=patient)
+        .select_related("invoice", "payment__invoice", "refund", "received_by")
+        .order_by("received_at", "id")
+    )
+    held = Decimal("0.00")
+    for entry in entries:
+        held += entry.amount
+        entry.held_after = held
+    return entries
+
+
+def open_invoices_of(patient) -> list[Invoice]:
+    return list(
+        Invoice.objects.without_pdfs()
+        .with_paid()
+        .filter(patient=patient, status=InvoiceStatus.ISSUED)
+        .order_by("issued_at")
+    )

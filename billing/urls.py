@@ -1,6 +1,7 @@
 from django.urls import path
 
 from billing import views
+from billing.views import money
 
 app_name = "billing"
 
@@ -29,6 +30,23 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/<int:pk>/payments/", views.payment_create, name="payment_create"),
+    path("invoices/<int:pk>/credit/", money.credit_note_create, name="credit_note_create"),
+    path("invoices/<int:pk>/use-account/", money.account_apply, name="account_apply"),
+    path("credit-notes/<int:pk>/pdf/", money.credit_note_pdf, name="credit_note_pdf"),
+    path("patients/<int:patient_pk>/account/", money.patient_account, name="patient_account"),
+    path(
+        "patients/<int:patient_pk>/account/deposit/",
+        money.deposit_create,
+        name="deposit_create",
+    ),
+    path(
+        "patients/<int:patient_pk>/account/refund/",
+        money.account_refund_create,
+        name="account_refund_create",
+    ),
+    path("cashier/", money.cashier_day, name="cashier_day"),
+    path("cashier/close/", money.cashier_day_close, name="cashier_day_close"),
+    path("cashier/closes/<int:pk>/pdf/", money.day_close_pdf, name="day_close_pdf"),
     path("prices/", views.price_list, name="price_list"),
     path("prices/medications/new/", views.medicationcost_create, name="medicationcost_create"),
     path("prices/medications/<int:pk>/", views.medicationcost_update, name="medicationcost_update"),

@@ -26,6 +26,10 @@ APPEND_ONLY = (
     ("core", "AuditEvent"),
     ("patients", "MedicalHistoryRevision"),
     ("billing", "Payment"),
+    ("billing", "CreditNote"),
+    ("billing", "Refund"),
+    ("billing", "AccountEntry"),
+    ("billing", "CashierDayClose"),
 )
 # Tables the application reads and never writes.
 READ_ONLY = ("django_migrations",)

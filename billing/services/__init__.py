@@ -15,6 +15,14 @@ from billing.services.invoices import (
     invoice_render_pdf,
     invoice_void,
 )
+from billing.services.money import (
+    MoneyRefused,
+    account_apply,
+    account_balance,
+    account_refund,
+    credit_note_issue,
+    deposit_take,
+)
 from billing.services.payments import payment_record
 from billing.services.prices import (
     BILLING_SETTINGS_FIELDS,
@@ -31,6 +39,12 @@ __all__ = [
     "MEDICATION_COST_FIELDS",
     "PROCEDURE_FEE_FIELDS",
     "DraftExists",
+    "MoneyRefused",
+    "account_apply",
+    "account_balance",
+    "account_refund",
+    "credit_note_issue",
+    "deposit_take",
     "billing_settings_update",
     "constraint_name",
     "invoice_draft_delete",

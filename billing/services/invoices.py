@@ -166,15 +166,27 @@ def invoice_draft_for_patient(*, patient: Patient, by: Any) -> Invoice:
             invoice=existing,
         )
     settings_row = BillingSettings.load()
+    items = rule.items_for_patient(patient=patient, settings=settings_row)
+    if not items:
+        # The rule's minimum charge bills a patient with nothing billable once; a patient
+        # whose items are all on invoices owes nothing more until something new is billable.
+        billed = (
+            Invoice.objects.filter(
+                patient=patient, status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+            )
+            .order_by("-issued_at")
+            .first()
+        )
+        if billed is not None:
+            raise ValidationError(
+                f"Nothing new to bill for {patient.full_name}: everything is on invoice "
+                f"{billed}. Record a visit, medication or surgery first."
+            )
     try:
         with transaction.atomic():
             invoice = Invoice(patient=patient, created_by=acting_user(by))
             _save_draft(invoice)
-            _bill_items(
-                invoice,
-                settings_row,
-                rule.items_for_patient(patient=patient, settings=settings_row),
-            )
+            _bill_items(invoice, settings_row, items)
             _recompute(invoice, settings_row)
             _save_draft(invoice)
     except IntegrityError as error:
@@ -360,13 +372,19 @@ def invoice_render_pdf(*, invoice: Invoice) -> bytes:
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
-    """Void an issued (or paid) invoice: its PDF is kept and a copy stamped VOID is stored;
-    its lines are deactivated, so the items can be billed again."""
+    """Void an issued invoice nobody has paid anything on: its PDF is kept and a copy stamped
+    VOID is stored; its lines are deactivated, so the items can be billed again. A paid or
+    part-paid invoice is credited instead (`credit_note_issue`), so its money is settled."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
         raise ValidationError(
             f"Invoice {invoice} is {invoice.get_status_display().lower()}: only an issued "
             "invoice can be voided (a draft is deleted instead)."
+        )
+    if invoice.status == InvoiceStatus.PAID or invoice.payments.exists():
+        raise ValidationError(
+            f"Invoice {invoice} has payments, so it is not voided: issue a credit note for "
+            "it, which refunds the money paid or keeps it on the patient's account."
         )
     reason = (reason or "").strip()
     if not reason:

@@ -12,7 +12,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing import rule
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.services.money import checked_money, refuse_closed_day
 from core import audit
 from core.actors import acting_user, by_alias
 
@@ -39,6 +40,10 @@ def payment_record(
             f"Invoice {invoice} is {invoice.get_status_display().lower()}: "
             "payments are taken on issued invoices only."
         )
+    if method == PaymentMethod.ACCOUNT:
+        raise ValidationError(
+            {"method": "Money held on the patient's account is used with 'Use account credit'."}
+        )
     amount = Decimal(amount)
     if amount != rule.cents(amount):
         raise ValidationError({"amount": "Enter the amount in whole cents."})
@@ -54,6 +59,16 @@ def payment_record(
     received_at = received_at or now
     if received_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"received_at": "A payment cannot be received in the future."})
+    issued_on = timezone.localdate(invoice.issued_at)
+    if timezone.localdate(received_at) < issued_on:
+        raise ValidationError(
+            {
+                "received_at": f"The invoice was issued on {issued_on:%Y-%m-%d}: a payment of it "
+                "cannot be dated earlier."
+            }
+        )
+    if method != PaymentMethod.ACCOUNT:
+        refuse_closed_day(acting_user(by), received_at)
     payment = Payment(
         invoice=invoice,
         amount=amount,
@@ -63,10 +78,11 @@ def payment_record(
         received_by=acting_user(by),
     )
     payment.full_clean(exclude=["invoice", "received_by"])
-    payment.save()
-    if amount == balance:
-        invoice.status = InvoiceStatus.PAID
-        invoice.save(update_fields=["status", "updated_at"])
+    with checked_money():
+        payment.save()
+        if amount == balance:
+            invoice.status = InvoiceStatus.PAID
+            invoice.save(update_fields=["status", "updated_at"])
     audit.audit_record(
         actor=by,
         action=audit.Action.CREATE,

@@ -19,6 +19,7 @@ from billing import forms, selectors, services
 from billing.access import BillingAccess, Need, get_billing_for_user
 from billing.models import InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
+from billing.views.money import money_context
 from core import audit
 from core.forms import add_service_error
 
@@ -71,10 +72,12 @@ def _detail_page(
         context["payment_form"] = bound.get("payment_form") or forms.PaymentForm(
             initial={"amount": invoice.balance}, action=url("payment_create")
         )
-    if invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID) and access.can_void:
+    unpaid = invoice.status == InvoiceStatus.ISSUED and not invoice.paid_amount
+    if unpaid and access.can_void:
         context["void_form"] = bound.get("void_form") or forms.InvoiceVoidForm(
             action=url("invoice_void")
         )
+    context.update(money_context(access, bound))
     return render(request, "billing/invoice_detail.html", context, status=status)
 
 

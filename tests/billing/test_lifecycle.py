@@ -235,9 +235,13 @@ class TestIssue:
 
 
 def refused(sql, params=()):
+    """Run `sql` and check the money rules at once (they otherwise wait for the commit)."""
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            cursor.execute("SET CONSTRAINTS billing_money_balances IMMEDIATE")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS billing_money_balances DEFERRED")
     return str(caught.value)
 
 
@@ -294,12 +298,15 @@ class TestImmutable:
         pay(invoice, "480.00", by=clerk)
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
 
-        services.invoice_void(invoice=invoice, reason="Billed the wrong patient", by=clerk)
+        services.credit_note_issue(
+            invoice=invoice, reason="Billed the wrong patient", refund_method="cash", by=clerk
+        )
 
         invoice.refresh_from_db()
-        assert invoice.status == InvoiceStatus.VOID
+        assert invoice.status == InvoiceStatus.CREDITED
         refused("UPDATE billing_invoice SET void_reason = 'other' WHERE id = %s", [invoice.pk])
         refused("UPDATE billing_invoice SET status = 'issued' WHERE id = %s", [invoice.pk])
+        refused("UPDATE billing_invoice SET status = 'void' WHERE id = %s", [invoice.pk])
 
     def test_it_refuses_saving_a_changed_issued_invoice_through_the_orm(self, invoice):
         invoice.refresh_from_db()
@@ -340,16 +347,25 @@ class TestVoid:
         with pytest.raises(ValidationError):
             services.invoice_void(invoice=invoice, reason="Again", by=clerk)
 
-    def test_it_logs_the_status_a_paid_invoice_had_before_the_void(self, patient, clerk):
+    @pytest.mark.parametrize("paid", ["1.00", "all"])
+    def test_it_never_voids_an_invoice_with_payments_and_points_to_a_credit_note(
+        self, patient, clerk, paid
+    ):
         invoice = issued(patient, by=clerk)
-        pay(invoice, str(invoice.total), by=clerk)
+        pay(invoice, str(invoice.total) if paid == "all" else paid, by=clerk)
+        status = Invoice.objects.get(pk=invoice.pk).status
 
-        services.invoice_void(invoice=invoice, reason="Paid twice", by=clerk)
+        with pytest.raises(ValidationError, match="issue a credit note"):
+            services.invoice_void(invoice=invoice, reason="Paid twice", by=clerk)
 
-        event = AuditEvent.objects.filter(
-            object_type="billing.invoice", object_id=str(invoice.pk)
-        ).latest("pk")
-        assert event.changes["status"] == {"before": "paid", "after": "void"}
+        assert Invoice.objects.get(pk=invoice.pk).status == status
+        assert InvoiceLine.objects.filter(invoice=invoice, is_active=True).exists()
+        # Nor behind the service's back: the database refuses the move too.
+        message = refused(
+            "UPDATE billing_invoice SET status = 'void', void_reason = 'x' WHERE id = %s",
+            [invoice.pk],
+        )
+        assert "credit it instead" in message or "cannot move" in message
 
 
 # --- Payments --------------------------------------------------------------------------------
@@ -390,11 +406,11 @@ class TestPayments:
 
     def test_the_database_refuses_an_overpayment_written_around_the_service(self, invoice):
         Payment.objects.create(
-            invoice=invoice, amount=D("480.00"), method="cash", received_at=timezone.now()
+            invoice=invoice, amount=D("479.99"), method="cash", received_at=timezone.now()
         )
         with pytest.raises(IntegrityError, match="more than the balance"), transaction.atomic():
             Payment.objects.create(
-                invoice=invoice, amount=D("0.01"), method="cash", received_at=timezone.now()
+                invoice=invoice, amount=D("0.02"), method="cash", received_at=timezone.now()
             )
 
     def test_the_database_keeps_payments_as_recorded(self, invoice, clerk):
@@ -418,9 +434,13 @@ class TestPayments:
         pay(invoice, "480.00")
         with pytest.raises(ValidationError, match="already paid"):
             pay(invoice, "1.00")
-        services.invoice_void(invoice=invoice, reason="Duplicate", by=clerk)
-        with pytest.raises(ValidationError, match="void"):
+        services.credit_note_issue(invoice=invoice, reason="Duplicate", settle="account", by=clerk)
+        with pytest.raises(ValidationError, match="credited"):
             pay(invoice, "1.00")
+        unpaid = issued(PatientFactory(), by=clerk)
+        services.invoice_void(invoice=unpaid, reason="Duplicate", by=clerk)
+        with pytest.raises(ValidationError, match="void"):
+            pay(unpaid, "1.00")
 
     def test_it_refuses_fractions_of_a_cent_and_zero(self, invoice):
         with pytest.raises(ValidationError, match="cents"):

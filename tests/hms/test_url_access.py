@@ -23,6 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from billing.cashier import cashier_day_close
+from billing.services import credit_note_issue
+from core import roles
 from imports.models import UploadStatus, WorkbookUpload
 from reports.registry import REPORTS
 from tests.billing.conftest import fast_pdf  # noqa: F401 (a fixture the billing rows use)
@@ -114,6 +117,12 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "draft": lambda o: drafted(o["billed_patient"]),
     "line": lambda o: o["draft"].lines.first(),
     "invoice": lambda o: issued(PatientFactory()),
+    "credit_note": lambda o: credit_note_issue(
+        invoice=issued(PatientFactory()), reason="x", by=None
+    ),
+    "day_close": lambda o: cashier_day_close(
+        cashier=UserFactory(role=roles.BILLING_CLERK), day=timezone.localdate(), by=None
+    ),
     "medication": lambda o: MedicationCostFactory(),
     "procedure": lambda o: ProcedureFeeFactory(),
     "upload": _upload,
@@ -151,7 +160,9 @@ class _Pks(dict):
         super().__init__()
         self._objects = objects
 
-    def __missing__(self, name: str) -> int:
+    def __missing__(self, name: str) -> int | str:
+        if name == "today":
+            return f"{timezone.localdate():%Y-%m-%d}"
         return self._objects[name].pk
 
 

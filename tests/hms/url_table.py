@@ -105,7 +105,8 @@ BILLING_FORM = {
     "reason": "Entered twice",
     "amount": "1.00",
     "method": "cash",
-    "received_on": "2024-07-01",
+    # A payment is dated between its invoice's issue day and today: the objects are made today.
+    "received_on": "{today}",
     "description": "Copy of records",
     "kind": "other",
     "confirm_unpriced": "on",
@@ -356,6 +357,47 @@ ROWS: list[Row] = [
             ("payment_create", ("invoice",)),
         ]
     ],
+    # --- Money after issue: billing (and administrators) ---------------------------------
+    Row(
+        "billing:credit_note_create",
+        POST_ONLY,
+        args=("invoice",),
+        post=expect(**allowed(BILLING, FOUND)),
+        data=BILLING_FORM,
+    ),
+    # The account holds nothing: the page comes back with the reason (400).
+    Row(
+        "billing:account_apply",
+        POST_ONLY,
+        args=("invoice",),
+        post=expect(**allowed(BILLING, BAD)),
+        data=BILLING_FORM,
+    ),
+    Row("billing:credit_note_pdf", expect(**INVOICE_VIEWERS), args=("credit_note",), check=_pdf),
+    Row("billing:patient_account", expect(**BILLING), args=("patient",)),
+    Row(
+        "billing:deposit_create",
+        POST_ONLY,
+        args=("patient",),
+        post=expect(**allowed(BILLING, FOUND)),
+        data=BILLING_FORM,
+    ),
+    Row(
+        "billing:account_refund_create",
+        POST_ONLY,
+        args=("patient",),
+        post=expect(**allowed(BILLING, BAD)),
+        data=BILLING_FORM,
+    ),
+    Row("billing:cashier_day", expect(**BILLING)),
+    Row(
+        "billing:cashier_day_close",
+        POST_ONLY,
+        post=expect(**allowed(BILLING, FOUND)),
+        data={"counted_cash": "0.00"},
+    ),
+    # Another cashier's sheet: administrators only (a clerk prints their own).
+    Row("billing:day_close_pdf", expect(**ADMIN), args=("day_close",), check=_pdf),
     Row("billing:price_list", expect(**INVOICE_VIEWERS, doctor=OK, other_doctor=OK)),
     Row("billing:medicationcost_create", expect(**BILLING), post=expect(**BILLING)),
     Row(
