@@ -11,15 +11,37 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import urlencode
 
-from accounts.selectors import pending_step
+from accounts.selectors import pending_step, second_factor_required
+from core.roles import role_of
 
-# Views a user between the password and the code may open.
+# Views a user between the password and the second factor may open: the code step, the
+# enrolment, and the passkey steps behind their buttons (django-otp-webauthn refuses to
+# register a passkey for a user who has a device and has not used it this session).
 OPEN_VIEWS = frozenset(
-    {"accounts:verify", "accounts:enrol", "accounts:recovery_codes", "login", "logout"}
+    {
+        "accounts:verify",
+        "accounts:enrol",
+        "accounts:recovery_codes",
+        "login",
+        "logout",
+        "otp_webauthn:credential-authentication-begin",
+        "otp_webauthn:credential-authentication-complete",
+        "otp_webauthn:credential-registration-begin",
+        "otp_webauthn:credential-registration-complete",
+        "otp_webauthn:js-i18n-catalog",
+    }
 )
 # Set for a session whose user owes nothing (an optional role without a device), so that
 # their pages cost no device query; enrolling signs the session in with the device anyway.
+# Its value names the user and the role it was decided for (nothing_owed_stamp): a user
+# given a role that requires a second factor mid-session owes one from their next page on.
 NOTHING_OWED = "hms_second_factor_not_owed"
+
+
+def nothing_owed_stamp(user: Any) -> str:
+    """The user and their role now. The role costs the query of their groups, which each
+    page makes anyway for the navigation (core.roles.role_of keeps it for the request)."""
+    return f"{user.pk}:{role_of(user) or ''}"
 
 
 class SecondFactorMiddleware:
@@ -38,11 +60,12 @@ class SecondFactorMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if request.session.get(NOTHING_OWED) == user.pk:
+        stamp = nothing_owed_stamp(user)
+        if request.session.get(NOTHING_OWED) == stamp and not second_factor_required(user):
             return None
         step = pending_step(user)
         if step is None:
-            request.session[NOTHING_OWED] = user.pk
+            request.session[NOTHING_OWED] = stamp
             return None
         if request.resolver_match.view_name in OPEN_VIEWS:
             return None

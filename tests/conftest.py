@@ -136,7 +136,7 @@ def _force_login_includes_second_factor(monkeypatch):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.middleware import NOTHING_OWED
+    from accounts.middleware import NOTHING_OWED, nothing_owed_stamp
     from accounts.selectors import second_factor_required
 
     original = Client.force_login
@@ -151,7 +151,7 @@ def _force_login_includes_second_factor(monkeypatch):
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         else:
             # As the gate leaves a session that owes nothing after its first page.
-            session[NOTHING_OWED] = user.pk
+            session[NOTHING_OWED] = nothing_owed_stamp(user)
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
