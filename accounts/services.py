@@ -1,5 +1,6 @@
 """Writes of the second factor: enrolling an authenticator app, recovery codes, checking a
-code, and removing a user's devices (by themselves or by an administrator), all audited."""
+code, passkeys, and removing a user's devices (by themselves or by an administrator), all
+audited."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp_webauthn.models import WebAuthnCredential
 
 from core.audit import Action, audit_record
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
+PASSKEY_NAME = "Passkey"
 RECOVERY_CODE_COUNT = 10
 
 
@@ -92,16 +95,15 @@ def code_check(*, user: Any, code: str) -> Device | None:
 
 @transaction.atomic
 def devices_remove(*, user: Any, by: Any) -> int:
-    """Remove the user's authenticator and recovery codes (they enrol again at their next
+    """Remove the user's authenticator, passkeys and recovery codes (they enrol again at their next
     sign-in if their role requires it); returns how many devices went. Audited, also when
     there was nothing to remove."""
+    kinds = (TOTPDevice, WebAuthnCredential, StaticDevice)
     removed = [
-        device.name
-        for model in (TOTPDevice, StaticDevice)
-        for device in model.objects.filter(user=user).order_by("pk")
+        device.name for model in kinds for device in model.objects.filter(user=user).order_by("pk")
     ]
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    for model in kinds:
+        model.objects.filter(user=user).delete()
     audit_record(
         actor=by,
         action=Action.UPDATE,
@@ -118,3 +120,41 @@ def authenticator_install(*, user: Any, key_hex: str, by: Any) -> TOTPDevice:
     device = TOTPDevice(user=user, name=AUTHENTICATOR_NAME, key=key_hex, confirmed=True)
     _authenticator_save(device, by=by)
     return device
+
+
+def passkey_record_added(*, device: WebAuthnCredential, by: Any) -> None:
+    """The audit row of a passkey that django-otp-webauthn's helper has just stored (the
+    helper, accounts.passkeys.PasskeyHelper, calls this inside the same transaction)."""
+    audit_record(
+        actor=by,
+        action=Action.UPDATE,
+        obj=device.user,
+        changes={"second_factor": {"before": None, "after": device.name}},
+    )
+
+
+def passkey_record_used(*, device: WebAuthnCredential) -> None:
+    """The audit row of a second step passed with a passkey (the password's own LOGIN row
+    was written at the first step)."""
+    audit_record(
+        actor=device.user,
+        action=Action.LOGIN,
+        obj=device.user,
+        changes={"second_factor": device.name},
+    )
+
+
+@transaction.atomic
+def passkey_remove(*, device: WebAuthnCredential, by: Any) -> None:
+    """Remove one passkey (its attestation goes with it), audited. With the user's last
+    device go their recovery codes: they stand in for a lost device, and left alone they
+    would count as one that must be used before another can be added."""
+    user, name = device.user, device.name
+    device.delete()
+    changes: dict[str, Any] = {"second_factor": {"before": name, "after": None}}
+    last = not any(
+        model.objects.filter(user=user).exists() for model in (TOTPDevice, WebAuthnCredential)
+    )
+    if last and StaticDevice.objects.filter(user=user).delete()[0]:
+        changes["recovery_codes"] = {"before": RECOVERY_NAME, "after": None}
+    audit_record(actor=by, action=Action.UPDATE, obj=user, changes=changes)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("recovery-codes/new/", views.recovery_codes_new, name="recovery_codes_new"),
     path("turn-off/", views.turn_off, name="turn_off"),
+    path("passkeys/<int:pk>/remove/", views.passkey_remove, name="passkey_remove"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:pk>/reset/", views.staff_reset, name="staff_reset"),
 ]

@@ -1,5 +1,6 @@
-"""Two-step sign-in: the code step after the password, enrolment of an authenticator app,
-recovery codes, each user's own settings page, and the administrators' reset page."""
+"""Two-step sign-in: the second step after the password (a code, or a passkey), enrolment of
+an authenticator app or a passkey, recovery codes, each user's own settings page, and the
+administrators' reset page. The passkeys' JSON steps are accounts.passkey_views."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import access, selectors, services
 from accounts.forms import CodeForm
+from accounts.passkeys import passkey_page_config, passkeys_offered
 from accounts.qr import qr_svg
 
 # The secret being enrolled, until a code confirms it.
@@ -36,7 +38,8 @@ WRONG_CODE = (
 )
 
 
-def _next(request: HttpRequest) -> str:
+def next_url_of(request: HttpRequest) -> str:
+    """The `next` of the request when it is safe, else the home page."""
     url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
     safe = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -53,10 +56,10 @@ def _locked_out(request: HttpRequest, credentials: dict[str, str]) -> HttpRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """The step after the password for a user with an authenticator app. A wrong code counts
-    as a failed login for django-axes (same lockout as the password) and the device
-    throttles itself too."""
-    user, next_url = request.user, _next(request)
+    """The step after the password for a user with an authenticator app or a passkey. A wrong
+    code counts as a failed login for django-axes (same lockout as the password) and the
+    device throttles itself too; so does a failed passkey (accounts.passkey_views)."""
+    user, next_url = request.user, next_url_of(request)
     if user.is_verified() or selectors.pending_step(user) != selectors.VERIFY:
         return redirect(next_url)
     credentials = {"username": user.get_username()}
@@ -79,7 +82,17 @@ def verify(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return _locked_out(request, credentials)
         form.add_error("code", WRONG_CODE)
-    return render(request, "accounts/verify.html", {"form": form, "next": next_url})
+    has_passkeys = selectors.passkeys_of(user).exists()
+    offered = has_passkeys and passkeys_offered(request)
+    context = {
+        "form": form,
+        "next": next_url,
+        "has_authenticator": selectors.authenticator_of(user) is not None,
+        "has_passkeys": has_passkeys,
+        "passkey_config": passkey_page_config(request, next_url=next_url) if offered else None,
+        "passkey_host": settings.OTP_WEBAUTHN_RP_ID,
+    }
+    return render(request, "accounts/verify.html", context)
 
 
 @never_cache
@@ -87,7 +100,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def enrol(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the secret), confirm with a
     code, then see the recovery codes once. Also replaces the app of a signed-in user."""
-    user, next_url = request.user, _next(request)
+    user, next_url = request.user, next_url_of(request)
     if not user.is_verified() and selectors.pending_step(user) == selectors.VERIFY:
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': next_url})}")
     key = request.session.get(ENROL_KEY) or services.authenticator_key_new()
@@ -114,8 +127,18 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "uri": device.config_url,
         "required": selectors.second_factor_required(user),
+        **_passkey_registration(request, next_url=next_url),
     }
     return render(request, "accounts/enrol.html", context)
+
+
+def _passkey_registration(request: HttpRequest, *, next_url: str) -> dict:
+    """What a page that offers to register a passkey needs (nothing where it cannot)."""
+    offered = passkeys_offered(request)
+    return {
+        "passkey_config": passkey_page_config(request, next_url=next_url) if offered else None,
+        "passkey_host": settings.OTP_WEBAUTHN_RP_ID,
+    }
 
 
 @never_cache
@@ -126,7 +149,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if not codes:
         messages.info(request, "Recovery codes are shown only once, when they are made.")
         return redirect("accounts:two_step")
-    context = {"codes": codes, "next": _next(request)}
+    context = {"codes": codes, "next": next_url_of(request)}
     return render(request, "accounts/recovery_codes.html", context)
 
 
@@ -137,16 +160,38 @@ def two_step(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "authenticator": selectors.authenticator_of(user),
+        "passkeys": list(selectors.passkeys_of(user)),
         "codes_left": selectors.recovery_codes_left(user),
         "required": selectors.second_factor_required(user),
+        **_passkey_registration(request, next_url=reverse("accounts:two_step")),
     }
     return render(request, "accounts/two_step.html", context)
 
 
 @require_POST
+def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of the user's own passkeys; not the last second factor of a role that
+    requires one (they would have to enrol again at once)."""
+    device = access.get_own_passkey(request, pk)
+    others = selectors.passkeys_of(request.user).exclude(pk=device.pk).exists()
+    if selectors.second_factor_required(request.user) and not (
+        others or selectors.authenticator_of(request.user)
+    ):
+        messages.error(
+            request,
+            "This passkey is your only second factor, which your role requires: add another "
+            "passkey or an authenticator app first.",
+        )
+        return redirect("accounts:two_step")
+    services.passkey_remove(device=device, by=request.user)
+    messages.success(request, "Passkey removed.")
+    return redirect("accounts:two_step")
+
+
+@require_POST
 def recovery_codes_new(request: HttpRequest) -> HttpResponse:
-    if selectors.authenticator_of(request.user) is None:
-        messages.error(request, "Set up an authenticator app first.")
+    if not selectors.has_second_factor(request.user):
+        messages.error(request, "Set up an authenticator app or a passkey first.")
         return redirect("accounts:two_step")
     request.session[NEW_CODES] = services.recovery_codes_replace(user=request.user, by=request.user)
     messages.success(request, "New recovery codes made; the old ones no longer work.")

@@ -3,6 +3,7 @@
 Every variable read here is listed in `.env.example`.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def passkey_rp_id_from(allowed_hosts: list[str]) -> str:
+    """The passkeys' default relying-party id: the first host name of ALLOWED_HOSTS (a leading
+    dot dropped), skipping addresses and wildcards, which WebAuthn does not accept; with
+    none, "localhost", where passkeys work in development only."""
+    for host in allowed_hosts:
+        name = host.strip().lstrip(".").lower()
+        if not name or "*" in name or name.startswith("["):
+            continue
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return name
+    return "localhost"
 
 
 # Django's own floor for a secret key (security.W009); a key from

@@ -10,7 +10,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hms.env import env_bool, env_int, env_list, env_str, require_safe_production
+from hms.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    passkey_rp_id_from,
+    require_safe_production,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys
     "core",
     "accounts",
     "patients",
@@ -198,6 +206,28 @@ AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 # as Administrator); the others may turn it on. The issuer names the account in the app.
 HMS_2FA_REQUIRED_ROLES = env_list("HMS_2FA_REQUIRED_ROLES", ["Doctor", "Administrator"])
 OTP_TOTP_ISSUER = env_str("HMS_OTP_ISSUER", "HMS")
+
+# Passkeys (django-otp-webauthn), a second factor beside the authenticator app, never a
+# sign-in without the password. A passkey belongs to one relying-party id, a host name the
+# site answers to (or a domain above it): HMS_WEBAUTHN_RP_ID, else the first name (not an
+# address) of ALLOWED_HOSTS. Changing it later orphans every passkey made before.
+_rp_id = env_str("HMS_WEBAUTHN_RP_ID", "").strip().lower()
+HMS_WEBAUTHN_RP_ID = _rp_id or passkey_rp_id_from(ALLOWED_HOSTS)
+if not re.fullmatch(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*",
+    HMS_WEBAUTHN_RP_ID,
+):
+    raise ImproperlyConfigured(
+        "HMS_WEBAUTHN_RP_ID must be a lower-case host name the site answers to, such as "
+        f"hms.example.org (no scheme, port or path), not {HMS_WEBAUTHN_RP_ID!r}."
+    )
+OTP_WEBAUTHN_RP_ID = HMS_WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER  # some browsers show it when a passkey is made
+# The site's HTTPS origin; accounts.passkeys also accepts the origin of the request itself
+# when its host is the relying party's (another port, or http://localhost in development).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"https://{HMS_WEBAUTHN_RP_ID}"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env_int("HMS_SESSION_IDLE_SECONDS", 30 * 60)

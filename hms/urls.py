@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("hms.auth_urls")),
     path("accounts/two-step/", include("accounts.urls")),
+    path("accounts/two-step/passkeys/", include("accounts.passkey_urls")),
     # The patient pages come from two layers: patients (search, register, edit) and
     # appointments (the patient's page with their appointments); one namespace serves both.
     path(

@@ -77,10 +77,21 @@ print(json.dumps(seen))
 def test_it_collects_the_static_files_with_the_production_storage(collected_static: Path):
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
 
-    for name in ("vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.bundle.min.js"):
+    for name in (
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.bundle.min.js",
+        # The passkey pages' scripts (django-otp-webauthn's, and the project's own).
+        "django_otp_webauthn/otp_webauthn_auth.js",
+        "django_otp_webauthn/otp_webauthn_register.js",
+        "accounts/passkeys.js",
+    ):
         assert manifest[name] != name  # a hashed name, cached for a year by browsers
         assert (collected_static / manifest[name]).is_file()
         assert (collected_static / f"{manifest[name]}.gz").is_file()
+    # The library's scripts name their source maps, which the manifest renames too.
+    script = (collected_static / manifest["django_otp_webauthn/otp_webauthn_auth.js"]).read_text()
+    source_map = manifest["django_otp_webauthn/otp_webauthn_auth.js.map"]
+    assert f"sourceMappingURL={source_map.rsplit('/', 1)[1]}" in script
 
 
 @pytest.mark.django_db(transaction=True)
