@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
@@ -10,6 +11,10 @@ from django.urls import reverse
 from core.models import TimeStampedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# A price list's largest price: far below what an invoice holds (9,999,999,999.99), so a
+# price typed with too many digits is refused where it is typed, not when a bill overflows.
+MAX_PRICE = Decimal("1000000.00")
+PRICE = {**MONEY, "validators": [MaxValueValidator(MAX_PRICE, f"Enter at most {MAX_PRICE:,}.")]}
 ZERO = Value(Decimal("0.00"), output_field=models.DecimalField(**MONEY))
 
 
@@ -33,7 +38,7 @@ class MedicationCost(TimeStampedModel):
     """The seed's Medication_Cost: the medication price list."""
 
     name = models.CharField(max_length=200)
-    unit_cost = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(**PRICE)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -52,7 +57,7 @@ class ProcedureFee(TimeStampedModel):
     """Surgery and procedure prices."""
 
     name = models.CharField(max_length=200)
-    fee = models.DecimalField(**MONEY)
+    fee = models.DecimalField(**PRICE)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -74,8 +79,8 @@ class BillingSettings(TimeStampedModel):
     hospital_address = models.TextField(blank=True)
     tax_id = models.CharField("tax id", max_length=60, blank=True)
     currency = models.CharField(max_length=3, default="USD")
-    default_surgery_fee = models.DecimalField(**MONEY, default=Decimal("50.00"))
-    minimum_charge = models.DecimalField(**MONEY, default=Decimal("50.00"))
+    default_surgery_fee = models.DecimalField(**PRICE, default=Decimal("50.00"))
+    minimum_charge = models.DecimalField(**PRICE, default=Decimal("50.00"))
     tax_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default=Decimal("0"), help_text="0.0750 for 7.5 %."
     )

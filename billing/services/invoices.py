@@ -112,8 +112,25 @@ def _minimum_charge_line(invoice: Invoice, settings_row: BillingSettings) -> Inv
     return line
 
 
+# The largest amount an invoice (its total, each line) can hold: numeric(12, 2).
+MAX_INVOICE_TOTAL = Decimal("9999999999.99")
+
+
+def _refuse_too_large(amounts: list[Decimal], tax_rate: Decimal) -> None:
+    """A clear refusal, before anything is written, for a bill the invoice cannot hold."""
+    subtotal = sum(amounts, rule.ZERO)
+    total = rule.totals_for(subtotal=subtotal, tax_rate=tax_rate).total
+    if total > MAX_INVOICE_TOTAL or any(abs(a) > MAX_INVOICE_TOTAL for a in amounts):
+        raise ValidationError(
+            f"These items come to {total:,}, more than one invoice can hold "
+            f"({MAX_INVOICE_TOTAL:,}). Check the prices and quantities (a price typed with "
+            "too many digits?), or bill the items on separate invoices."
+        )
+
+
 def _bill_items(invoice: Invoice, settings_row: BillingSettings, items: list[rule.Item]) -> None:
     """Put the rule's items on `invoice`, with the minimum charge when they add up to 0.00."""
+    _refuse_too_large([item.amount for item in items], settings_row.tax_rate)
     lines = [_line_from(invoice, item) for item in items]
     if rule.needs_minimum_charge(sum((item.amount for item in items), rule.ZERO)):
         lines.append(_minimum_charge_line(invoice, settings_row))
@@ -139,6 +156,7 @@ def _recompute(invoice: Invoice, settings_row: BillingSettings) -> None:
             f"The discounts come to more than the charges (subtotal {subtotal}); "
             "make the discount smaller."
         )
+    _refuse_too_large([subtotal], settings_row.tax_rate)
     totals = rule.totals_for(subtotal=subtotal, tax_rate=settings_row.tax_rate)
     invoice.tax_rate = settings_row.tax_rate
     invoice.currency = settings_row.currency

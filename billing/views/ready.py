@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -54,5 +55,8 @@ def invoice_draft_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         if exists.invoice is not None:
             return redirect(exists.invoice)
         return redirect("billing:ready_to_bill")
+    except ValidationError as error:  # nothing new to bill, or a bill too large to hold
+        messages.error(request, errors(error))
+        return redirect("billing:patient_billable", patient_pk=patient_pk)
     messages.success(request, f"Drafted {invoice} for {access.patient.full_name}: review it.")
     return redirect(invoice)

@@ -142,9 +142,9 @@ _BILLS_CTE = f"""
     ),
     bills AS (
         SELECT p.id, p.mrn, trim(p.first_name || ' ' || p.last_name) AS patient_name,
-               COALESCE(m.total, 0)::numeric(12, 2) AS medication_total,
-               COALESCE(s.total, 0)::numeric(12, 2) AS surgery_total,
-               COALESCE(c.total, 0)::numeric(12, 2) AS consultation_total,
+               COALESCE(m.total, 0)::numeric(20, 2) AS medication_total,
+               COALESCE(s.total, 0)::numeric(20, 2) AS surgery_total,
+               COALESCE(c.total, 0)::numeric(20, 2) AS consultation_total,
                COALESCE(m.unpriced, 0)::int AS unpriced_medications
         FROM {T["patient"]} p
         LEFT JOIN meds m ON m.patient_id = p.id
@@ -154,7 +154,7 @@ _BILLS_CTE = f"""
     totals AS (
         SELECT bills.*,
                CASE WHEN medication_total + surgery_total + consultation_total = 0
-                    THEN %(minimum_charge)s::numeric(12, 2)
+                    THEN %(minimum_charge)s::numeric(20, 2)
                     ELSE medication_total + surgery_total + consultation_total
                END AS total
         FROM bills
@@ -180,7 +180,7 @@ def patient_bills_report(*, limit: int | None = None, stream: bool = False) -> R
     anti-joins (the partial unique index on active source keys serves the billed check)."""
     sql = f"""{_BILLS_CTE}
         SELECT mrn, patient_name, medication_total, surgery_total, consultation_total, total,
-               unpriced_medications, tax, (total + tax)::numeric(12, 2)
+               unpriced_medications, tax, (total + tax)::numeric(20, 2)
         FROM taxed
         ORDER BY mrn"""
     return fetch(sql, _bill_params(), columns=PATIENT_BILLS_COLUMNS, limit=limit, stream=stream)
@@ -201,10 +201,10 @@ def patient_bill_totals() -> BillTotals:
     """The sums of the patient-bills report over all patients. Two queries."""
     sql = f"""{_BILLS_CTE}
         SELECT count(*),
-               COALESCE(sum(medication_total), 0)::numeric(12, 2),
-               COALESCE(sum(surgery_total), 0)::numeric(12, 2),
-               COALESCE(sum(consultation_total), 0)::numeric(12, 2),
-               COALESCE(sum(total), 0)::numeric(12, 2),
+               COALESCE(sum(medication_total), 0)::numeric(20, 2),
+               COALESCE(sum(surgery_total), 0)::numeric(20, 2),
+               COALESCE(sum(consultation_total), 0)::numeric(20, 2),
+               COALESCE(sum(total), 0)::numeric(20, 2),
                count(*) FILTER (
                    WHERE medication_total + surgery_total + consultation_total = 0),
                COALESCE(sum(unpriced_medications), 0)::int

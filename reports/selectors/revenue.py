@@ -44,7 +44,7 @@ def revenue_report(
     kinds = ", ".join(
         f"sum(l.amount) FILTER (WHERE l.kind = '{k}') AS {k}" for k in (k.value for k in LineKind)
     )
-    kind_cols = ", ".join(f"COALESCE(k.{k.value}, 0)::numeric(12, 2)" for k in LineKind)
+    kind_cols = ", ".join(f"COALESCE(k.{k.value}, 0)::numeric(20, 2)" for k in LineKind)
     sql = f"""
         WITH inv AS (
             SELECT i.id, i.total, i.tax, {month.format("i.issued_at")} AS month
@@ -79,9 +79,9 @@ def revenue_report(
             FROM (SELECT month FROM invoiced UNION ALL SELECT month FROM received) x
         )
         SELECT to_char(m.month, 'YYYY-MM'),
-               COALESCE(v.invoiced, 0)::numeric(12, 2), COALESCE(r.paid, 0)::numeric(12, 2),
-               COALESCE(v.outstanding, 0)::numeric(12, 2), {kind_cols},
-               COALESCE(v.tax, 0)::numeric(12, 2)
+               COALESCE(v.invoiced, 0)::numeric(20, 2), COALESCE(r.paid, 0)::numeric(20, 2),
+               COALESCE(v.outstanding, 0)::numeric(20, 2), {kind_cols},
+               COALESCE(v.tax, 0)::numeric(20, 2)
         FROM span
         CROSS JOIN LATERAL generate_series(
             span.m0::timestamp, span.m1::timestamp, interval '1 month'

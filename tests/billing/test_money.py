@@ -377,3 +377,43 @@ def test_the_rule_and_the_database_agree_on_every_balance(patient, clerk):
     pay(invoice, "80.00", clerk)
     assert db_balance(invoice) == fresh(invoice).balance == D("400.00")
     assert rule.ZERO == D("0.00")
+
+
+# --- Amounts no bill can hold ----------------------------------------------------------------
+
+
+def test_a_price_list_refuses_a_price_typed_with_too_many_digits():
+    from billing.forms import MedicationCostForm
+
+    form = MedicationCostForm(
+        data={"name": "Gold", "unit_cost": "9999999999.99", "is_active": "on"}
+    )
+
+    assert not form.is_valid()
+    assert "Enter at most 1,000,000.00." in form.errors["unit_cost"]
+    assert form["name"].value() == "Gold"
+
+
+def test_a_bill_too_large_for_an_invoice_is_refused_clearly_and_the_reports_still_work(
+    admin_client, clerk
+):
+    from django.urls import reverse
+
+    from billing.models import MedicationCost
+    from tests.billing.factories import medication
+
+    patient = PatientFactory()
+    drug = MedicationCost.objects.create(name="Rare enzyme", unit_cost=D("1000000.00"))
+    medication(patient, "Rare enzyme", medication=drug, quantity=D("20000"))
+
+    with pytest.raises(ValidationError, match="more than one invoice can hold"):
+        drafted(patient, by=clerk)
+    assert not Invoice.objects.filter(patient=patient).exists()
+
+    page = admin_client.get(reverse("reports:report_detail", args=["patient-bills"]))
+    csv = admin_client.get(reverse("reports:report_csv", args=["patient-bills"]))
+    assert page.status_code == 200 and "20,000,000,000.00" in page.content.decode().replace(
+        "20000000000.00", "20,000,000,000.00"
+    )
+    body = b"".join(csv.streaming_content).decode()
+    assert csv.status_code == 200 and "20000000000.00" in body
