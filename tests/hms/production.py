@@ -29,6 +29,7 @@ OVERRIDES = (
     "HMS_SESSION_IDLE_SECONDS",
     "HMS_LOGIN_FAILURE_LIMIT",
     "HMS_STATIC_ROOT",
+    "HMS_WEBAUTHN_RP_ID",
     # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )

@@ -9,6 +9,7 @@ from types import ModuleType
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
@@ -187,6 +188,21 @@ def test_it_lets_the_right_password_in_below_the_failure_limit(db, production):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
+
+
+def test_it_gives_passkeys_the_sites_host_name_as_relying_party(monkeypatch):
+    prod = load_production_settings(monkeypatch, DJANGO_ALLOWED_HOSTS=f"10.0.0.7,{HOST}")
+
+    assert prod.OTP_WEBAUTHN_RP_ID == HOST  # the address is skipped: WebAuthn refuses it
+    assert prod.OTP_WEBAUTHN_ALLOWED_ORIGINS == [f"https://{HOST}"]
+    assert prod.OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN is False  # always after the password
+    other = load_production_settings(monkeypatch, HMS_WEBAUTHN_RP_ID="Example.org")
+    assert other.OTP_WEBAUTHN_RP_ID == "example.org"
+
+
+def test_it_refuses_to_start_with_a_relying_party_that_is_not_a_host_name(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="HMS_WEBAUTHN_RP_ID"):
+        load_production_settings(monkeypatch, HMS_WEBAUTHN_RP_ID=f"https://{HOST}:8443")
 
 
 def test_it_documents_every_setting_variable_in_env_example():
