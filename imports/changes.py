@@ -86,16 +86,18 @@ class ChangeLog:
             self.changes.append(change)
             self.per_sheet[change.sheet] = self.per_sheet.get(change.sheet, 0) + 1
 
-    def report(self) -> dict[str, dict[str, Any]]:
-        """Per sheet: how many records change and the first `CHANGES_SHOWN` of them."""
+    def report(self) -> list[dict[str, Any]]:
+        """Per sheet, in the order found: how many records change and the first
+        `CHANGES_SHOWN` of them."""
         listed: dict[str, list[dict[str, Any]]] = {}
         for change in self.changes:
             rows = listed.setdefault(change.sheet, [])
             if len(rows) < CHANGES_SHOWN:
                 rows.append(change.as_dict())
-        return {
-            sheet: {"total": self.per_sheet[sheet], "shown": rows} for sheet, rows in listed.items()
-        }
+        return [
+            {"sheet": sheet, "total": self.per_sheet[sheet], "shown": rows}
+            for sheet, rows in listed.items()
+        ]
 
 
 def appointment_change(row: Any, current: tuple, keys: tuple[dict, dict]) -> Change:

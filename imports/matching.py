@@ -48,6 +48,14 @@ RESOLUTION_LABELS = {
 }
 
 
+# What was decided, as the page of a finished import says it.
+DECIDED_LABELS = {
+    Resolution.SKIP: "not resolved: nothing was imported for this ID",
+    Resolution.KEEP_BOTH: "keep both: the workbook's person was imported as a new record",
+    Resolution.SAME_PERSON: "same person: the record in the system was updated",
+}
+
+
 def conflict_id(kind: str, key: str) -> str:
     """How a resolution names its conflict: `patient:P0000005`, `doctor:D0001`."""
     return f"{kind}:{key}"
@@ -75,7 +83,14 @@ class Conflict:
         return conflict_id(self.kind, self.key)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "id": self.id}
+        """As JSON for the upload's report: both sides as [label, value] pairs (a JSON
+        object in PostgreSQL's jsonb would lose their order)."""
+        return {
+            **asdict(self),
+            "id": self.id,
+            "workbook": list(self.workbook.items()),
+            "system": list(self.system.items()),
+        }
 
 
 # A resolution for every conflict of a kind that has none of its own: `patient:*`.

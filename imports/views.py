@@ -5,6 +5,7 @@ Who may: administrators; decided in one place, `imports.access`."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,6 +14,8 @@ from core.csvstream import write_rows
 from imports.access import Need, get_upload_for_user, require
 from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
+from imports.forms_resolve import ConflictResolutionForm
+from imports.matching import DECIDED_LABELS, Resolution
 from imports.models import WORKING, UploadStatus
 from imports.selectors import recent_uploads
 from imports.services import (
@@ -20,6 +23,7 @@ from imports.services import (
     workbook_upload_check,
     workbook_upload_confirm,
     workbook_upload_discard,
+    workbook_upload_resolve,
 )
 from imports.services.uploads import upload_is_stalled
 
@@ -54,7 +58,40 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "warnings": report.get("warnings", [])[:PROBLEMS_SHOWN],
         "problems_shown": PROBLEMS_SHOWN,
     }
+    if workbook.can_confirm:
+        context["resolve_form"] = form = _resolution_form(workbook)
+        context["conflicts"] = form.conflict_fields()
+    else:
+        context["conflicts"] = [
+            ({**c, "resolution_label": DECIDED_LABELS[Resolution(c["resolution"])]}, None)
+            for c in report.get("conflicts", [])
+        ]
     return render(request, "imports/workbookupload_detail.html", context)
+
+
+def _resolution_form(workbook, data=None) -> ConflictResolutionForm:
+    conflicts = workbook.report.get("check", {}).get("conflicts", [])
+    chosen = workbook.report.get("resolutions", {})
+    return ConflictResolutionForm(data, conflicts=conflicts, chosen=chosen)
+
+
+@require_POST
+def upload_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the answers to the upload's conflicts; the workbook is checked again with them."""
+    workbook = get_upload_for_user(request, pk)
+    form = _resolution_form(workbook, request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the answers offered for each conflict.")
+        return redirect(workbook)
+    try:
+        workbook_upload_resolve(upload=workbook, resolutions=form.resolutions(), by=request.user)
+    except UploadNotConfirmable as refusal:
+        messages.warning(request, str(refusal))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your answers are saved; the workbook is checked again.")
+    return redirect(workbook)
 
 
 @require_POST

@@ -1,6 +1,7 @@
-"""Writes of the imports app: the workbook import itself (`workbook`) and the upload page's
-check-then-confirm workflow (`uploads`)."""
+"""Writes of the imports app: the workbook import itself (`workbook`), the upload page's
+check-then-confirm workflow (`uploads`) and the clerk's answers to conflicts (`resolutions`)."""
 
+from imports.services.resolutions import workbook_upload_resolve
 from imports.services.uploads import (
     UploadNotConfirmable,
     upload_path,
@@ -20,4 +21,5 @@ __all__ = [
     "workbook_upload_check",
     "workbook_upload_confirm",
     "workbook_upload_discard",
+    "workbook_upload_resolve",
 ]

@@ -47,6 +47,8 @@ LOCK_CLASS = 7_240_601
 STALL_AFTER = datetime.timedelta(seconds=30)
 # Progress is written at most this often (seconds).
 PROGRESS_EVERY = 1.0
+# Conflicts kept in an upload's report (and listed on its page); the count covers them all.
+CONFLICTS_KEPT = 500
 
 
 class UploadNotConfirmable(Exception):
@@ -114,9 +116,14 @@ def _report_data(report: ImportReport) -> dict[str, Any]:
                 "created": report.counts[sheet].created,
                 "updated": report.counts[sheet].updated,
                 "unchanged": report.counts[sheet].unchanged,
+                "skipped": report.counts[sheet].skipped,
             }
             for sheet in COUNT_ORDER
         ],
+        "conflicts": report.conflicts[:CONFLICTS_KEPT],
+        "conflict_total": len(report.conflicts),
+        "unresolved": report.unresolved,
+        "changes": report.changes,
         "seconds": round(report.seconds, 1),
         "at": timezone.now().isoformat(),
     }
@@ -239,7 +246,11 @@ def _run_import(upload: WorkbookUpload, *, dry_run: bool, by: Any = None) -> Imp
     progress = _ProgressWriter(upload.pk, own_connection=settings.HMS_IMPORT_IN_BACKGROUND)
     try:
         return workbook_import(
-            path_or_file=upload_path(upload), dry_run=dry_run, by=by, progress=progress
+            path_or_file=upload_path(upload),
+            dry_run=dry_run,
+            by=by,
+            progress=progress,
+            resolutions=upload.report.get("resolutions", {}),
         )
     finally:
         progress.close()
@@ -247,13 +258,13 @@ def _run_import(upload: WorkbookUpload, *, dry_run: bool, by: Any = None) -> Imp
 
 def _finish(upload_id: int, report: ImportReport, *, stage: str, done: str, **stamps: Any) -> None:
     """Record the job's report and the upload's next status: rejected on any problem,
-    unchanged when nothing would change, otherwise `done` (with `stamps` set). Only a checked
-    upload keeps its files."""
+    unchanged when nothing would change (and a check left no conflict to resolve), otherwise
+    `done` (with `stamps` set). Only a checked upload keeps its files."""
     with transaction.atomic():
         upload = WorkbookUpload.objects.select_for_update().get(pk=upload_id)
         if not report.ok:
             upload.status = UploadStatus.REJECTED
-        elif not report.changed:
+        elif not report.changed and not (stage == "check" and report.unresolved):
             upload.status = UploadStatus.UNCHANGED
         else:
             upload.status = done

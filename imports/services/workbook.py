@@ -56,7 +56,7 @@ class ImportReport:
     # IDs that may name the wrong record (imports.matching.Conflict.as_dict), with the
     # clerk's resolution of each; and per sheet, the updates field by field (the first ones).
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     written: bool = False
     seconds: float = 0.0
 
@@ -90,7 +90,8 @@ class ImportReport:
         """Each conflict on a line: the ID, why, and what was decided."""
         return [
             f"{c['sheet']} {c['key']}: {'; '.join(c['reasons'])} "
-            f"({c['system'].get('Name', '')} in the system): {c['resolution'].replace('_', ' ')}"
+            f"({dict(c['system']).get('Name', '')} in the system): "
+            f"{c['resolution'].replace('_', ' ')}"
             for c in self.conflicts
         ]
 

@@ -431,6 +431,12 @@ ROWS: list[Row] = [
         args=("upload",),
         post=expect(**allowed(ADMIN, FOUND)),
     ),
+    Row(
+        "imports:upload_resolve",
+        POST_ONLY,
+        args=("upload",),
+        post=expect(**allowed(ADMIN, FOUND)),
+    ),
     Row("imports:workbook_format", expect(**ADMIN)),
     Row("imports:sample_workbook", expect(**ADMIN)),
     # --- Reports: each role its own (the registry's roles) -----------------------------------

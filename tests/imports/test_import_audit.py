@@ -81,12 +81,13 @@ def test_it_shows_each_update_before_and_after_on_the_check(tmp_path):
 
     report = workbook_import(path_or_file=folder, dry_run=True)
 
-    patients = report.changes["Patient"]
+    changes = {block["sheet"]: block for block in report.changes}
+    patients = changes["Patient"]
     assert patients["total"] == 1
     [change] = patients["shown"]
     assert change["key"] == patient_row["PatientID"]
     assert change["fields"] == [["Phone", patient_row["Contact"], "555-000-0000"]]
-    [change] = report.changes["Appointment"]["shown"]
+    [change] = changes["Appointment"]["shown"]
     assert change["fields"] == [["Status", "scheduled", "cancelled"]]
     assert not AuditEvent.objects.filter(action="update").exists()
 

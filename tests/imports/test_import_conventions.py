@@ -126,7 +126,14 @@ def test_it_keeps_a_known_date_of_birth_that_agrees_with_the_age(tmp_path):
     today = timezone.localdate()
     born = today.replace(year=today.year - 40) - datetime.timedelta(days=3)
     # Imported earlier; the front desk has since entered the exact date.
-    PatientFactory(mrn="P1", legacy_id="P1", first_name="Cy", last_name="Cole", date_of_birth=born)
+    PatientFactory(
+        mrn="P1",
+        legacy_id="P1",
+        first_name="Cy",
+        last_name="Cole",
+        sex="female",
+        date_of_birth=born,
+    )
 
     report = workbook_import(path_or_file=_workbook(tmp_path / "wb"))
 
