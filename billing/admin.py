@@ -2,7 +2,10 @@ from django.contrib import admin
 
 from billing import services
 from billing.models import (
+    AccountEntry,
     BillingSettings,
+    CashierDayClose,
+    CreditNote,
     Invoice,
     InvoiceLine,
     InvoiceNumberCounter,
@@ -10,6 +13,7 @@ from billing.models import (
     MedicationCost,
     Payment,
     ProcedureFee,
+    Refund,
 )
 from core.admin import (
     AuditedViewMixin,
@@ -215,3 +219,40 @@ class InvoiceNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last number given out per year; only issuing moves it (gapless numbering)."""
 
     list_display = ("year", "last_number", "updated_at")
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Credit notes are issued from the invoice page (credit_note_issue) and never change."""
+
+    list_display = ("number", "invoice", "patient", "total", "reason", "issued_at", "issued_by")
+    list_select_related = ("invoice", "patient", "issued_by")
+    search_fields = ("=number", "invoice__number", "patient__mrn")
+    date_hierarchy = "issued_at"
+    exclude = ("pdf",)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("refunded_at", "patient", "invoice", "amount", "method", "reference")
+    list_select_related = ("patient", "invoice")
+    list_filter = ("method",)
+    search_fields = ("patient__mrn", "invoice__number", "reference")
+    date_hierarchy = "refunded_at"
+
+
+@admin.register(AccountEntry)
+class AccountEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("received_at", "patient", "kind", "amount", "method", "reference")
+    list_select_related = ("patient",)
+    list_filter = ("kind", "method")
+    search_fields = ("patient__mrn", "reference")
+    date_hierarchy = "received_at"
+
+
+@admin.register(CashierDayClose)
+class CashierDayCloseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("day", "cashier", "expected_cash", "counted_cash", "closed_at", "closed_by")
+    list_select_related = ("cashier", "closed_by")
+    date_hierarchy = "day"
+    exclude = ("pdf",)
