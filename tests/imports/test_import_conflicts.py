@@ -3,8 +3,11 @@ patient registered in the system, or whose name, sex or date of birth differ, is
 nothing is written for it until the clerk keeps both or confirms the same person."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from appointments.models import Appointment
@@ -12,7 +15,7 @@ from core.models import AuditEvent
 from doctors.models import Doctor
 from imports.services import workbook_import
 from patients.models import MedicalHistory, Patient
-from tests.factories import DoctorFactory, PatientFactory
+from tests.factories import DoctorFactory, PatientFactory, UserFactory
 from tests.imports.helpers import write_workbook
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +261,35 @@ def test_it_updates_a_doctor_created_in_the_system_under_the_same_name(tmp_path)
     [block] = report.changes
     [change] = block["shown"]
     assert ["Phone", "1", ""] in change["fields"]
+
+
+def test_it_names_the_login_of_a_conflicting_doctor(tmp_path):
+    DoctorFactory(
+        code="D0001", first_name="Gregory", last_name="House", user=UserFactory(username="house")
+    )
+
+    report = workbook_import(path_or_file=_doctor_workbook(tmp_path / "wb"), dry_run=True)
+
+    [conflict] = report.conflicts
+    assert dict(conflict["system"])["Login"] == "signs in as house"
+    assert dict(conflict["workbook"])["Name"] == "Leslie Lambert"
+
+
+def test_it_prints_conflicts_and_takes_answers_on_the_command_line(tmp_path):
+    patricia = _patricia()
+    folder = _stranger_workbook(tmp_path / "wb")
+    out = io.StringIO()
+
+    call_command("import_workbook", str(folder), "--dry-run", stdout=out)
+
+    assert "Conflict: Patient P0000005: P0000005 is the MRN the system gave" in out.getvalue()
+    assert "(Patricia Hall in the system): skip" in out.getvalue()
+
+    call_command(
+        "import_workbook", str(folder), "--resolve", "patient:P0000005=keep_both", stdout=out
+    )
+
+    _unchanged(patricia)
+    assert Patient.objects.get(legacy_id="P0000005").first_name == "Imported"
+    with pytest.raises(CommandError, match="--resolve patient:\\*=same_person"):
+        call_command("import_workbook", str(folder), "--resolve", "patient:*=same_person")

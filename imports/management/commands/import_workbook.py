@@ -1,10 +1,15 @@
-"""`python manage.py import_workbook PATH [--dry-run]`: the seed-shaped hospital workbook."""
+"""`python manage.py import_workbook PATH [--dry-run] [--resolve KIND:ID=ANSWER ...]`: the
+seed-shaped hospital workbook."""
 
+import re
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from imports.matching import EVERY, Resolution, conflict_id
 from imports.services import workbook_import
+
+_RESOLVE = re.compile(r"^(patient|doctor):([^=]+)=(keep_both|same_person|skip)$")
 
 # Warnings do not stop an import; past this many, only their number is shown. (Errors are
 # always shown in full.)
@@ -18,7 +23,10 @@ class Command(BaseCommand):
         "Medication_Cost). Checks everything first; any problem imports nothing. Importing the "
         "same workbook again changes nothing; changed rows update their records. An Age "
         "becomes an estimated date of birth, 1 January of (this year - Age), unless the date "
-        "on record already agrees with it. Times are in the hospital's zone (HMS_TIME_ZONE)."
+        "on record already agrees with it. Times are in the hospital's zone (HMS_TIME_ZONE). "
+        "An ID that may name the wrong record (the MRN of a patient registered in the system, "
+        "other name, sex or date of birth; a doctor created in the system under another name) "
+        "is a conflict: it and the rows that use it are left out unless --resolve answers it."
     )
 
     def add_arguments(self, parser) -> None:
@@ -28,15 +36,38 @@ class Command(BaseCommand):
             action="store_true",
             help="check the workbook and show what would change, without writing anything",
         )
+        parser.add_argument(
+            "--resolve",
+            action="append",
+            default=[],
+            metavar="KIND:ID=ANSWER",
+            help=(
+                "answer a conflict: patient:P0000005=keep_both (import the workbook's person "
+                "as a new record with the system's next number) or =same_person (update the "
+                "record in the system); patient:*=keep_both answers every patient conflict "
+                "without an answer of its own. Repeat for more."
+            ),
+        )
 
-    def handle(self, *args, path: str, dry_run: bool, **options) -> None:
+    def handle(self, *args, path: str, dry_run: bool, resolve: list[str], **options) -> None:
         started = time.monotonic()
+        resolutions = {}
+        for answer in resolve:
+            match = _RESOLVE.match(answer.strip())
+            if match is None or (match[2] == EVERY and match[3] == Resolution.SAME_PERSON):
+                raise CommandError(
+                    f"--resolve {answer}: expected patient:ID=keep_both, doctor:ID=same_person, "
+                    "patient:*=keep_both and the like"
+                )
+            resolutions[conflict_id(match[1], match[2])] = match[3]
 
         def progress(message: str) -> None:
             self.stdout.write(f"… {time.monotonic() - started:6.1f} s  {message}")
             self.stdout.flush()
 
-        report = workbook_import(path_or_file=path, dry_run=dry_run, progress=progress)
+        report = workbook_import(
+            path_or_file=path, dry_run=dry_run, progress=progress, resolutions=resolutions
+        )
         if report.rows_read:
             read = ", ".join(f"{name} {count:,}" for name, count in report.rows_read.items())
             self.stdout.write(f"Read {report.source}: {read} rows.")
@@ -47,6 +78,11 @@ class Command(BaseCommand):
         if len(report.warnings) > MAX_WARNINGS:
             more = len(report.warnings) - MAX_WARNINGS
             self.stdout.write(self.style.WARNING(f"… and {more:,} more warnings."))
+        for line in report.conflict_lines()[:MAX_WARNINGS]:
+            self.stdout.write(self.style.WARNING(f"Conflict: {line}"))
+        if len(report.conflicts) > MAX_WARNINGS:
+            more = len(report.conflicts) - MAX_WARNINGS
+            self.stdout.write(self.style.WARNING(f"… and {more:,} more conflicts."))
         for line in report.count_lines():
             self.stdout.write(line)
         if not report.ok:
