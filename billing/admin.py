@@ -6,6 +6,7 @@ from billing.models import (
     BillingSettings,
     CashierDayClose,
     CreditNote,
+    CreditNoteNumberCounter,
     Invoice,
     InvoiceLine,
     InvoiceNumberCounter,
@@ -256,3 +257,10 @@ class CashierDayCloseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("cashier", "closed_by")
     date_hierarchy = "day"
     exclude = ("pdf",)
+
+
+@admin.register(CreditNoteNumberCounter)
+class CreditNoteNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last credit note number per year; only crediting moves it (gapless numbering)."""
+
+    list_display = ("year", "last_number", "updated_at")

@@ -9,13 +9,18 @@ from django.urls import reverse
 
 from appointments.models import Appointment, AppointmentStatusChange, Attendance
 from billing.models import (
+    AccountEntry,
     BillingSettings,
+    CashierDayClose,
+    CreditNote,
+    CreditNoteNumberCounter,
     Invoice,
     InvoiceLine,
     InvoiceNumberCounter,
     MedicationCost,
     Payment,
     ProcedureFee,
+    Refund,
 )
 from core.models import AuditEvent
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
@@ -67,6 +72,11 @@ ALL_MODELS = [
     InvoiceNumberCounter,
     AuditEvent,
     MedicalHistoryRevision,
+    CreditNote,
+    CreditNoteNumberCounter,
+    Refund,
+    AccountEntry,
+    CashierDayClose,
 ]
 
 
@@ -106,8 +116,26 @@ def one_of_each(db):
         AuditEventFactory(patient_id=patient.pk),
         InvoiceNumberCounter.objects.create(year=2026, last_number=7),
         _corrected_revision(patient),
+        *_money_after_issue(),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def _money_after_issue() -> list:
+    """A credit note (and its counter), an account with a deposit and a refund, a day close."""
+    from django.utils import timezone
+
+    from billing.cashier import cashier_day_close
+    from billing.services import account_refund, credit_note_issue, deposit_take
+    from tests.billing.factories import issued
+    from tests.factories import UserFactory
+
+    patient = PatientFactory()
+    note = credit_note_issue(invoice=issued(patient), reason="Duplicate", by=None)
+    deposit = deposit_take(patient=patient, amount="20.00", method="cash", by=None)
+    refund = account_refund(patient=patient, amount="5.00", method="cash", reason="x", by=None)
+    close = cashier_day_close(cashier=UserFactory(), day=timezone.localdate(), by=None)
+    return [note, CreditNoteNumberCounter.objects.get(), deposit, refund, close]
 
 
 def _corrected_revision(patient):
