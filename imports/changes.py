@@ -131,7 +131,8 @@ def appointment_change(row: Any, current: tuple, keys: tuple[dict, dict]) -> Cha
 
 
 def audit_entries(changes: Iterable[Change], *, source: str) -> Iterator[audit.AuditEntry]:
-    """One UPDATE audit entry per change (`audit.audit_record_many` writes them in one INSERT).
+    """One UPDATE audit entry per change (`audit.audit_record_stream` writes them all with one
+    COPY).
     The object is an unsaved instance holding only its id (and its patient's): nothing is
     read from the database for it."""
     for change in changes:

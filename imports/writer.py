@@ -313,7 +313,7 @@ def write_plan(
         rows = ((*entry(*item), True) for item in plan.history_create)
         insert(table, rows, now=now, progress=progress, label="MedicalHistory")
     say("Audit log: recording every record changed")
-    audit.audit_record_many(actor=by, entries=_audit(plan))
+    audit.audit_record_stream(actor=by, entries=_audit(plan))
 
 
 def _create(
