@@ -26,6 +26,7 @@ def _money(label: str, *, required: bool = True, minimum: str = "0.01") -> forms
 
 
 class CreditNoteForm(forms.Form):
+    prefix = "credit"  # several forms share a page: ids stay unique
     reason = forms.CharField(label="Reason for the credit note", max_length=255)
     settle = forms.ChoiceField(
         label="Money already paid on it",
@@ -60,6 +61,7 @@ class CreditNoteForm(forms.Form):
 
 
 class DepositForm(forms.Form):
+    prefix = "deposit"  # several forms share a page: ids stay unique
     amount = _money("Deposit")
     method = forms.ChoiceField(label="Method", choices=CashMethod.choices)
     reference = forms.CharField(label="Reference", max_length=100, required=False)
@@ -73,6 +75,7 @@ class DepositForm(forms.Form):
 
 
 class AccountRefundForm(forms.Form):
+    prefix = "refund"  # several forms share a page: ids stay unique
     amount = _money("Refund")
     method = forms.ChoiceField(label="Method", choices=CashMethod.choices)
     reason = forms.CharField(label="Reason", max_length=255)
@@ -86,6 +89,7 @@ class AccountRefundForm(forms.Form):
 
 
 class AccountApplyForm(forms.Form):
+    prefix = "account"  # several forms share a page: ids stay unique
     amount = _money("Use", required=False)
 
     def __init__(self, *args: Any, action: str = "", held: Decimal = Decimal(0), **kwargs: Any):
