@@ -39,7 +39,9 @@ def ready_to_bill(request: HttpRequest) -> HttpResponse:
 def patient_billable(request: HttpRequest, patient_pk: int) -> HttpResponse:
     access = get_billing_for_user(request, Need.BILL, patient_pk=patient_pk)
     preview = selectors.billing_preview(patient=access.patient)
-    context = {"patient": access.patient, "preview": preview}
+    context = {"patient": access.patient, "preview": preview, "access": access}
+    if access.sees_account:
+        context["account_held"] = services.account_balance(access.patient)
     # The items are the patient's medications and procedures: a read of clinical content.
     audit.audit_view(actor=request.user, patient_ids=[access.patient.pk], obj=access.patient)
     return render(request, "billing/patient_billable.html", context)
