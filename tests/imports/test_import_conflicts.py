@@ -16,7 +16,7 @@ from doctors.models import Doctor
 from imports.services import workbook_import
 from patients.models import MedicalHistory, Patient
 from tests.factories import DoctorFactory, PatientFactory, UserFactory
-from tests.imports.helpers import write_workbook
+from tests.imports.helpers import SAMPLE_CSV, sample_rows, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +293,23 @@ def test_it_prints_conflicts_and_takes_answers_on_the_command_line(tmp_path):
     assert Patient.objects.get(legacy_id="P0000005").first_name == "Imported"
     with pytest.raises(CommandError, match="--resolve patient:\\*=same_person"):
         call_command("import_workbook", str(folder), "--resolve", "patient:*=same_person")
+
+
+def test_it_renames_no_demo_doctor_when_the_sample_meets_the_demo_hospital(settings):
+    """Issue 15: the sample workbook on the demo hospital renamed six doctors, among them the
+    demo doctor's own record. Their codes are the sample's DoctorIDs, so they are conflicts."""
+    settings.DEBUG = True
+    call_command("seed_demo", patients=30, doctors=6, days=3, seed=7, stdout=io.StringIO())
+    call_command("demo_accounts", stdout=io.StringIO())
+    before = set(Doctor.objects.values_list("code", "first_name", "last_name"))
+
+    report = workbook_import(path_or_file=SAMPLE_CSV)
+
+    assert report.written, report.errors
+    conflicts = {c["key"] for c in report.conflicts}
+    assert conflicts == {row["DoctorID"] for row in sample_rows("Doctor")}
+    assert all(c["kind"] == "doctor" for c in report.conflicts)
+    assert any(dict(c["system"]).get("Login") == "signs in as doctor" for c in report.conflicts)
+    assert set(Doctor.objects.values_list("code", "first_name", "last_name")) == before
+    assert report.counts["Appointment"].skipped == len(sample_rows("Appointment"))
+    assert report.counts["Patient"].created == len(sample_rows("Patient"))
