@@ -62,7 +62,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",  # passkeys
+    # Background jobs: its models, admin and `manage.py procrastinate`; before the apps whose
+    # tasks it loads (every app's tasks.py).
+    "procrastinate.contrib.django",
     "core",
+    "jobs",
     "accounts",
     "patients",
     "doctors",
@@ -282,6 +286,10 @@ HMS_IMPORT_KEEP_HOURS = env_int("HMS_IMPORT_KEEP_HOURS", 24)
 # Check and import uploads in a background thread of the web process (the page follows their
 # progress); false runs them inside the request.
 HMS_IMPORT_IN_BACKGROUND = env_bool("HMS_IMPORT_IN_BACKGROUND", True)
+
+# --- Background jobs (procrastinate; the queue lives in this database) ----------------------
+# Workers: `python manage.py procrastinate worker`. Tasks live in each app's tasks.py.
+PROCRASTINATE_ON_APP_READY = "jobs.engine.on_app_ready"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
