@@ -12,6 +12,7 @@ from billing.services.invoices import (
     invoice_issue,
     invoice_line_add,
     invoice_line_remove,
+    invoice_pdf_store,
     invoice_render_pdf,
     invoice_void,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "invoice_issue",
     "invoice_line_add",
     "invoice_line_remove",
+    "invoice_pdf_store",
     "invoice_render_pdf",
     "invoice_void",
     "medication_cost_save",

@@ -344,10 +344,11 @@ def _next_invoice_number(year: int) -> str:
 @by_alias("issued_by")
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
-    """Number the draft, freeze it and store its PDF (rendered once, here) with its SHA-256.
+    """Number the draft and freeze it; its PDF is rendered and stored right after the commit.
 
-    The year's number counter stays locked while the PDF renders, so issuing is one at a time
-    across the hospital (a fraction of a second each) and numbers never skip.
+    The year's number counter stays locked until the commit, so numbers never skip; the PDF
+    (a quarter of a second) is rendered outside that lock, by a job (`invoice_pdf_store`), so
+    clerks issuing at the same moment do not wait for each other's PDFs.
     """
     invoice = _locked_draft(invoice, "issued")
     settings_row = BillingSettings.load()
@@ -365,8 +366,6 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
     invoice.issued_by = acting_user(by)
     invoice.number = _next_invoice_number(today.year)
     invoice.status = InvoiceStatus.ISSUED
-    invoice.pdf = pdf.render_invoice_pdf(invoice, lines=lines)
-    invoice.pdf_sha256 = pdf.sha256(invoice.pdf)
     invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
     invoice.save()
     audit.audit_record(
@@ -377,10 +376,47 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
             "status": {"before": InvoiceStatus.DRAFT, "after": invoice.status},
             "number": {"before": None, "after": invoice.number},
             "total": {"before": None, "after": str(invoice.total)},
-            "pdf_sha256": {"before": None, "after": invoice.pdf_sha256},
+            "lines": {"before": None, "after": len(lines)},
         },
     )
+    pk = invoice.pk
+    transaction.on_commit(lambda: _defer_pdf(pk))
     return invoice
+
+
+def _defer_pdf(invoice_id: int) -> None:
+    """Queue the PDF's rendering (billing/tasks.py); without a job engine, render it now."""
+    try:
+        from billing import tasks
+    except ImportError:  # pragma: no cover - the engine is part of the project
+        invoice_pdf_store(invoice_id=invoice_id)
+        return
+    tasks.store_invoice_pdf.defer(invoice_id=invoice_id)
+
+
+def invoice_pdf_store(*, invoice_id: int) -> bool:
+    """Render and store the PDF of an issued invoice, as at its issue, with its SHA-256.
+
+    Idempotent: an invoice whose PDF is stored is left alone (False). Locks only this
+    invoice's row, never the number counter. The database accepts the write once.
+    """
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+        if invoice is None or invoice.is_draft or invoice.pdf is not None:
+            return False
+        # Every line it was issued with (a credit note or a void later frees them).
+        lines = list(invoice.lines.order_by("id"))
+        data = pdf.render_invoice_pdf(invoice, lines=lines)
+        invoice.pdf = data
+        invoice.pdf_sha256 = pdf.sha256(data)
+        invoice.save(update_fields=["pdf", "pdf_sha256"])
+        audit.audit_record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            obj=invoice,
+            changes={"pdf_sha256": {"before": None, "after": invoice.pdf_sha256}},
+        )
+    return True
 
 
 def invoice_render_pdf(*, invoice: Invoice) -> bytes:
@@ -393,6 +429,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: Any) -> Invoice:
     """Void an issued invoice nobody has paid anything on: its PDF is kept and a copy stamped
     VOID is stored; its lines are deactivated, so the items can be billed again. A paid or
     part-paid invoice is credited instead (`credit_note_issue`), so its money is settled."""
+    invoice_pdf_store(invoice_id=invoice.pk)  # voided before its job ran: stamp it anyway
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
         raise ValidationError(

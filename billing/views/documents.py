@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from billing import pdf, selectors
+from billing import pdf, selectors, services
 from billing.access import Need, get_billing_for_user
 from core import audit
 
@@ -26,6 +26,10 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored PDF, as issued (or its VOID-stamped copy); never rendered again here."""
     access = get_billing_for_user(request, Need.VIEW_INVOICES, invoice_pk=pk, with_pdf=True)
     invoice = access.invoice
+    if not invoice.is_draft and invoice.pdf is None:
+        # Asked for before its job ran: the same service renders and stores it now.
+        services.invoice_pdf_store(invoice_id=invoice.pk)
+        invoice = selectors.stored_pdf(pk=invoice.pk)
     stamped = invoice.is_void and invoice.void_pdf and request.GET.get("original") != "1"
     data, digest = (
         (invoice.void_pdf, invoice.void_pdf_sha256)
@@ -60,7 +64,13 @@ def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     ids = [int(x) for x in request.GET.getlist("ids") if x.isascii() and x.isdigit()]
     ids = ids[:BATCH_LIMIT]
-    invoices = [i for i in selectors.invoices_for_batch(ids=ids) if i.void_pdf or i.pdf]
+    found = selectors.invoices_for_batch(ids=ids)
+    if any(i.pdf is None for i in found):  # issued a moment ago, job not run yet
+        for invoice in found:
+            if invoice.pdf is None:
+                services.invoice_pdf_store(invoice_id=invoice.pk)
+        found = selectors.invoices_for_batch(ids=ids)
+    invoices = [i for i in found if i.void_pdf or i.pdf]
     if not invoices:
         messages.warning(request, "Tick one or more issued invoices to print them together.")
         return redirect("billing:invoice_list")

@@ -64,8 +64,13 @@ def drafted(patient=None, *, by=None) -> Invoice:
 
 
 def issued(patient=None, *, by=None) -> Invoice:
+    """An issued invoice with its PDF stored (the job `invoice_issue` queues, run here: a
+    test's transaction never commits, so on-commit work never runs by itself)."""
     invoice = drafted(patient, by=by)
-    return services.invoice_issue(invoice=invoice, by=by)
+    invoice = services.invoice_issue(invoice=invoice, by=by)
+    services.invoice_pdf_store(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    return invoice
 
 
 def amounts(invoice: Invoice) -> list[tuple[str, str, Decimal]]:

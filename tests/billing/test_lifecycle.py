@@ -189,15 +189,40 @@ class TestIssue:
         invoice = drafted(PatientFactory(), by=clerk)
 
         def broken(*args, **kwargs):
-            raise RuntimeError("renderer crashed")
+            raise RuntimeError("audit log unreachable")
 
-        monkeypatch.setattr(pdf, "render_invoice_pdf", broken)
+        # The last step of the issue fails: the whole issue rolls back, number included.
+        monkeypatch.setattr(services.invoices.audit, "audit_record", broken)
         with pytest.raises(RuntimeError):
             services.invoice_issue(invoice=invoice, by=clerk)
         monkeypatch.undo()
 
         assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
         assert services.invoice_issue(invoice=invoice, by=clerk).number.endswith("000001")
+
+    def test_a_renderer_crash_leaves_the_invoice_issued_and_the_job_stores_the_pdf_later(
+        self, clerk, monkeypatch
+    ):
+        invoice = services.invoice_issue(invoice=drafted(PatientFactory(), by=clerk), by=clerk)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("renderer crashed")
+
+        monkeypatch.setattr(pdf, "render_invoice_pdf", broken)
+        with pytest.raises(RuntimeError):
+            services.invoice_pdf_store(invoice_id=invoice.pk)
+        monkeypatch.undo()
+        stored = Invoice.objects.get(pk=invoice.pk)
+        assert (stored.status, stored.pdf, stored.pdf_sha256) == (InvoiceStatus.ISSUED, None, "")
+
+        assert services.invoice_pdf_store(invoice_id=invoice.pk) is True
+        assert services.invoice_pdf_store(invoice_id=invoice.pk) is False  # once only
+        stored = Invoice.objects.get(pk=invoice.pk)
+        assert hashlib.sha256(bytes(stored.pdf)).hexdigest() == stored.pdf_sha256
+        refused("UPDATE billing_invoice SET pdf = 'x'::bytea WHERE id = %s", [invoice.pk])
+        refused(
+            "UPDATE billing_invoice SET pdf = NULL, pdf_sha256 = '' WHERE id = %s", [invoice.pk]
+        )
 
     def test_it_refuses_to_issue_twice_or_a_due_date_in_the_past(self, patient, clerk):
         invoice = drafted(patient, by=clerk)
