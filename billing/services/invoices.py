@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing import pdf, rule
+from billing import pdf, rule, tasks
 from billing.models import (
     BillingSettings,
     Invoice,
@@ -379,19 +379,9 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
             "lines": {"before": None, "after": len(lines)},
         },
     )
-    pk = invoice.pk
-    transaction.on_commit(lambda: _defer_pdf(pk))
+    # Queued in this transaction: the job exists only if the issue commits.
+    tasks.store_invoice_pdf.defer(invoice_id=invoice.pk)
     return invoice
-
-
-def _defer_pdf(invoice_id: int) -> None:
-    """Queue the PDF's rendering (billing/tasks.py); without a job engine, render it now."""
-    try:
-        from billing import tasks
-    except ImportError:  # pragma: no cover - the engine is part of the project
-        invoice_pdf_store(invoice_id=invoice_id)
-        return
-    tasks.store_invoice_pdf.defer(invoice_id=invoice_id)
 
 
 def invoice_pdf_store(*, invoice_id: int) -> bool:

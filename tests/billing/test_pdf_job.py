@@ -1,0 +1,56 @@
+"""Issuing queues the PDF's rendering; a real worker on the real database stores it once."""
+
+import hashlib
+
+import pytest
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from billing import services
+from billing.models import Invoice
+from jobs import app
+from tests.billing.factories import drafted, visit
+from tests.billing.test_pdf import text_of
+from tests.factories import PatientFactory
+
+
+def run_worker() -> None:
+    """Every queued job, run by a worker as the workers of a hospital run them."""
+    with app.replace_connector(app.connector.get_worker_connector()):
+        app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_stores_the_pdf_of_an_issued_invoice_once():
+    patient = PatientFactory(first_name="Ada", last_name="Lovelace")
+    visit(patient, fee="80.00")
+    invoice = services.invoice_issue(invoice=drafted(patient), by=None)
+
+    assert Invoice.objects.get(pk=invoice.pk).pdf is None
+    job = ProcrastinateJob.objects.get(task_name="billing.store_invoice_pdf")
+    assert job.args == {"invoice_id": invoice.pk} and job.status == "todo"
+
+    run_worker()
+
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert ProcrastinateJob.objects.get(pk=job.pk).status == "succeeded"
+    assert hashlib.sha256(bytes(stored.pdf)).hexdigest() == stored.pdf_sha256
+    assert invoice.number in text_of(stored.pdf) and "80.00" in text_of(stored.pdf)
+    # A second run of the same job (a retry) changes nothing.
+    services.invoice_pdf_store(invoice_id=invoice.pk)
+    assert Invoice.objects.get(pk=invoice.pk).pdf_sha256 == stored.pdf_sha256
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_job_is_left_behind_by_an_issue_that_rolled_back(monkeypatch):
+    patient = PatientFactory()
+    visit(patient, fee="10.00")
+    draft = drafted(patient)
+
+    def broken(**kwargs):
+        raise RuntimeError("audit log unreachable")
+
+    monkeypatch.setattr(services.invoices.audit, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        services.invoice_issue(invoice=draft, by=None)
+
+    assert not ProcrastinateJob.objects.filter(task_name="billing.store_invoice_pdf").exists()
