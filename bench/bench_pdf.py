@@ -131,7 +131,9 @@ def _make_invoices(count: int, lines: int) -> list[Invoice]:
         )
         Attendance.objects.create(appointment=appointment, patient=patient, checked_in_at=at)
         draft = services.invoice_draft_for_patient(patient=patient, by=None)
-        invoices.append(services.invoice_issue(invoice=draft, by=None))
+        issued = services.invoice_issue(invoice=draft, by=None)
+        services.invoice_pdf_store(invoice_id=issued.pk)  # what the job does after the issue
+        invoices.append(issued)
     return invoices
 
 

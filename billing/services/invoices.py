@@ -323,17 +323,19 @@ def _next_invoice_number(year: int) -> str:
     # The first invoice of a year creates the row; numbers already in the table (imported or
     # made by hand) are continued rather than collided with.
     prefix = f"INV-{year}-"
-    taken = (
-        Invoice.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    start = int(taken.removeprefix(prefix)) if taken else 0
-    InvoiceNumberCounter.objects.bulk_create(
-        [InvoiceNumberCounter(year=year, last_number=start)], ignore_conflicts=True
-    )
-    counter = InvoiceNumberCounter.objects.select_for_update().get(year=year)
+    counter = InvoiceNumberCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:
+        taken = (
+            Invoice.objects.filter(number__startswith=prefix)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        start = int(taken.removeprefix(prefix)) if taken else 0
+        InvoiceNumberCounter.objects.bulk_create(
+            [InvoiceNumberCounter(year=year, last_number=start)], ignore_conflicts=True
+        )
+        counter = InvoiceNumberCounter.objects.select_for_update().get(year=year)
     if counter.last_number >= 999999:
         raise ValidationError(f"All invoice numbers of {year} are used up.")
     counter.last_number += 1
@@ -364,9 +366,16 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
     invoice.snapshot = pdf.header_for(patient=invoice.patient, settings=settings_row)
     invoice.issued_at = timezone.now()
     invoice.issued_by = acting_user(by)
+    # Queued in this transaction (the job exists only if the issue commits), and before the
+    # number is taken: the counter stays locked for as short a time as can be.
+    tasks.store_invoice_pdf.defer(invoice_id=invoice.pk)
     invoice.number = _next_invoice_number(today.year)
     invoice.status = InvoiceStatus.ISSUED
-    invoice.full_clean(exclude=["patient", "created_by", "issued_by", "voided_by"])
+    # The database holds the constraints (checked again on save); asking it first, one query
+    # each, would lengthen the time the number counter is locked.
+    invoice.full_clean(
+        exclude=["patient", "created_by", "issued_by", "voided_by"], validate_constraints=False
+    )
     invoice.save()
     audit.audit_record(
         actor=by,
@@ -379,8 +388,6 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
             "lines": {"before": None, "after": len(lines)},
         },
     )
-    # Queued in this transaction: the job exists only if the issue commits.
-    tasks.store_invoice_pdf.defer(invoice_id=invoice.pk)
     return invoice
 
 
