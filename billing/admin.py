@@ -8,6 +8,7 @@ from billing.models import (
     CreditNote,
     CreditNoteNumberCounter,
     Invoice,
+    InvoiceBatch,
     InvoiceLine,
     InvoiceNumberCounter,
     InvoiceStatus,
@@ -264,3 +265,10 @@ class CreditNoteNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last credit note number per year; only crediting moves it (gapless numbering)."""
 
     list_display = ("year", "last_number", "updated_at")
+
+
+@admin.register(InvoiceBatch)
+class InvoiceBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "requested_by", "status", "finished_at")
+    list_filter = ("status",)
+    exclude = ("pdf",)

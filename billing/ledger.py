@@ -238,3 +238,32 @@ class CashierDayClose(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Day close {self.day} ({self.cashier})"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceBatch(TimeStampedModel):
+    """Many invoices printed as one PDF, put together by a job (billing.print_batch)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=BatchStatus.choices, default="queued")
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=255, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "invoice batches"
+
+    def __str__(self) -> str:
+        return f"Batch of {len(self.invoice_ids)} invoices ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:batch_detail", args=[self.pk])

@@ -420,16 +420,20 @@ class Payment(TimeStampedModel):
 from billing.ledger import (  # noqa: E402
     AccountEntry,
     AccountEntryKind,
+    BatchStatus,
     CashierDayClose,
     CashMethod,
     CreditNote,
     CreditNoteNumberCounter,
+    InvoiceBatch,
     Refund,
 )
 
 __all__ = [
     "AccountEntry",
     "AccountEntryKind",
+    "BatchStatus",
+    "InvoiceBatch",
     "BillingSettings",
     "CashMethod",
     "CashierDayClose",

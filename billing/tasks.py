@@ -11,3 +11,11 @@ def store_invoice_pdf(*, invoice_id: int) -> None:
     from billing.services import invoice_pdf_store
 
     invoice_pdf_store(invoice_id=invoice_id)
+
+
+@app.task(name="billing.print_invoice_batch", retry=3)
+def print_invoice_batch(*, batch_id: int) -> None:
+    """Put a batch of invoices' PDFs together into one (idempotent)."""
+    from billing.services.batches import invoice_batch_build
+
+    invoice_batch_build(batch_id=batch_id)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from billing import views
-from billing.views import money
+from billing.views import documents, money
 
 app_name = "billing"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/batch.pdf", views.invoice_batch_pdf, name="invoice_batch_pdf"),
+    path("invoices/batches/<int:pk>/", documents.batch_detail, name="batch_detail"),
+    path("invoices/batches/<int:pk>/pdf/", documents.batch_pdf, name="batch_pdf"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/print/", views.invoice_print, name="invoice_print"),

@@ -81,47 +81,6 @@ BEGIN
 END
 $$;
 
--- Lines: none is added to an issued invoice, also in the moment before its PDF is stored.
-CREATE OR REPLACE FUNCTION billing_invoiceline_guard() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-DECLARE
-    inv billing_invoice%ROWTYPE;
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT * INTO inv FROM billing_invoice WHERE id = NEW.invoice_id;
-        IF inv.status <> 'draft' AND (inv.issued_at IS NOT NULL OR inv.pdf_sha256 <> '') THEN
-            RAISE EXCEPTION 'invoice % is %: no line can be added', inv.number, inv.status
-                USING ERRCODE = 'integrity_constraint_violation',
-                      CONSTRAINT = 'billing_invoiceline_frozen';
-        END IF;
-        RETURN NEW;
-    END IF;
-
-    SELECT * INTO inv FROM billing_invoice WHERE id = OLD.invoice_id;
-    IF inv.status = 'draft' THEN
-        IF TG_OP = 'UPDATE' AND NEW.invoice_id <> OLD.invoice_id THEN
-            SELECT * INTO inv FROM billing_invoice WHERE id = NEW.invoice_id;
-            IF inv.status <> 'draft' THEN
-                RAISE EXCEPTION 'invoice % is %: no line can be moved to it',
-                    inv.number, inv.status
-                    USING ERRCODE = 'integrity_constraint_violation',
-                          CONSTRAINT = 'billing_invoiceline_frozen';
-            END IF;
-        END IF;
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
-
-    IF TG_OP = 'UPDATE' AND inv.status IN ('void', 'credited') AND OLD.is_active
-       AND NOT NEW.is_active
-       AND (to_jsonb(NEW) - ARRAY['is_active', 'updated_at'])
-           = (to_jsonb(OLD) - ARRAY['is_active', 'updated_at']) THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'invoice % is %: its lines cannot be changed', inv.number, inv.status
-        USING ERRCODE = 'integrity_constraint_violation',
-              CONSTRAINT = 'billing_invoiceline_frozen';
-END
-$$;
 """
 
 

@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from billing import pdf, selectors, services
 from billing.access import Need, get_billing_for_user
+from billing.models import BatchStatus, InvoiceBatch
+from billing.services.batches import invoice_batch_request
 from core import audit
 
 BATCH_LIMIT = 200
+# Up to this many invoices print at once; more are put together by a job.
+BATCH_AT_ONCE = 10
 
 
 def _pdf_response(data: bytes, filename: str, *, inline: bool) -> HttpResponse:
@@ -64,6 +68,9 @@ def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     ids = [int(x) for x in request.GET.getlist("ids") if x.isascii() and x.isdigit()]
     ids = ids[:BATCH_LIMIT]
+    if len(ids) > BATCH_AT_ONCE:  # more than a handful: a job puts them together
+        batch = invoice_batch_request(ids=ids, by=request.user)
+        return redirect(batch)
     found = selectors.invoices_for_batch(ids=ids)
     if any(i.pdf is None for i in found):  # issued a moment ago, job not run yet
         for invoice in found:
@@ -82,3 +89,34 @@ def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     merged = pdf.merge(bytes(i.void_pdf or i.pdf) for i in invoices)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _pdf_response(merged, f"invoices-{stamp}.pdf", inline=False)
+
+
+def _own_batch(request: HttpRequest, pk: int) -> InvoiceBatch:
+    access = get_billing_for_user(request, Need.VIEW_INVOICES)
+    batch = InvoiceBatch.objects.defer("pdf").filter(pk=pk).first()
+    mine = batch is not None and batch.requested_by_id == request.user.pk
+    if batch is None or not (mine or access.sees_every_cashier):
+        raise Http404("No such batch.")
+    return batch
+
+
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the clerk waits for a batch (the page reloads itself until it is ready)."""
+    batch = _own_batch(request, pk)
+    return render(request, "billing/batch_detail.html", {"batch": batch})
+
+
+def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _own_batch(request, pk)
+    if batch.status != BatchStatus.READY:
+        return redirect(batch)
+    data = InvoiceBatch.objects.values_list("pdf", flat=True).get(pk=pk)
+    numbers = [i.number for i in selectors.invoices_for_batch(ids=batch.invoice_ids)]
+    audit.audit_record(
+        actor=request.user,
+        action=audit.Action.EXPORT,
+        obj=batch,
+        changes={"invoices": {"before": None, "after": numbers}},
+    )
+    stamp = timezone.localtime(batch.finished_at).strftime("%Y%m%d-%H%M")
+    return _pdf_response(bytes(data), f"invoices-{stamp}.pdf", inline=False)

@@ -38,7 +38,10 @@ def price_list(request: HttpRequest) -> HttpResponse:
 
 def _next_or(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path only: `redirect("abc")` would take "abc" for a view's name and fail.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return reverse(fallback)
 

@@ -54,3 +54,43 @@ def test_no_job_is_left_behind_by_an_issue_that_rolled_back(monkeypatch):
         services.invoice_issue(invoice=draft, by=None)
 
     assert not ProcrastinateJob.objects.filter(task_name="billing.store_invoice_pdf").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_more_than_a_handful_of_invoices_print_as_one_pdf_made_by_a_job(fast_pdf, client):
+    import io
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from billing.models import InvoiceBatch
+    from core import roles
+    from tests.billing.factories import issued
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="printer", role=roles.BILLING_CLERK)
+    invoices = []
+    for _ in range(12):
+        patient = PatientFactory()
+        visit(patient, fee="10.00")
+        invoices.append(issued(patient))
+    client.force_login(clerk)
+
+    asked = client.get(reverse("billing:invoice_batch_pdf"), {"ids": [i.pk for i in invoices]})
+
+    batch = InvoiceBatch.objects.get()
+    assert asked.status_code == 302 and asked.url == batch.get_absolute_url()
+    waiting = client.get(batch.get_absolute_url())
+    assert "Being put together" in waiting.content.decode()
+    assert client.get(reverse("billing:batch_pdf", args=[batch.pk])).status_code == 302
+
+    run_worker()
+
+    ready = client.get(batch.get_absolute_url())
+    assert "Download the PDF" in ready.content.decode()
+    download = client.get(reverse("billing:batch_pdf", args=[batch.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(download.content)).pages) == 12
+    # Someone else's batch is not theirs to see.
+    client.force_login(UserFactory(username="other", role=roles.BILLING_CLERK))
+    assert client.get(batch.get_absolute_url()).status_code == 404

@@ -7,7 +7,12 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from appointments.models import Appointment, AppointmentStatusChange, Attendance
+from appointments.models import (
+    Appointment,
+    AppointmentMessage,
+    AppointmentStatusChange,
+    Attendance,
+)
 from billing.models import (
     AccountEntry,
     BillingSettings,
@@ -15,6 +20,7 @@ from billing.models import (
     CreditNote,
     CreditNoteNumberCounter,
     Invoice,
+    InvoiceBatch,
     InvoiceLine,
     InvoiceNumberCounter,
     MedicationCost,
@@ -63,6 +69,7 @@ ALL_MODELS = [
     Appointment,
     AppointmentStatusChange,
     Attendance,
+    AppointmentMessage,
     MedicationCost,
     ProcedureFee,
     BillingSettings,
@@ -77,6 +84,7 @@ ALL_MODELS = [
     Refund,
     AccountEntry,
     CashierDayClose,
+    InvoiceBatch,
 ]
 
 
@@ -107,6 +115,9 @@ def one_of_each(db):
         appointment,
         AppointmentStatusChangeFactory(appointment=appointment),
         AttendanceFactory(),
+        AppointmentMessage.objects.create(
+            appointment=appointment, kind="booked", channel="email", sequence=0
+        ),
         medication,
         ProcedureFeeFactory(),
         BillingSettings.load(),
@@ -135,7 +146,8 @@ def _money_after_issue() -> list:
     deposit = deposit_take(patient=patient, amount="20.00", method="cash", by=None)
     refund = account_refund(patient=patient, amount="5.00", method="cash", reason="x", by=None)
     close = cashier_day_close(cashier=UserFactory(), day=timezone.localdate(), by=None)
-    return [note, CreditNoteNumberCounter.objects.get(), deposit, refund, close]
+    batch = InvoiceBatch.objects.create(requested_by=UserFactory(), invoice_ids=[note.invoice_id])
+    return [note, CreditNoteNumberCounter.objects.get(), deposit, refund, close, batch]
 
 
 def _corrected_revision(patient):

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.cashier import cashier_day_close
 from billing.services import credit_note_issue
+from billing.services.batches import invoice_batch_build, invoice_batch_request
 from core import roles
 from imports.models import UploadStatus, WorkbookUpload
 from reports.registry import REPORTS
@@ -120,6 +121,7 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "credit_note": lambda o: credit_note_issue(
         invoice=issued(PatientFactory()), reason="x", by=None
     ),
+    "batch": lambda o: _ready_batch(),
     "day_close": lambda o: cashier_day_close(
         cashier=UserFactory(role=roles.BILLING_CLERK), day=timezone.localdate(), by=None
     ),
@@ -129,6 +131,16 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "missing": lambda o: SimpleNamespace(pk=999_999),
     "staff_member": _staff_member,
 }
+
+
+def _ready_batch():
+    """A batch of two invoices, printed by its job, asked for by another clerk."""
+    batch = invoice_batch_request(
+        ids=[issued(PatientFactory()).pk, issued(PatientFactory()).pk],
+        by=UserFactory(role=roles.BILLING_CLERK),
+    )
+    invoice_batch_build(batch_id=batch.pk)
+    return batch
 
 
 class Objects:

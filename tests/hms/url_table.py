@@ -246,6 +246,13 @@ ROWS: list[Row] = [
         args=("appointment",),
         post=expect(front_desk=FOUND, doctor=FOUND, admin_user=FOUND),
     ),
+    # Messages to patients: the desk sends an appointment's details again.
+    Row(
+        "appointments:message_resend",
+        POST_ONLY,
+        args=("appointment",),
+        post=expect(**allowed(DESK, FOUND)),
+    ),
     # --- Clinical: doctors read every chart; only a visit's own doctor runs it ---------------
     Row("clinical:doctor_day", expect(**CLINICIANS)),
     Row("clinical:chart", expect(**CLINICIANS), args=("patient",)),
@@ -372,6 +379,18 @@ ROWS: list[Row] = [
         args=("invoice",),
         post=expect(**allowed(BILLING, BAD)),
         data={"account-amount": "1.00"},
+    ),
+    # Someone else's print batch: administrators only (a clerk sees their own, 404 for others).
+    Row(
+        "billing:batch_detail",
+        expect(MISSING, doctor=DENIED, other_doctor=DENIED, outsider=DENIED, admin_user=OK),
+        args=("batch",),
+    ),
+    Row(
+        "billing:batch_pdf",
+        expect(MISSING, doctor=DENIED, other_doctor=DENIED, outsider=DENIED, admin_user=OK),
+        args=("batch",),
+        check=_pdf,
     ),
     Row("billing:credit_note_pdf", expect(**INVOICE_VIEWERS), args=("credit_note",), check=_pdf),
     Row("billing:patient_account", expect(**BILLING), args=("patient",)),
