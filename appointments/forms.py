@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from appointments.selectors import bookable_doctors
-from core.forms import CalendarDateField
+from appointments.selectors import OFFERED_MINUTES, bookable_doctors
+from core.forms import CalendarDateField, VisibleTextForm
 from doctors.models import Doctor, Specialty
 from patients.models import Patient
 
 LENGTH_CHOICES = [("", "One slot (the doctor's usual)")] + [
-    (str(m), f"{m} minutes") for m in (15, 20, 30, 45, 60, 90)
+    (str(m), f"{m} minutes") for m in OFFERED_MINUTES
 ]
 
 _PICKER = HTML(
@@ -87,7 +87,7 @@ class SlotFilterForm(forms.Form):
         }
 
 
-class BookingForm(SlotFilterForm):
+class BookingForm(VisibleTextForm, SlotFilterForm):
     """Book: the patient (chosen before), the filters, one free slot, a reason."""
 
     patient = forms.ModelChoiceField(Patient.objects.active(), widget=forms.HiddenInput)
@@ -189,7 +189,7 @@ def parse_slot(value: str):
     return doctor, start, end
 
 
-class CancelForm(forms.Form):
+class CancelForm(VisibleTextForm, forms.Form):
     reason = forms.CharField(
         label="Why is the appointment cancelled?",
         max_length=255,

@@ -15,7 +15,7 @@ from appointments.models import (
     AppointmentStatusChange,
     Attendance,
 )
-from appointments.selectors import working_hours_covering
+from appointments.selectors import off_grid, working_hours_covering
 from core import audit
 from core.actors import acting_user, by_alias
 from doctors.models import Doctor, TimeOff
@@ -118,6 +118,10 @@ def _resolve_and_check_slot(
             f"This patient already has an appointment from {_hm(clash.start)} to "
             f"{_hm(clash.end)} with {clash.doctor} — pick another time."
         )
+    # Last, so a clash is named first: only a time the slot picker offers is booked.
+    refused = off_grid(hours=hours, start=start, end=end, keep=default_length)
+    if refused:
+        raise SlotUnavailable(refused)
     return end
 
 

@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +50,8 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = default
-    return redirect(target)
+    # Never `redirect(target)`: a `next` such as "abc" would be taken for a view's name.
+    return HttpResponseRedirect(target if target.startswith("/") else default)
 
 
 # --- Calendars and arrivals ------------------------------------------------------------------

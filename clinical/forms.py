@@ -8,25 +8,19 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
 from clinical import selectors
+from core.forms import BoundedDateField, VisibleTextForm
 from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PageDateField(forms.DateField):
-    """A date a page turns into a day's bounds and steps from (previous / next day): kept
-    well inside Python's years 1 to 9999, where that arithmetic would fail."""
-
-    default_validators = [
-        MinValueValidator(datetime.date(1900, 1, 1), "Enter a date from 1900 to 2999."),
-        MaxValueValidator(datetime.date(2999, 12, 31), "Enter a date from 1900 to 2999."),
-    ]
+class PageDateField(BoundedDateField):
+    """A date a page turns into a day's bounds and steps from (previous / next day)."""
 
 
 # Per kind: the fields a history entry form shows, and the labels that fit that kind.
@@ -60,7 +54,7 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-class HistoryEntryForm(forms.Form):
+class HistoryEntryForm(VisibleTextForm, forms.Form):
     """Add a history entry of one kind, or (with `entry`) correct one, with a reason."""
 
     medication = forms.ModelChoiceField(
@@ -71,8 +65,8 @@ class HistoryEntryForm(forms.Form):
     )
     description = forms.CharField(max_length=255, required=False)
     quantity = forms.IntegerField(label="Quantity given", min_value=1, max_value=10_000)
-    recorded_on = forms.DateField(widget=DATE_INPUT)
-    ended_on = forms.DateField(widget=DATE_INPUT, required=False)
+    recorded_on = BoundedDateField(widget=DATE_INPUT)
+    ended_on = BoundedDateField(widget=DATE_INPUT, required=False)
     reason = forms.CharField(
         label="Reason for the correction",
         max_length=255,
@@ -138,7 +132,7 @@ class HistoryEntryForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in self.content_fields}
 
 
-class VisitNotesForm(forms.Form):
+class VisitNotesForm(VisibleTextForm, forms.Form):
     concerns = forms.CharField(
         label="Concerns (in the patient's words)",
         required=False,
@@ -160,7 +154,7 @@ class VisitNotesForm(forms.Form):
         self.helper.form_tag = False
 
 
-class MedicationGivenForm(forms.Form):
+class MedicationGivenForm(VisibleTextForm, forms.Form):
     prefix = "med"
 
     medication = forms.ModelChoiceField(
@@ -182,7 +176,7 @@ class MedicationGivenForm(forms.Form):
         )
 
 
-class ProcedurePerformedForm(forms.Form):
+class ProcedurePerformedForm(VisibleTextForm, forms.Form):
     prefix = "proc"
 
     procedure = forms.ModelChoiceField(
@@ -236,7 +230,7 @@ class DayForm(forms.Form):
         return self.cleaned_data.get("day") or timezone.localdate()
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(VisibleTextForm, forms.Form):
     user = forms.CharField(label="User name", required=False, max_length=150)
     mrn = forms.CharField(label="Patient MRN", required=False, max_length=20)
     date_from = PageDateField(label="From", widget=DATE_INPUT, required=False)

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
@@ -61,6 +62,24 @@ class ServiceInline:
         raise NotImplementedError
 
 
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete box, which shows a posted value that is no record id (`abc`, a
+    number past bigint) as nothing chosen instead of failing the page with a ValueError."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        fitting = []
+        for item in value:
+            try:
+                prepared = target.to_python(item)
+            except ValidationError:
+                continue
+            if isinstance(prepared, int) and not -(2**63) <= prepared < 2**63:
+                continue
+            fitting.append(item)
+        return super().optgroups(name, fitting, attr)
+
+
 class ServiceModelAdmin(admin.ModelAdmin):
     """A ModelAdmin whose writes call services (implement the hooks a model allows).
 
@@ -79,6 +98,13 @@ class ServiceModelAdmin(admin.ModelAdmin):
 
     def delete_via_service(self, request: HttpRequest, obj: models.Model) -> None:
         raise NotImplementedError
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- writes --------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Calendar days in the hospital's time zone."""
+"""Calendar days in the hospital's time zone, and the years a date may have."""
 
 import datetime
 
@@ -10,3 +10,11 @@ def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.da
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
     return start, start + datetime.timedelta(days=1)
+
+
+# The years any date the hospital types or reads may have. Python's dates end at years 1 and
+# 9999, where a page that adds a day or a week to one (a day's bounds, "next week") fails; no
+# hospital record is older than 1900 or planned beyond 2999.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2999, 12, 31)
+RANGE_MESSAGE = "Enter a date from 1900 to 2999."

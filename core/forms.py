@@ -5,22 +5,59 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+
+from core.dates import EARLIEST, LATEST, RANGE_MESSAGE
+from core.validators import VisibleTextValidator
 
 
-class CalendarDateField(forms.DateField):
+class BoundedDateField(forms.DateField):
+    """A date from 1900 to 2999 (core.dates): every date a form takes goes through it, so no
+    page meets Python's years 1 and 9999, where adding a day overflows. `min_value` and
+    `max_value` narrow the range for a field whose real range is smaller."""
+
+    def __init__(
+        self,
+        *,
+        min_value: datetime.date = EARLIEST,
+        max_value: datetime.date = LATEST,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+        self.min_value, self.max_value = min_value, max_value
+        self.widget.attrs.setdefault("min", min_value.isoformat())
+        self.widget.attrs.setdefault("max", max_value.isoformat())
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if value < self.min_value or value > self.max_value:
+            if (self.min_value, self.max_value) == (EARLIEST, LATEST):
+                raise ValidationError(RANGE_MESSAGE, code="date_range")
+            raise ValidationError(
+                "Enter a date from %(min)s to %(max)s.",
+                code="date_range",
+                params={"min": f"{self.min_value:%d %b %Y}", "max": f"{self.max_value:%d %b %Y}"},
+            )
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time whose day lies from 1900 to 2999 (core.dates), as BoundedDateField."""
+
+    def validate(self, value: datetime.datetime | None) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST <= value.date() <= LATEST:
+            raise ValidationError(RANGE_MESSAGE, code="date_range")
+
+
+class CalendarDateField(BoundedDateField):
     """A day to show or to search from, as a date input. The calendars and the slot picker
-    add days and weeks to it, which overflows Python's dates near year 1 or 9999, so a day
-    outside these centuries is invalid (a message, or the default day) instead of a 500."""
-
-    default_validators = [
-        MinValueValidator(datetime.date(1900, 1, 1)),
-        MaxValueValidator(datetime.date(2999, 12, 31)),
-    ]
+    add days and weeks to it; a day outside the bounded range is invalid (a message, or the
+    default day) instead of a 500."""
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
         super().__init__(**kwargs)
 
 
@@ -40,3 +77,18 @@ def form_changes(form: forms.BaseForm, fields: tuple[str, ...] | None = None) ->
         for name in form.changed_data
         if name in form.cleaned_data and (fields is None or name in fields)
     }
+
+
+class VisibleTextForm:
+    """A form mixin (first among the bases): every text field refuses characters a person
+    cannot see (core.validators.VisibleTextValidator; new lines only in a text area), with a
+    message on the field. Passwords are left as they are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not isinstance(
+                field.widget, forms.PasswordInput
+            ):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(VisibleTextValidator(multiline=multiline))

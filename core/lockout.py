@@ -33,7 +33,20 @@ def _failures(attempts: QuerySet[AccessAttempt]) -> int:
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
+# The lockout's username column (axes' AccessAttempt.username) holds 255 characters. Django's
+# login form does not cut a longer username (its max_length comes after its validators are
+# made), so a pasted page of text would fail the login page; no account's name is longer
+# than 150, so counting the failure under the first 255 characters loses nothing.
+USERNAME_COLUMN = 255
+
+
 class LoginLockoutHandler(AxesDatabaseHandler):
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        username = (credentials or {}).get("username")
+        if isinstance(username, str) and len(username) > USERNAME_COLUMN:
+            credentials = {**credentials, "username": username[:USERNAME_COLUMN]}
+        return super().user_login_failed(sender, credentials, request, **kwargs)
+
     def get_failures(self, request, credentials: dict | None = None) -> int:
         counts = {}
         parameters = get_lockout_parameters(request, credentials)

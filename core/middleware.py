@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 
@@ -23,3 +26,55 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+NUL_MESSAGE = (
+    "What was sent contains a NUL character (U+0000), which no field accepts: remove it and "
+    "try again."
+)
+SELECTION_MESSAGE = "Select the records with the boxes of the list, then pick the action."
+DATE_FILTER_MESSAGE = "Pick a year, month or day from the list's date filter."
+# Record ids are bigint: at most 19 digits, and we keep well inside.
+_RECORD_ID = re.compile(r"[0-9]{1,18}")
+# The admin's date hierarchy (`created_at__year=2024`).
+_DATE_PART = re.compile(r"__(year|month|day)$")
+
+
+def _values(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    for data in (request.GET, request.POST):
+        for key, values in data.lists():
+            for value in values:
+                yield key, value
+
+
+def malformed(request: HttpRequest) -> str:
+    """Why the request's query or form data is no input any page takes ("" when it is not):
+    a NUL character (PostgreSQL cannot store one, so a page would fail looking it up), or, in
+    the admin, a selection of records or a date filter that is not a number (Django's admin
+    would fail on it). Files are not read, only the form fields beside them."""
+    admin = request.path.startswith(reverse("admin:index"))
+    for key, value in _values(request):
+        if "\x00" in key or "\x00" in value:
+            return NUL_MESSAGE
+        if not admin:
+            continue
+        if key in ("_selected_action", "index") and not _RECORD_ID.fullmatch(value):
+            return SELECTION_MESSAGE
+        if _DATE_PART.search(key) and not re.fullmatch(r"[0-9]{1,4}", value):
+            return DATE_FILTER_MESSAGE
+    return ""
+
+
+class RefuseMalformedInputMiddleware:
+    """Answers 400, with a page that says what is wrong, to a request no page could take
+    (see `malformed`), before any view looks it up. Last in MIDDLEWARE, so the page has the
+    user and the rest of what base.html needs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = malformed(request)
+        if problem:
+            return render(request, "400.html", {"problem": problem}, status=400)
+        return self.get_response(request)

@@ -1,10 +1,16 @@
 """Shared model pieces: timestamps and the append-only audit log."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
+
+from core import dates
+from core.validators import VisibleTextValidator
 
 
 class TimeStampedModel(models.Model):
@@ -13,6 +19,33 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        """Django's checks, and no text field holds a character a person cannot see (a
+        direction override, a zero-width space, a control character; new lines only in
+        multi-line text: core.validators), and no date lies outside 1900–2999 (core.dates).
+        Every model form and every service's `full_clean()` pass here, so no page, admin
+        form or import stores one."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if field.name in errors or (exclude and field.name in exclude):
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(field, models.DateField) and value is not None:
+                day = value.date() if isinstance(value, datetime.datetime) else value
+                if not dates.EARLIEST <= day <= dates.LATEST:
+                    errors[field.name] = [ValidationError(dates.RANGE_MESSAGE, code="date_range")]
+            elif isinstance(field, models.CharField | models.TextField) and not field.choices:
+                try:
+                    VisibleTextValidator(multiline=isinstance(field, models.TextField))(value)
+                except ValidationError as error:
+                    errors[field.name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditEvent(TimeStampedModel):

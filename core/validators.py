@@ -97,3 +97,62 @@ class InternationalEmailField(models.EmailField):
 
     def formfield(self, **kwargs: Any) -> Any:
         return super().formfield(**{"form_class": InternationalEmailFormField, **kwargs})
+
+
+# --- Invisible and direction-changing characters ------------------------------------------
+
+# Characters that change how the text around them is shown without showing themselves: the
+# bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069: U+202E
+# shows "evil" as "live"), zero-width space, the left-to-right and right-to-left marks
+# (U+200B, U+200E, U+200F), the word joiner, invisible operators (U+2060–U+2064), the byte order
+# mark (U+FEFF), the line and paragraph separators (U+2028, U+2029), and every C0 and C1
+# control character and DEL. The zero-width non-joiner and joiner (U+200C, U+200D) stay
+# allowed: Persian, Indic scripts and emoji need them. Multi-line text may also hold tab,
+# line feed and carriage return (a browser sends a text area's new lines as CR LF).
+_INVISIBLE = (
+    "\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\u2028\u2029\u2060-\u2064\ufeff"
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+)
+_SINGLE_LINE = re.compile(f"[{_INVISIBLE}\t\n\r]")
+_MULTI_LINE = re.compile(f"[{_INVISIBLE}]")
+
+
+def invisible_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of `value` that a person could not see (or that changes how the
+    text around it reads), as "U+202E"; None when there is none."""
+    found = (_MULTI_LINE if multiline else _SINGLE_LINE).search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _refuse_invisible(value: Any, *, multiline: bool) -> None:
+    if not isinstance(value, str):
+        return
+    char = invisible_character(value, multiline=multiline)
+    if char is None:
+        return
+    if char in ("U+0009", "U+000A", "U+000D"):
+        message = "Keep this on one line: remove the tab or line break (%(char)s)."
+    else:
+        message = (
+            "Remove the invisible character %(char)s: it changes how the text reads "
+            "without showing itself (a direction override prints “evil” as “live”)."
+        )
+    raise ValidationError(message, code="invisible_character", params={"char": char})
+
+
+@deconstructible
+class VisibleTextValidator:
+    """Refuses text with a character a person cannot see: see `invisible_character`."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: Any) -> None:
+        _refuse_invisible(value, multiline=self.multiline)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VisibleTextValidator) and other.multiline == self.multiline
+
+
+validate_single_line = VisibleTextValidator()
+validate_multi_line = VisibleTextValidator(multiline=True)

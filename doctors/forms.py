@@ -10,9 +10,14 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from doctors.models import Specialty, Weekday
+from core.forms import BoundedDateField, BoundedDateTimeField, VisibleTextForm
+from doctors.models import TIME_OFF_LONGEST, Specialty, Weekday
 
 SLOT_CHOICES = [(m, f"{m} minutes") for m in (10, 15, 20, 30, 45, 60, 90, 120)]
+
+
+def _minutes(moment: datetime.time) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 class WorkingHoursForm(forms.Form):
@@ -26,16 +31,9 @@ class WorkingHoursForm(forms.Form):
     slot_minutes = forms.TypedChoiceField(
         label="Slot length", choices=SLOT_CHOICES, coerce=int, initial=30
     )
-    valid_from = forms.DateField(
-        label="Valid from",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        initial=timezone.localdate,
-    )
-    valid_until = forms.DateField(
-        label="Valid until",
-        required=False,
-        help_text="Leave empty for open-ended.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    valid_from = BoundedDateField(label="Valid from", initial=timezone.localdate)
+    valid_until = BoundedDateField(
+        label="Valid until", required=False, help_text="Leave empty for open-ended."
     )
 
     def __init__(self, *args, submit_label: str = "Save hours", **kwargs) -> None:
@@ -50,21 +48,24 @@ class WorkingHoursForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
+        slot = data.get("slot_minutes")
         if start and end and end <= start:
             self.add_error("end_time", "The hours must end after they start.")
+        elif start and end and slot and _minutes(end) - _minutes(start) < slot:
+            self.add_error("end_time", f"The hours are shorter than one {slot}-minute slot.")
         since, until = data.get("valid_from"), data.get("valid_until")
         if since and until and until < since:
             self.add_error("valid_until", "The end of validity cannot be before its start.")
         return data
 
 
-class TimeOffForm(forms.Form):
-    start = forms.DateTimeField(
+class TimeOffForm(VisibleTextForm, forms.Form):
+    start = BoundedDateTimeField(
         label="From",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    end = forms.DateTimeField(
+    end = BoundedDateTimeField(
         label="Until",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -85,6 +86,10 @@ class TimeOffForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end <= start:
             self.add_error("end", "Time off must end after it starts.")
+        elif start and end and end - start > TIME_OFF_LONGEST:
+            self.add_error(
+                "end", "Time off lasts at most a year: enter a longer absence as several periods."
+            )
         return data
 
 
@@ -92,11 +97,7 @@ class ScheduleFilterForm(forms.Form):
     specialty = forms.ModelChoiceField(
         Specialty.objects.order_by("name"), required=False, empty_label="All specialties"
     )
-    on = forms.DateField(
-        label="Hours valid on",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    on = BoundedDateField(label="Hours valid on", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -148,6 +148,10 @@ class WorkingHours(TimeStampedModel):
         return reverse("admin:doctors_workinghours_change", args=[self.pk])
 
 
+# The longest one period of time off may last (a typo's year 9999 is not an absence).
+TIME_OFF_LONGEST = datetime.timedelta(days=366)
+
+
 class TimeOff(TimeStampedModel):
     doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
@@ -163,6 +167,13 @@ class TimeOff(TimeStampedModel):
                 condition=Q(end__gt=F("start")),
                 name="%(app_label)s_%(class)s_end_after_start",
                 violation_error_message="Time off must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__lte=F("start") + TIME_OFF_LONGEST),
+                name="%(app_label)s_%(class)s_at_most_a_year",
+                violation_error_message=(
+                    "Time off lasts at most a year: enter a longer absence as several periods."
+                ),
             ),
         ]
         indexes = [

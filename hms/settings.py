@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A NUL character or a malformed admin selection: a 400 page saying so, not a 500.
+    "core.middleware.RefuseMalformedInputMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -283,6 +285,10 @@ HMS_PG_BIN = env_str("HMS_PG_BIN")
 # upload waits for confirmation before its files (patients' data) are deleted.
 HMS_IMPORT_MAX_UPLOAD_MB = env_int("HMS_IMPORT_MAX_UPLOAD_MB", 100)
 HMS_IMPORT_KEEP_HOURS = env_int("HMS_IMPORT_KEEP_HOURS", 24)
+# What an .xlsx upload may unpack to (imports/archive.py): in all, and its text (shared
+# strings, which openpyxl keeps in memory).
+HMS_IMPORT_MAX_UNZIPPED_MB = env_int("HMS_IMPORT_MAX_UNZIPPED_MB", 1000)
+HMS_IMPORT_MAX_SHARED_STRINGS_MB = env_int("HMS_IMPORT_MAX_SHARED_STRINGS_MB", 32)
 # Check and import uploads in a background thread of the web process (the page follows their
 # progress); false runs them inside the request.
 HMS_IMPORT_IN_BACKGROUND = env_bool("HMS_IMPORT_IN_BACKGROUND", True)

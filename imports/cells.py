@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
+from core.dates import EARLIEST, LATEST
 from core.nothing import is_nothing
-from core.validators import validate_email_address
+from core.validators import invisible_character, validate_email_address
 from imports.queries import micros
 from patients.models import Sex
 
@@ -91,15 +92,19 @@ def required(value: Any, column: str, what: str, max_length: int) -> str:
     value = optional(value)
     if not value:
         raise CellError(column, f"{what} is required")
-    if len(value) > max_length:
-        raise CellError(column, f"longer than {max_length} characters")
-    return value
+    return limited(value, column, max_length)
 
 
 def limited(value: Any, column: str, max_length: int) -> str:
     value = optional(value)
     if len(value) > max_length:
         raise CellError(column, f"longer than {max_length} characters")
+    char = invisible_character(value)
+    if char is not None:
+        # A direction override (U+202E) prints "evil" as "live" on every page and invoice.
+        raise CellError(
+            column, f"holds the invisible character {char}, which changes how the text reads"
+        )
     return value
 
 
@@ -115,6 +120,13 @@ def email(value: Any, column: str) -> str:
 
 
 def date(value: Any, column: str) -> datetime.date:
+    day = _date(value, column)
+    if not EARLIEST <= day <= LATEST:
+        raise CellError(column, f"{day.isoformat()} is not a date from 1900 to 2999")
+    return day
+
+
+def _date(value: Any, column: str) -> datetime.date:
     if type(value) is str and len(value) == 10:  # the CSV fast path: 2024-06-28
         try:
             return datetime.date.fromisoformat(value)

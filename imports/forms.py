@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from imports.archive import WorkbookTooLarge, check_workbook_size
 from imports.workbook import SHEETS, sheet_for
 
 
@@ -59,6 +60,10 @@ class WorkbookUploadForm(forms.Form):
         if suffixes == {".xlsx"}:
             if len(files) > 1:
                 raise forms.ValidationError("Choose one .xlsx workbook, not several.")
+            try:
+                check_workbook_size(files[0])  # before it is kept or read
+            except WorkbookTooLarge as error:
+                raise forms.ValidationError(str(error)) from error
             return files
         if suffixes != {".csv"}:
             raise forms.ValidationError(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from imports.archive import check_workbook_size
 from imports.cells import text
 
 
@@ -23,6 +24,7 @@ class Sheet:
 def _xlsx_sheets(source: Any) -> tuple[dict[str, Callable[[], Sheet]], Callable[[], None]]:
     import openpyxl
 
+    check_workbook_size(source)  # raises WorkbookTooLarge before openpyxl unpacks anything
     book = openpyxl.load_workbook(source, read_only=True, data_only=True)
 
     def opener(worksheet):

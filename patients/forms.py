@@ -7,7 +7,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 
+from core.forms import BoundedDateField, VisibleTextForm
 from patients.models import Patient
 from patients.services import PATIENT_FIELDS
 
@@ -68,14 +70,15 @@ class PatientSearchForm(forms.Form):
         )
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(VisibleTextForm, forms.ModelForm):
     """Demographics of a patient: registration and edit. The MRN is assigned by the service."""
+
+    date_of_birth = BoundedDateField(label="Date of birth", required=False)
 
     class Meta:
         model = Patient
         fields = PATIENT_FIELDS
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
         }
@@ -113,6 +116,12 @@ class PatientForm(forms.ModelForm):
             Div(HTML("{% include 'patients/_duplicates.html' %}"), css_id="duplicates"),
             FormActions(Submit("save", submit_label)),
         )
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born and born > timezone.localdate():
+            raise forms.ValidationError("The date of birth is in the future.")
+        return born
 
     def clean_first_name(self) -> str:
         return self.cleaned_data["first_name"].strip()

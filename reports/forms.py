@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from core.forms import BoundedDateField
 from doctors.models import Doctor
 from reports.registry import DOCTOR, FROM, TO, Filters, Report
 
@@ -26,9 +27,9 @@ class ReportFilterForm(forms.Form):
         self.own_doctor = own_doctor
         date = forms.DateInput(attrs={"type": "date", "class": "form-control"})
         if FROM in report.filters:
-            self.fields[FROM] = forms.DateField(label="From", required=False, widget=date)
+            self.fields[FROM] = BoundedDateField(label="From", required=False, widget=date)
         if TO in report.filters:
-            self.fields[TO] = forms.DateField(label="To", required=False, widget=date)
+            self.fields[TO] = BoundedDateField(label="To", required=False, widget=date)
         if DOCTOR in report.filters and own_doctor is None:
             self.fields[DOCTOR] = DoctorChoiceField(
                 label="Doctor",

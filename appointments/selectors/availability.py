@@ -18,6 +18,9 @@ from doctors.models import Doctor, TimeOff, WorkingHours
 
 Slot = tuple[datetime.datetime, datetime.datetime]
 
+# The visit lengths the slot picker offers besides the working hours' own slot length.
+OFFERED_MINUTES = (15, 20, 30, 45, 60, 90)
+
 # How far "first free slot" looks ahead before it gives up, and how many days it reads at once.
 FIRST_FREE_HORIZON_DAYS = 56
 FIRST_FREE_WINDOW_DAYS = 7
@@ -59,6 +62,36 @@ def working_hours_covering(*, doctor: Doctor, start: datetime.datetime) -> Worki
         .order_by("start_time", "id")
         .first()
     )
+
+
+def off_grid(
+    *,
+    hours: WorkingHours,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    keep: datetime.timedelta | None = None,
+) -> str:
+    """Why the engine would never offer [start, end) in `hours` (the row `start` falls in):
+    a start off the row's grid (`start_time` + n × `slot_minutes`) or a length the picker does
+    not offer (besides `keep`, the length of an appointment being moved); "" when it would
+    (free or not)."""
+    local = timezone.localtime(start, timezone.get_default_timezone())
+    since = datetime.datetime.combine(local.date(), hours.start_time)
+    offset = local.replace(tzinfo=None) - since
+    step = datetime.timedelta(minutes=hours.slot_minutes)
+    if offset % step:
+        return (
+            f"Appointments start on the {hours.slot_minutes}-minute grid from "
+            f"{hours.start_time:%H:%M} — pick a time the slot picker offers."
+        )
+    length = end - start
+    offered = {hours.slot_minutes, *OFFERED_MINUTES}
+    if length == keep:
+        return ""
+    if length % datetime.timedelta(minutes=1) or length.total_seconds() / 60 not in offered:
+        minutes = ", ".join(str(m) for m in sorted(offered))
+        return f"An appointment lasts {minutes} minutes — pick a length the slot picker offers."
+    return ""
 
 
 # --- The availability engine ---------------------------------------------------------------

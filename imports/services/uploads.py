@@ -29,11 +29,13 @@ import psycopg
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
 from core.actors import acting_user
 from imports.models import WORKING, UploadStatus, WorkbookUpload
+from imports.private_files import private_file, private_folder
 from imports.services.workbook import COUNT_ORDER, COUNT_UNITS, ImportReport, workbook_import
 from imports.workbook import Problem, sheet_for
 
@@ -76,7 +78,7 @@ def _delete_files_on_commit(upload: WorkbookUpload) -> None:
 
 def _save_files(files: list[UploadedFile], folder: Path) -> tuple[str, int, str]:
     """Write the uploaded files into `folder`: (the .xlsx's name or "", bytes, SHA-256)."""
-    folder.mkdir(parents=True)
+    private_folder(folder)
     digest = hashlib.sha256()
     size = 0
     workbook_file = ""
@@ -86,7 +88,7 @@ def _save_files(files: list[UploadedFile], folder: Path) -> tuple[str, int, str]
         else:
             # Named after its sheet: never after what the browser sent.
             target = f"{sheet_for(upload.name)}.csv"
-        with (folder / target).open("wb") as out:
+        with private_file(folder / target) as out:
             for chunk in upload.chunks():
                 digest.update(chunk)
                 size += len(chunk)
@@ -301,15 +303,25 @@ def _import_job(upload: WorkbookUpload) -> None:
 
 
 def _expire_stale_uploads(*, now: datetime.datetime) -> None:
-    """Checked uploads nobody confirmed within HMS_IMPORT_KEEP_HOURS lose their files."""
+    """After HMS_IMPORT_KEEP_HOURS, uploads lose their files (patients' data) and become
+    discarded: checked ones nobody confirmed, and those whose check or import was interrupted
+    (a job that has not moved for that long: its worker was killed; nothing of an interrupted
+    import was written)."""
     cutoff = now - datetime.timedelta(hours=settings.HMS_IMPORT_KEEP_HOURS)
-    stale = WorkbookUpload.objects.select_for_update(skip_locked=True).filter(
-        status=UploadStatus.CHECKED, created_at__lt=cutoff
+    waiting = Q(status=UploadStatus.CHECKED, created_at__lt=cutoff)
+    interrupted = Q(
+        status__in=(UploadStatus.CHECKING, UploadStatus.IMPORTING), updated_at__lt=cutoff
     )
+    stale = WorkbookUpload.objects.select_for_update(skip_locked=True).filter(waiting | interrupted)
     for upload in stale:
+        why = "not confirmed in time"
+        if upload.status != UploadStatus.CHECKED:
+            stage = "check" if upload.status == UploadStatus.CHECKING else "import"
+            why = f"its {stage} was interrupted"
         upload.status = UploadStatus.DISCARDED
-        upload.report = {**upload.report, "discarded": "expired: not confirmed in time"}
-        upload.save(update_fields=["status", "report", "updated_at"])
+        upload.progress = ""
+        upload.report = {**upload.report, "discarded": f"expired: {why}"}
+        upload.save(update_fields=["status", "progress", "report", "updated_at"])
         _delete_files_on_commit(upload)
 
 
