@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # Below WhiteNoise, so static files keep their caching: nothing else is stored anywhere.
     "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Writes the session when it changed or once a minute (the idle timeout), not every page.
+    "core.session_refresh.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -237,7 +239,7 @@ OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env_int("HMS_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # core.session_refresh writes it once a minute instead
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Outgoing e-mail -----------------------------------------------------------------------

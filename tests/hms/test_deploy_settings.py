@@ -124,9 +124,10 @@ def test_it_switches_on_the_protections_in_production(monkeypatch):
     assert prod.SECURE_SSL_REDIRECT is True
     assert prod.SECURE_HSTS_SECONDS >= 31_536_000
     assert prod.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
-    # Thirty minutes without a request end the session; every request restarts the clock.
+    # Thirty minutes without a request end the session; requests restart the clock (the
+    # session is written at most once a minute: tests/core/test_session_refresh.py).
     assert prod.SESSION_COOKIE_AGE == 1800
-    assert prod.SESSION_SAVE_EVERY_REQUEST is True
+    assert "core.session_refresh.SessionRefreshMiddleware" in prod.MIDDLEWARE
 
 
 def test_it_sends_a_csp_without_inline_script_and_hsts_on_the_login_page(db, production):
