@@ -31,7 +31,8 @@ class WorkbookUpload(TimeStampedModel):
 
     checking → checked (valid, awaiting confirmation) → importing → imported; or from a check
     or import: rejected (problems), unchanged (nothing to do), failed (an unexpected error);
-    a checked upload may be discarded. Checking and importing run in the background.
+    a checked upload may be discarded. Checking and importing are background jobs
+    (imports.tasks), run by a worker process.
     The files wait under `MEDIA_ROOT/imports/<folder>/` only until the upload reaches a final
     status: they hold patients' data. `report` keeps what the check (and later the import)
     found: every problem, warnings and per-sheet counts.
@@ -50,6 +51,9 @@ class WorkbookUpload(TimeStampedModel):
     report = models.JSONField(default=dict, blank=True)
     # The latest progress line of the check or import running in the background.
     progress = models.CharField(max_length=200, blank=True)
+    # The background job (procrastinate_jobs.id) of the latest check or import; no foreign
+    # key: finished jobs are deleted after a while (jobs.tasks), the upload stays.
+    job_id = models.BigIntegerField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.upload_detail, name="upload_detail"),
     path("<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("<int:pk>/discard/", views.upload_discard, name="upload_discard"),
+    path("<int:pk>/retry/", views.upload_retry, name="upload_retry"),
     path("<int:pk>/resolve/", views.upload_resolve, name="upload_resolve"),
     path("<int:pk>/problems.csv", views.upload_problems, name="upload_problems"),
     path("format/", views.workbook_format, name="workbook_format"),

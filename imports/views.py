@@ -16,7 +16,7 @@ from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
 from imports.forms_resolve import ConflictResolutionForm
 from imports.matching import DECIDED_LABELS, Resolution
-from imports.models import WORKING, UploadStatus
+from imports.models import WORKING
 from imports.selectors import recent_uploads
 from imports.services import (
     UploadNotConfirmable,
@@ -24,8 +24,10 @@ from imports.services import (
     workbook_upload_confirm,
     workbook_upload_discard,
     workbook_upload_resolve,
+    workbook_upload_retry,
 )
-from imports.services.uploads import upload_is_stalled
+from imports.services.upload_jobs import upload_is_queued, upload_is_stalled
+from jobs.selectors import workers_alive
 
 # Problems listed on the page; all of them are in the CSV download.
 PROBLEMS_SHOWN = 1000
@@ -48,10 +50,14 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stage = "import" if "import" in workbook.report else "check"
     report = workbook.report.get(stage, {})
     stalled = upload_is_stalled(workbook)
+    queued = not stalled and upload_is_queued(workbook)
     context = {
         "upload": workbook,
         "working": workbook.status in WORKING and not stalled,
         "stalled": stalled,
+        "queued": queued,
+        # Nobody will take a queued job while no worker runs: say so rather than wait.
+        "no_worker": queued and not workers_alive(),
         "stage": stage,
         "report": report,
         "errors": report.get("errors", [])[:PROBLEMS_SHOWN],
@@ -102,11 +108,20 @@ def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except UploadNotConfirmable as refusal:
         messages.warning(request, str(refusal))
     else:
-        if workbook.status == UploadStatus.IMPORTED:
-            outcome = workbook.report["import"]["outcome"]
-            messages.success(request, f"The workbook was imported. {outcome}")
-        elif workbook.status != UploadStatus.IMPORTING:
-            messages.error(request, workbook.report["import"]["outcome"])
+        messages.success(request, "The import has started; this page follows it.")
+    return redirect(workbook)
+
+
+@require_POST
+def upload_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted check or import again."""
+    workbook = get_upload_for_user(request, pk)
+    try:
+        workbook_upload_retry(upload=workbook, by=request.user)
+    except UploadNotConfirmable as refusal:
+        messages.warning(request, str(refusal))
+    else:
+        messages.success(request, "It runs again; this page follows it.")
     return redirect(workbook)
 
 

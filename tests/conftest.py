@@ -155,3 +155,47 @@ def _force_login_includes_second_factor(monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _job_queue_emptied(request: pytest.FixtureRequest):
+    """After a transactional test, the job queue is emptied: the flush that ends such a test
+    leaves procrastinate's tables alone (its models are unmanaged), and a job left there would
+    be run by the next test's worker."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not transactional and "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from tests.jobs.helpers import queue_emptied
+
+    yield
+    queue_emptied()
+
+
+@pytest.fixture
+def jobs_at_once(monkeypatch):
+    """Every background job queued during the test runs the moment it is queued, inside the
+    queuing transaction, with procrastinate's worker on the test's connection (as if a worker
+    were infinitely quick): for tests that drive pages with the test client, which cannot see
+    a worker's commits. tests/jobs/helpers.py has the real worker processes."""
+    from procrastinate.tasks import Task
+
+    from tests.jobs.helpers import run_jobs_here
+
+    defer = Task.defer
+    running = False
+
+    def defer_and_run(self, **task_kwargs):
+        nonlocal running
+        job_id = defer(self, **task_kwargs)
+        if not running:  # a job queued by a job is taken by the worker already running
+            running = True
+            try:
+                run_jobs_here()
+            finally:
+                running = False
+        return job_id
+
+    monkeypatch.setattr(Task, "defer", defer_and_run)

@@ -1,5 +1,6 @@
 """Writes of the imports app: the workbook import itself (`workbook`), the upload page's
-check-then-confirm workflow (`uploads`) and the clerk's answers to conflicts (`resolutions`)."""
+check-then-confirm workflow (`uploads`; its background jobs in `upload_jobs`) and the clerk's
+answers to conflicts (`resolutions`)."""
 
 from imports.services.resolutions import workbook_upload_resolve
 from imports.services.uploads import (
@@ -8,6 +9,7 @@ from imports.services.uploads import (
     workbook_upload_check,
     workbook_upload_confirm,
     workbook_upload_discard,
+    workbook_upload_retry,
 )
 from imports.services.workbook import COUNT_ORDER, COUNT_UNITS, ImportReport, workbook_import
 
@@ -22,4 +24,5 @@ __all__ = [
     "workbook_upload_confirm",
     "workbook_upload_discard",
     "workbook_upload_resolve",
+    "workbook_upload_retry",
 ]

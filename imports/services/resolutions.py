@@ -13,7 +13,8 @@ from django.db import transaction
 from core import audit
 from imports.matching import EVERY, Resolution
 from imports.models import UploadStatus, WorkbookUpload
-from imports.services.uploads import _check_job, _refusal, _start
+from imports.services.upload_jobs import upload_job_defer
+from imports.services.uploads import _refusal
 
 KINDS = ("patient", "doctor")
 
@@ -38,11 +39,11 @@ def workbook_upload_resolve(
 ) -> WorkbookUpload:
     """Replace a checked upload's answers to its conflicts with `resolutions` (conflict id,
     e.g. `patient:P0000005`, or `patient:*` for every patient conflict without an answer of
-    its own -> Resolution) and check the workbook again with them, in the background (the
-    upload is `checking` until then). "Same person" is answered one conflict at a time only.
+    its own -> Resolution) and check the workbook again with them, in a worker (the upload is
+    `checking` until then). "Same person" is answered one conflict at a time only.
     Raises UploadNotConfirmable when the upload is no longer checked, ValidationError for an
     answer the conflict does not offer. The answers go to the audit log.
-    Cost here: two statements and one audit row; the check runs after the commit."""
+    Cost here: four statements and one audit row; the check runs in a worker."""
     upload = (
         WorkbookUpload.objects.select_for_update(of=("self",))
         .select_related("confirmed_by")
@@ -64,6 +65,5 @@ def workbook_upload_resolve(
         obj=upload,
         changes={"resolutions": {"before": before, "after": after}},
     )
-    _start(_check_job, upload.pk)
-    upload.refresh_from_db()
+    upload_job_defer(upload)
     return upload

@@ -43,9 +43,8 @@ SUBPROCESS_SECONDS = 300
 
 
 @pytest.fixture
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.HMS_IMPORT_IN_BACKGROUND = False  # the upload's check runs in the test
+def media_root(settings, tmp_path, jobs_at_once) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"  # the upload's check runs in the test
     return settings.MEDIA_ROOT
 
 

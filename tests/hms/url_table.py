@@ -451,6 +451,12 @@ ROWS: list[Row] = [
         post=expect(**allowed(ADMIN, FOUND)),
     ),
     Row(
+        "imports:upload_retry",
+        POST_ONLY,
+        args=("upload",),
+        post=expect(**allowed(ADMIN, FOUND)),
+    ),
+    Row(
         "imports:upload_resolve",
         POST_ONLY,
         args=("upload",),

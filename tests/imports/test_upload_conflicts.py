@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def inline_jobs(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.HMS_IMPORT_IN_BACKGROUND = False  # the test client cannot see another thread
+def inline_jobs(settings, tmp_path, jobs_at_once):
+    settings.MEDIA_ROOT = tmp_path / "media"  # jobs run as soon as queued: tests/conftest.py
 
 
 def _upload(client, folder) -> WorkbookUpload:
