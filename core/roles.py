@@ -114,6 +114,9 @@ ADMIN_APPS = (
     "reports",
     "auth",
     "axes",
+    # The job queue (view, and retry a failed or stalled job).
+    "jobs",
+    "procrastinate",
 )
 
 

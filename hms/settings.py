@@ -291,13 +291,15 @@ HMS_IMPORT_KEEP_HOURS = env_int("HMS_IMPORT_KEEP_HOURS", 24)
 # strings, which openpyxl keeps in memory).
 HMS_IMPORT_MAX_UNZIPPED_MB = env_int("HMS_IMPORT_MAX_UNZIPPED_MB", 1000)
 HMS_IMPORT_MAX_SHARED_STRINGS_MB = env_int("HMS_IMPORT_MAX_SHARED_STRINGS_MB", 32)
-# Check and import uploads in a background thread of the web process (the page follows their
-# progress); false runs them inside the request.
-HMS_IMPORT_IN_BACKGROUND = env_bool("HMS_IMPORT_IN_BACKGROUND", True)
 
 # --- Background jobs (procrastinate; the queue lives in this database) ----------------------
 # Workers: `python manage.py procrastinate worker`. Tasks live in each app's tasks.py.
 PROCRASTINATE_ON_APP_READY = "jobs.engine.on_app_ready"
+# Days a finished job (and a failed job's error) is kept before the nightly clean-up.
+HMS_JOBS_KEEP_DAYS = env_int("HMS_JOBS_KEEP_DAYS", 30)
+# Who gets an e-mail when a nightly check fails (the audit chain broken): comma-separated
+# addresses (Django's ADMINS, through the mail server above). The log has it in any case.
+ADMINS = [("", address) for address in env_list("HMS_ALERT_EMAILS", [])]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
