@@ -62,13 +62,35 @@ def test_it_reads_the_migration_plan_only_until_it_is_applied(
 ):
     assert client.get(reverse("healthz")).status_code == 200
 
-    # Later probes cost one SELECT 1; a migration added while the process runs needs a restart
+    # Later probes cost one statement; a migration added while the process runs needs a restart
     # of the process anyway, so the answer once true stays true.
     forget_latest_migration()
     with django_assert_num_queries(1):
         response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
+
+
+@pytest.fixture
+def queue_not_granted(transactional_db):
+    """The job queue's table as after an upgrade that forgot the grants: the application's
+    role may not read it (changed as the owner, and granted again afterwards)."""
+    role = connection.settings_dict["USER"]
+    with as_owner(connection), connection.cursor() as cursor:
+        cursor.execute(
+            f"REVOKE SELECT ON procrastinate_jobs FROM {connection.ops.quote_name(role)}"
+        )
+    yield
+    with as_owner(connection), connection.cursor() as cursor:
+        cursor.execute(f"GRANT SELECT ON procrastinate_jobs TO {connection.ops.quote_name(role)}")
+
+
+def test_it_answers_503_when_the_job_queue_does_not_answer(client, queue_not_granted, caplog):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+    assert "the job queue does not answer" in caplog.text
 
 
 def test_it_answers_only_to_reads(client):
