@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 .PHONY: help install run test stop lint bench check-deploy
 
 help:
-	@echo "make run           install, migrate, seed demo data once, serve http://$(HOST):$(PORT)"
+	@echo "make run           install, migrate, seed demo data once, serve http://$(HOST):$(PORT) with a job worker"
 	@echo "make test          install, then run the whole test suite (browser journeys included)"
 	@echo "make stop          stop the embedded PostgreSQL of this checkout"
 	@echo "make lint          ruff check + ruff format --check + lint-imports (the layers)"
@@ -43,8 +43,8 @@ run: install
 		echo "Database already has patients: demo data not loaded again. Demo logins:"; \
 		$(BIN)/python manage.py demo_accounts; \
 	fi
-	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop; 'make stop' stops the database)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving http://$(HOST):$(PORT)/ with a job worker (Ctrl-C stops both; 'make stop' stops the database)"
+	$(BIN)/python -m hms.launcher $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
