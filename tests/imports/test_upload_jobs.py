@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from procrastinate import sql
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from core.models import AuditEvent
@@ -27,7 +26,7 @@ from imports.tasks import upload_check, upload_import
 from jobs.models import JobError
 from patients.models import Patient
 from tests.imports.helpers import SAMPLE_XLSX, sample_rows
-from tests.jobs.helpers import run_jobs_here
+from tests.jobs.helpers import run_jobs_here, take_job
 
 pytestmark = pytest.mark.django_db
 
@@ -43,28 +42,6 @@ def _xlsx() -> SimpleUploadedFile:
 
 def _page(client, upload) -> str:
     return client.get(reverse("imports:upload_detail", args=[upload.pk])).content.decode()
-
-
-def _take(*, heartbeat_age: int = 0, started_age: int = 0) -> int:
-    """A worker registers and takes the queued job, as procrastinate's worker does; its last
-    heartbeat and the job's start are then `heartbeat_age` and `started_age` seconds old.
-    Returns the job's id."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.queries["register_worker"])
-        worker_id = cursor.fetchone()[0]
-        cursor.execute(sql.queries["fetch_job"], {"queues": None, "worker_id": worker_id})
-        job_id = cursor.fetchone()[0]
-        cursor.execute(
-            "UPDATE procrastinate_workers SET last_heartbeat = now() - make_interval(secs => %s)"
-            " WHERE id = %s",
-            [heartbeat_age, worker_id],
-        )
-        cursor.execute(
-            "UPDATE procrastinate_events SET at = now() - make_interval(secs => %s)"
-            " WHERE job_id = %s AND type = 'started'",
-            [started_age, job_id],
-        )
-    return job_id
 
 
 def _hold_lock(upload) -> None:
@@ -101,7 +78,7 @@ def test_it_queues_the_check_with_the_upload_and_says_no_worker_runs(client, adm
 
 def test_it_shows_a_running_check_and_refreshes_the_page(client, admin_user, held_locks):
     upload = workbook_upload_check(files=[_xlsx()], by=admin_user)
-    _take(started_age=60)
+    take_job(started_age=60)
     held_locks(upload)
     WorkbookUpload.objects.filter(pk=upload.pk).update(progress="Patient: 100,000 rows read")
     client.force_login(admin_user)
@@ -121,7 +98,7 @@ def test_it_says_the_import_was_interrupted_when_its_worker_stopped(client, admi
     run_jobs_here()
     workbook_upload_confirm(upload=WorkbookUpload.objects.get(), by=admin_user)
     # Its worker was killed: no heartbeat for a minute (its session may linger meanwhile).
-    job_id = _take(heartbeat_age=60, started_age=60)
+    job_id = take_job(heartbeat_age=60, started_age=60)
     client.force_login(admin_user)
 
     page = _page(client, upload)
@@ -143,14 +120,14 @@ def test_it_says_the_import_was_interrupted_when_its_worker_stopped(client, admi
 
 def test_it_says_interrupted_when_a_running_job_lost_its_session(admin_user):
     upload = workbook_upload_check(files=[_xlsx()], by=admin_user)
-    _take(started_age=60)  # a live worker, but the lock is free: its session is gone
+    take_job(started_age=60)  # a live worker, but the lock is free: its session is gone
 
     assert upload_jobs.upload_is_stalled(upload)
 
 
 def test_it_does_not_take_a_job_just_taken_for_an_interrupted_one(admin_user):
     upload = workbook_upload_check(files=[_xlsx()], by=admin_user)
-    _take()  # taken a moment ago; the job takes the upload's lock first thing
+    take_job()  # taken a moment ago; the job takes the upload's lock first thing
 
     assert not upload_jobs.upload_is_stalled(upload)
 
@@ -160,7 +137,7 @@ def test_it_refuses_to_retry_a_job_that_is_queued_or_running(admin_user, held_lo
     with pytest.raises(UploadNotConfirmable, match="not interrupted"):
         workbook_upload_retry(upload=upload, by=admin_user)
 
-    job_id = _take(started_age=60)
+    job_id = take_job(started_age=60)
     held_locks(upload)
     with pytest.raises(UploadNotConfirmable, match="not interrupted"):
         workbook_upload_retry(upload=upload, by=admin_user)

@@ -26,7 +26,7 @@ import procrastinate.utils
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import connection
-from procrastinate import periodic
+from procrastinate import periodic, sql
 from procrastinate.contrib.django import procrastinate_app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 
@@ -93,6 +93,36 @@ def run_jobs_here(*, queues: list[str] | None = None) -> None:
             listen_notify=False,
             task_middleware=[],
             queues=queues,
+        )
+
+
+def take_job(*, heartbeat_age: int = 0, started_age: int = 0) -> int:
+    """A worker registers and takes the next queued job, with procrastinate's own statements;
+    its last heartbeat and the job's start are then `heartbeat_age` and `started_age` seconds
+    old (a worker killed a minute ago: heartbeat_age=60). Returns the job's id."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.queries["register_worker"])
+        worker_id = cursor.fetchone()[0]
+        cursor.execute(sql.queries["fetch_job"], {"queues": None, "worker_id": worker_id})
+        job_id = cursor.fetchone()[0]
+        cursor.execute(
+            "UPDATE procrastinate_workers SET last_heartbeat = now() - make_interval(secs => %s)"
+            " WHERE id = %s",
+            [heartbeat_age, worker_id],
+        )
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - make_interval(secs => %s)"
+            " WHERE job_id = %s AND type = 'started'",
+            [started_age, job_id],
+        )
+    return job_id
+
+
+def finish_job(job_id: int, status: str) -> None:
+    """End a taken job as its worker would (`succeeded` or `failed`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.queries["finish_job"], {"job_id": job_id, "status": status, "delete_job": False}
         )
 
 
