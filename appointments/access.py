@@ -2,7 +2,8 @@
 
 DESIGN.md's roles: the front desk and administrators book, reschedule, cancel, check in and
 mark no-shows; a doctor views every appointment and marks their own patients as no-shows
-(starting and completing visits is `clinical.access`); billing clerks view.
+(starting and completing visits is `clinical.access`); billing clerks view. The messages sent to
+patients are the desk's: it sees them and sends them again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class Need(enum.Enum):
     CHECK_IN = "check patients in"
     NO_SHOW = "mark patients as no-shows"  # a doctor: their own only (may_mark_no_show)
     NO_SHOW_ANY = "mark any doctor's patients as no-shows"
+    MESSAGES = "see the messages sent to patients"
+    RESEND = "send messages to patients again"
 
 
 # `add_appointment` marks the desk (front desk and administrators); doctors hold
@@ -42,6 +45,12 @@ TABLE = AccessTable(
         Need.CHECK_IN: (*_DESK_MOVE, "appointments.add_attendance"),
         Need.NO_SHOW: ("appointments.view_appointment", "appointments.change_appointment"),
         Need.NO_SHOW_ANY: _DESK_MOVE,
+        Need.MESSAGES: ("appointments.view_appointment", "appointments.view_appointmentmessage"),
+        Need.RESEND: (
+            "appointments.view_appointment",
+            "appointments.view_appointmentmessage",
+            "appointments.add_appointmentmessage",
+        ),
     },
 )
 has_need = TABLE.allows

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from appointments import services
 from appointments.models import (
     Appointment,
+    AppointmentMessage,
     AppointmentStatus,
     AppointmentStatusChange,
     Attendance,
@@ -206,3 +207,16 @@ class AttendanceAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="doctor", ordering="appointment__doctor__last_name")
     def doctor(self, attendance: Attendance):
         return attendance.appointment.doctor
+
+
+@admin.register(AppointmentMessage)
+class AppointmentMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What was told to patients; written and sent by appointments.messaging only (the desk
+    sends again from the appointment's page)."""
+
+    list_display = ("created_at", "appointment", "kind", "channel", "status", "sent_at")
+    list_filter = ("status", "kind", "channel")
+    list_select_related = ("appointment__patient", "appointment__doctor")
+    search_fields = ("appointment__patient__mrn", "appointment__patient__last_name")
+    raw_id_fields = ("appointment", "requested_by")
+    date_hierarchy = "created_at"

@@ -183,3 +183,7 @@ class Attendance(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:appointments_attendance_change", args=[self.pk])
+
+
+# Messages to patients about their appointments (appointments.messaging), a model of this app.
+from appointments.messaging.models import AppointmentMessage  # noqa: E402, F401

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from appointments.messaging.models import MessageKind
+from appointments.messaging.services import messages_for_change
 from appointments.models import (
     Appointment,
     AppointmentStatus,
@@ -221,6 +223,7 @@ def appointment_book(
         patient=patient,
         changes=audit.created(appointment, _AUDITED_FIELDS),
     )
+    messages_for_change(appointment=appointment, kind=MessageKind.BOOKED)
     return appointment
 
 
@@ -282,6 +285,7 @@ def appointment_reschedule(
         obj=appointment,
         changes=audit.diff(before, audit.snapshot(appointment, _AUDITED_FIELDS)),
     )
+    messages_for_change(appointment=appointment, kind=MessageKind.RESCHEDULED)
     return appointment
 
 
@@ -373,14 +377,19 @@ def appointment_cancel(*, appointment: Appointment, reason: str, by: Any) -> App
         raise ValidationError({"reason": "Say why the appointment is cancelled."})
     appointment = _locked(appointment)
     _check_move(appointment, AppointmentStatus.CANCELLED)
+    # The patient is told unless they are here already (checked in, then left).
+    tell_patient = appointment.status == AppointmentStatus.SCHEDULED
     appointment.cancel_reason = reason[:255]
-    return _move(
+    _move(
         appointment,
         to_status=AppointmentStatus.CANCELLED,
         by=by,
         note=f"Cancelled: {reason}",
         fields=("cancel_reason",),
     )
+    if tell_patient:
+        messages_for_change(appointment=appointment, kind=MessageKind.CANCELLED)
+    return appointment
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from appointments import views
+from appointments.messaging import views as messaging_views
 
 app_name = "appointments"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
     path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
 ]

@@ -30,6 +30,8 @@ from appointments.forms import (
     SlotFilterForm,
     WeekFilterForm,
 )
+from appointments.messaging.selectors import appointment_messages
+from appointments.messaging.services import channels
 from appointments.models import Appointment, AppointmentStatus
 from doctors.selectors import week_start
 from patients.forms import BOOKING_KEYS
@@ -160,6 +162,10 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_move": has_need(user, Need.RESCHEDULE),
         "can_no_show": may_mark_no_show(user, appointment),
     }
+    if has_need(user, Need.MESSAGES):
+        context["patient_messages"] = appointment_messages(appointment_id=appointment.pk)
+        context["can_resend"] = has_need(user, Need.RESEND)
+        context["channels"] = channels()
     return render(request, "appointments/appointment_detail.html", context)
 
 

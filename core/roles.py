@@ -41,6 +41,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appointments.view_appointmentstatuschange",
         # Check-in creates the attendance; reading its clinical content is not given.
         "appointments.add_attendance",
+        # Messages to patients about their appointments: what went out, and sending again.
+        "appointments.view_appointmentmessage",
+        "appointments.add_appointmentmessage",
         "billing.view_medicationcost",
         "billing.view_procedurefee",
         "billing.view_billingsettings",

@@ -251,7 +251,26 @@ EMAIL_HOST_USER = env_str("HMS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("HMS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("HMS_EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 10  # seconds: a dead mail server must not hold a request
+# A display name ("St. Aurelia Hospital <appointments@hospital.example>") is how messages to
+# patients and their calendar entries name the hospital.
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = env_str("HMS_EMAIL_FROM", "hms@localhost")
+# Without a mail server, development writes every mail as a file under var/mail/ (the worker
+# logs each file's name), and production sends no e-mail to patients.
+if not EMAIL_HOST and not PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+HMS_PATIENT_EMAIL = bool(EMAIL_HOST) or not PRODUCTION
+
+# --- Messages to patients about appointments (appointments.messaging) -----------------------
+# Hours before an appointment its reminder goes out (a periodic job, every five minutes).
+HMS_REMINDER_HOURS = env_int("HMS_REMINDER_HOURS", 24)
+# Tries of a message before it shows as failed, and the wait after the first failed try
+# (doubled after each further one: 1, 2, 4, 8 minutes by default).
+HMS_MESSAGE_ATTEMPTS = env_int("HMS_MESSAGE_ATTEMPTS", 5)
+HMS_MESSAGE_RETRY_SECONDS = env_int("HMS_MESSAGE_RETRY_SECONDS", 60)
+# Text messages: the dotted path of a class with send(*, to, text) for the hospital's SMS
+# gateway (core.sms); core.sms.LogSmsBackend only writes them to the log. Unset: no SMS.
+HMS_SMS_BACKEND = env_str("HMS_SMS_BACKEND", "")
 
 # --- Internationalisation, time, money ------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -341,5 +360,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HMS_LOG_LEVEL", "WARNING")},
     # Every run of `audit_verify` logs the audit chain's head, so the log keeps each day's.
-    "loggers": {"core.audit_chain": {"level": "INFO"}},
+    "loggers": {
+        "core.audit_chain": {"level": "INFO"},
+        # Where development's mail files go, and the log SMS backend's messages.
+        "appointments.messaging": {"level": "INFO"},
+        "core.sms": {"level": "INFO"},
+    },
 }

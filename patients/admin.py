@@ -32,7 +32,7 @@ class PatientAdmin(ServiceModelAdmin):
     fieldsets = (
         (None, {"fields": ("mrn", "first_name", "last_name", "is_active")}),
         ("Birth and sex", {"fields": ("date_of_birth", "dob_is_estimated", "sex")}),
-        ("Contact", {"fields": ("phone", "email")}),
+        ("Contact", {"fields": ("phone", "email", "messages_opt_out")}),
         (
             "Address",
             {

@@ -97,7 +97,7 @@ class PatientForm(VisibleTextForm, forms.ModelForm):
                 Row(Column("date_of_birth"), Column("sex")),
                 "dob_is_estimated",
             ),
-            Fieldset("Contact", Row(Column("phone"), Column("email"))),
+            Fieldset("Contact", Row(Column("phone"), Column("email")), "messages_opt_out"),
             Fieldset(
                 "Address",
                 "address_line1",

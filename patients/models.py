@@ -47,6 +47,14 @@ class Patient(TimeStampedModel):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
+    # Appointment messages (confirmations, new times, cancellations, reminders) by e-mail and
+    # SMS: the patient may refuse them all (appointments.messaging).
+    messages_opt_out = models.BooleanField(
+        "no messages about appointments",
+        default=False,
+        db_default=False,
+        help_text="The patient asked not to receive booking confirmations or reminders.",
+    )
     # The workbook's PatientID of an imported patient (usually also the MRN; a patient the
     # import kept apart from a clash with the system's own MRN has a new MRN instead). Null
     # for a patient registered in the system: the import never takes that one for another.

@@ -31,6 +31,7 @@ PATIENT_FIELDS = (
     "emergency_contact_name",
     "emergency_contact_phone",
     "emergency_contact_relationship",
+    "messages_opt_out",
 )
 _AUDITED_PATIENT_FIELDS = ("mrn", *PATIENT_FIELDS, "is_active")
 

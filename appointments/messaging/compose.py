@@ -1,0 +1,108 @@
+"""The words of each message, from templates the hospital may change, and the e-mail or text
+that carries them.
+
+`templates/appointments/messages/<kind>.txt` holds an e-mail: its first line is the subject,
+the rest the body; `<kind>_sms.txt` holds the text message. They are rendered without HTML
+escaping (plain text). Their context: `patient`, `doctor`, `start` and `end` (in the
+hospital's zone), `hospital` (the display name of HMS_EMAIL_FROM), `kind`, `resent`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template import Context, Engine
+from django.utils import timezone
+
+from appointments.messaging.ics import appointment_ics
+from appointments.messaging.models import AppointmentMessage, MessageKind
+
+TEMPLATE_DIR = "appointments/messages"
+
+
+@functools.cache
+def _engine() -> Engine:
+    # The project's template folders, without autoescape: these are plain-text messages.
+    return Engine(dirs=list(settings.TEMPLATES[0]["DIRS"]), app_dirs=False, autoescape=False)
+
+
+def hospital_name() -> str:
+    """The name the messages sign with: HMS_EMAIL_FROM's display name ("St. Aurelia Hospital
+    <appointments@...>"), else "The hospital"."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "The hospital"
+
+
+def _context(message: AppointmentMessage) -> dict:
+    appointment = message.appointment
+    zone = timezone.get_default_timezone()
+    return {
+        "patient": appointment.patient,
+        "doctor": appointment.doctor,
+        "start": timezone.localtime(appointment.start, zone),
+        "end": timezone.localtime(appointment.end, zone),
+        "hospital": hospital_name(),
+        "kind": message.kind,
+        "resent": message.copy > 0,
+    }
+
+
+def _render(name: str, context: dict) -> str:
+    return _engine().get_template(f"{TEMPLATE_DIR}/{name}").render(Context(context)).strip()
+
+
+def is_cancellation(message: AppointmentMessage) -> bool:
+    return message.kind == MessageKind.CANCELLED
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+    ics: bytes
+
+
+def compose_email(message: AppointmentMessage, *, to: str) -> Email:
+    context = _context(message)
+    subject, _, body = _render(f"{message.kind}.txt", context).partition("\n")
+    summary = _render("calendar_summary.txt", context)
+    ics = appointment_ics(
+        appointment_id=message.appointment_id,
+        start=context["start"],
+        end=context["end"],
+        sequence=message.sequence,
+        cancel=is_cancellation(message),
+        summary=summary,
+        description=_render("calendar_description.txt", context),
+        organizer_name=context["hospital"],
+        organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "hms@localhost",
+        attendee_name=message.appointment.patient.full_name,
+        attendee_email=to,
+    )
+    return Email(subject=" ".join(subject.split()), body=body.strip() + "\n", ics=ics)
+
+
+def email_message(message: AppointmentMessage, *, to: str, connection=None) -> EmailMessage:
+    """The e-mail with its .ics attached as text/calendar with the iTIP method, which is what
+    makes mail apps offer "add to calendar" (or remove it, for a cancellation)."""
+    composed = compose_email(message, to=to)
+    email = EmailMessage(
+        subject=composed.subject,
+        body=composed.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        connection=connection,
+    )
+    part = MIMEText(composed.ics.decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", "CANCEL" if is_cancellation(message) else "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="appointment.ics")
+    email.attach(part)
+    return email
+
+
+def sms_text(message: AppointmentMessage) -> str:
+    return " ".join(_render(f"{message.kind}_sms.txt", _context(message)).split())
