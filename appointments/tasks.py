@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable
 
 from procrastinate import RetryStrategy
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from jobs import app
 
@@ -43,7 +44,20 @@ def reminders_send(timestamp: int) -> None:
     from appointments.messaging import services
 
     services.reminders_queue()
-    queue_sends(services.messages_sweep())
+    queue_sends(_without_job(services.messages_sweep()))
+
+
+def _without_job(message_ids: list[int]) -> list[int]:
+    """The messages among `message_ids` that no queued or running job will send: one query,
+    so that a long queue (messages waiting behind many others) is not queued a second time."""
+    if not message_ids:
+        return []
+    waiting = ProcrastinateJob.objects.filter(
+        task_name=message_send.name,
+        status__in=("todo", "doing"),
+        args__message_id__in=message_ids,
+    ).values_list("args__message_id", flat=True)
+    return sorted(set(message_ids) - {int(pk) for pk in waiting})
 
 
 def queue_sends(message_ids: Iterable[int], *, at: datetime.datetime | None = None) -> None:

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import F
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from appointments.messaging import services as messaging
@@ -226,3 +227,24 @@ def test_it_reminds_again_for_the_new_time_after_a_move(clinician):
     assert event_of(email)["SEQUENCE"] == 1
     assert event_of(email).decoded("DTSTART") == tomorrow_at(15)
     assert appointment.status == AppointmentStatus.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_the_periodic_job_queues_again_only_a_message_whose_job_was_lost(clinician, settings):
+    from appointments import tasks
+
+    settings.HMS_REMINDER_HOURS = 1  # no reminder today: only the sweep's work is seen
+    waiting = booked_tomorrow(clinician, hour=9)
+    lost = booked_tomorrow(clinician, hour=10)
+    for appointment in (waiting, lost):
+        appointment_cancel(appointment=appointment, reason="Called", by=None)
+    rows = AppointmentMessage.objects.filter(kind="cancelled")
+    rows.update(updated_at=F("updated_at") - datetime.timedelta(minutes=30))
+    lost_row = rows.get(appointment=lost)
+    jobs = ProcrastinateJob.objects.filter(task_name="appointments.message_send")
+    jobs.filter(args={"message_id": lost_row.pk}).delete()
+
+    tasks.reminders_send(timestamp=0)
+
+    for row in rows:  # one job each: the lost one queued again, the waiting one not twice
+        assert jobs.filter(status="todo", args={"message_id": row.pk}).count() == 1
