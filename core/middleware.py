@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 
 
@@ -34,6 +34,7 @@ NUL_MESSAGE = (
 )
 SELECTION_MESSAGE = "Select the records with the boxes of the list, then pick the action."
 DATE_FILTER_MESSAGE = "Pick a year, month or day from the list's date filter."
+FILTER_MESSAGE = "Pick a value from the list's filter."
 # Record ids are bigint: at most 19 digits, and we keep well inside.
 _RECORD_ID = re.compile(r"[0-9]{1,18}")
 # The admin's date hierarchy (`created_at__year=2024`).
@@ -51,8 +52,10 @@ def malformed(request: HttpRequest) -> str:
     """Why the request's query or form data is no input any page takes ("" when it is not):
     a NUL character (PostgreSQL cannot store one, so a page would fail looking it up), or, in
     the admin, a selection of records or a date filter that is not a number (Django's admin
-    would fail on it). Files are not read, only the form fields beside them."""
+    would fail on it), or a list filter whose value is none of the field's choices. Files are
+    not read, only the form fields beside them."""
     admin = request.path.startswith(reverse("admin:index"))
+    choices = _filter_choices(request) if admin else {}
     for key, value in _values(request):
         if "\x00" in key or "\x00" in value:
             return NUL_MESSAGE
@@ -62,7 +65,26 @@ def malformed(request: HttpRequest) -> str:
             return SELECTION_MESSAGE
         if _DATE_PART.search(key) and not re.fullmatch(r"[0-9]{1,4}", value):
             return DATE_FILTER_MESSAGE
+        if key in choices and value not in choices[key]:
+            return FILTER_MESSAGE
     return ""
+
+
+def _filter_choices(request: HttpRequest) -> dict[str, set[str]]:
+    """`field__exact` → the field's choices, for the admin list being asked for: a filter
+    value that is none of them would fail on a column of an enumerated type."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return {}
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None:
+        return {}
+    return {
+        f"{field.name}__exact": {str(value) for value, _ in field.flatchoices}
+        for field in model_admin.model._meta.get_fields()
+        if getattr(field, "choices", None)
+    }
 
 
 class RefuseMalformedInputMiddleware:

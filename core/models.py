@@ -20,6 +20,10 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    # The audit log records what was done and tried, characters and all: only rows people
+    # enter are held to visible text.
+    visible_text_only = True
+
     def clean_fields(self, exclude=None) -> None:
         """Django's checks, and no text field holds a character a person cannot see (a
         direction override, a zero-width space, a control character; new lines only in
@@ -39,7 +43,11 @@ class TimeStampedModel(models.Model):
                 day = value.date() if isinstance(value, datetime.datetime) else value
                 if not dates.EARLIEST <= day <= dates.LATEST:
                     errors[field.name] = [ValidationError(dates.RANGE_MESSAGE, code="date_range")]
-            elif isinstance(field, models.CharField | models.TextField) and not field.choices:
+            elif (
+                self.visible_text_only
+                and isinstance(field, models.CharField | models.TextField)
+                and not field.choices
+            ):
                 try:
                     VisibleTextValidator(multiline=isinstance(field, models.TextField))(value)
                 except ValidationError as error:
@@ -60,6 +68,8 @@ class AuditEvent(TimeStampedModel):
     row changed or removed afterwards breaks the chain (`manage.py audit_verify`; see
     core/audit_chain.py). Whatever Python puts in these three fields is overwritten.
     """
+
+    visible_text_only = False
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
