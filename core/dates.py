@@ -18,3 +18,16 @@ def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.da
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2999, 12, 31)
 RANGE_MESSAGE = "Enter a date from 1900 to 2999."
+
+
+def parse_day(text: str) -> datetime.date:
+    """`YYYY-MM-DD` as a date from 1900 to 2999; ValueError (with a message fit for a person)
+    otherwise. For text outside a form (a command's argument); forms use
+    core.forms.BoundedDateField, which checks the same range."""
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD).") from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{text!r}: {RANGE_MESSAGE}")
+    return day

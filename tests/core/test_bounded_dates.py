@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,3 +84,8 @@ def test_it_refuses_hours_shorter_than_one_slot(login, front_desk):
 
     assert "The hours are shorter than one 30-minute slot." in response.content.decode()
     assert not doctor.working_hours.exists()
+
+
+def test_it_refuses_a_report_command_to_9999_with_a_message():
+    with pytest.raises(CommandError, match="Enter a date from 1900 to 2999."):
+        call_command("report", "revenue", "--to", "9999-12-31")

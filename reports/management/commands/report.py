@@ -13,6 +13,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.dates import parse_day
 from doctors.models import Doctor
 from reports.export import csv_lines, text_table
 from reports.registry import DOCTOR, FROM, REPORTS, TO, Filters
@@ -20,9 +21,9 @@ from reports.registry import DOCTOR, FROM, REPORTS, TO, Filters
 
 def _date(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+        return parse_day(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 class Command(BaseCommand):
