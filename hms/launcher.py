@@ -59,6 +59,9 @@ def run(address: str) -> int:
     def terminate(signum, frame):
         raise KeyboardInterrupt
 
+    # Started in the background by a shell, SIGINT arrives ignored, and an ignored signal stays
+    # ignored in the children: take it back, so that here and in them Ctrl-C means stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, terminate)
     children = {
         name: subprocess.Popen(command, cwd=BASE_DIR, process_group=0)

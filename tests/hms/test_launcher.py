@@ -41,6 +41,8 @@ def launched(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches the launcher alone, as from its terminal
+        # As a shell starts a command in the background: SIGINT ignored (and so in children).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     url = f"http://127.0.0.1:{port}/healthz"
     output = lambda: (tmp_path / "launcher.log").read_text()  # noqa: E731
@@ -70,6 +72,7 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(launched):
     assert launcher.wait(timeout=60) == 0, output()
     gone, alive = psutil.wait_procs(family, timeout=30)
     assert not alive
+    assert "killing it" not in output()  # each stopped by itself, in time
     assert not _answers(url)
     assert not ProcrastinateWorker.objects.exists()  # the worker unregistered: a clean stop
 
