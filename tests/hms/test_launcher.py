@@ -48,11 +48,12 @@ def launched(tmp_path):
     output = lambda: (tmp_path / "launcher.log").read_text()  # noqa: E731
     wait_until(lambda: _answers(url), timeout=90, what=f"the web server\n{output()}")
     wait_until(ProcrastinateWorker.objects.exists, timeout=60, what=f"the worker\n{output()}")
+    family = _family(launcher)
     yield launcher, url, output
     if launcher.poll() is None:
         launcher.kill()
-    for child in psutil.Process().children(recursive=True):
-        if child.pid != launcher.pid and "manage.py" in " ".join(child.cmdline()):
+    for child in family:  # a failed test leaves nothing behind
+        if child.is_running():
             child.kill()
     log.close()
 
