@@ -13,6 +13,7 @@ from patients.models import Patient
 from tests.e2e.test_login_journey import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.imports.helpers import SAMPLE_XLSX, sample_rows
+from tests.jobs.helpers import worker_process
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +28,17 @@ def _expected_workload() -> dict[str, dict[str, int]]:
     return {code: {"total": sum(c.values()), **c} for code, c in counts.items()}
 
 
-def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
-    page, console_errors, live_server, transactional_db, role_groups, tmp_path, settings
-):
+@pytest.fixture
+def worker(transactional_db, tmp_path, settings):
+    """A job worker, as `make run` starts one beside the web server."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    with worker_process(tmp_path / "worker.log", "--queues", "imports") as process:
+        yield process
+
+
+def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
+    page, console_errors, live_server, transactional_db, role_groups, tmp_path, worker
+):
     UserFactory(username="admin", role=roles.ADMINISTRATOR)
     expected = _expected_workload()
 
@@ -40,7 +48,7 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     page.get_by_label(re.compile(r"^\s*Workbook\W*$")).set_input_files(SAMPLE_XLSX)
     page.get_by_role("button", name="Upload and check").click()
 
-    # The check runs in the background; the page refreshes itself until it is done.
+    # The check runs in the worker; the page refreshes itself until it is done.
     expect(page.get_by_test_id("outcome")).to_contain_text("The workbook is valid", timeout=60_000)
     patients = len(sample_rows("Patient"))
     expect(page.locator('[data-testid=counts] tr[data-sheet="Patient"] td').nth(1)).to_have_text(
@@ -49,7 +57,7 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     assert Patient.objects.count() == 0  # nothing is written before the confirmation
     page.get_by_role("button", name="Confirm and import").click()
 
-    # The import runs in the background; the page refreshes itself until it is done.
+    # The import runs in the worker; the page refreshes itself until it is done.
     expect(page.get_by_test_id("outcome")).to_contain_text("Imported in", timeout=60_000)
     expect(page.locator("[data-status=imported]")).to_have_text("Imported")
     assert Patient.objects.count() == patients
