@@ -7,16 +7,10 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from billing import services
 from billing.models import Invoice
-from jobs import app
 from tests.billing.factories import drafted, visit
 from tests.billing.test_pdf import text_of
 from tests.factories import PatientFactory
-
-
-def run_worker() -> None:
-    """Every queued job, run by a worker as the workers of a hospital run them."""
-    with app.replace_connector(app.connector.get_worker_connector()):
-        app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+from tests.jobs.worker import run_worker
 
 
 @pytest.mark.django_db(transaction=True)

@@ -124,6 +124,7 @@ def test_it_streams_any_number_of_events_in_the_same_queries(login, admin_user):
             rows = rows_of(client.get(URL))
         return len(rows), len(queries)
 
+    client.get(URL)  # the session's first write after sign-in (then at most once a minute)
     few_rows, few_queries = export_of(3)
     many_rows, many_queries = export_of(4500)
 
