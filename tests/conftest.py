@@ -1,5 +1,7 @@
 """Role fixtures shared by every test: one user per role of DESIGN.md, and an outsider."""
 
+import asyncio
+
 import hypothesis
 import pytest
 from django.contrib.auth.models import User
@@ -199,3 +201,23 @@ def jobs_at_once(monkeypatch):
         return job_id
 
     monkeypatch.setattr(Task, "defer", defer_and_run)
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request: pytest.FixtureRequest):
+    """Outside the browser journeys, the main thread runs no event loop.
+
+    Playwright's sync API (tests/e2e, a browser kept for the session) runs its loop in a
+    greenlet of the main thread, and asyncio marks a loop running per thread: from the first
+    journey on, `asyncio.run` and `async_to_sync` (a job worker run in a test) would refuse to
+    start. The mark is lifted for each other test and put back after it, before the browser's
+    loop runs again."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)
