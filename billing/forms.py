@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing import services
 from billing.models import BillingSettings, MedicationCost, PaymentMethod, ProcedureFee
 from billing.selectors import STATUS_FILTERS
+from core.forms import BoundedDateField, VisibleTextForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0.01"}
@@ -52,9 +53,9 @@ def _post_helper(action: str, submit: str, *, css_class: str = "btn-primary") ->
 # --- Filters -------------------------------------------------------------------------------
 
 
-class ReadyToBillFilterForm(forms.Form):
+class ReadyToBillFilterForm(VisibleTextForm, forms.Form):
     q = forms.CharField(label="Patient name or MRN", required=False, max_length=100)
-    since = forms.DateField(label="Items since", required=False, widget=DATE)
+    since = BoundedDateField(label="Items since", required=False, widget=DATE)
     unpriced = forms.BooleanField(label="Only with unpriced medications", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -74,11 +75,11 @@ STATUS_CHOICES = [
 assert {c for c, _ in STATUS_CHOICES if c} == set(STATUS_FILTERS)
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(VisibleTextForm, forms.Form):
     q = forms.CharField(label="Number, patient name or MRN", required=False, max_length=100)
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DATE)
-    date_to = forms.DateField(label="To", required=False, widget=DATE)
+    date_from = BoundedDateField(label="From", required=False, widget=DATE)
+    date_to = BoundedDateField(label="To", required=False, widget=DATE)
     overdue = forms.BooleanField(label="Overdue only", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -93,7 +94,7 @@ class InvoiceFilterForm(forms.Form):
         return cleaned
 
 
-class PriceSearchForm(forms.Form):
+class PriceSearchForm(VisibleTextForm, forms.Form):
     q = forms.CharField(label="Search by name", required=False, max_length=100)
     inactive = forms.BooleanField(label="Show deactivated", required=False)
 
@@ -105,7 +106,7 @@ class PriceSearchForm(forms.Form):
 # --- Draft review --------------------------------------------------------------------------
 
 
-class InvoiceLineForm(forms.Form):
+class InvoiceLineForm(VisibleTextForm, forms.Form):
     KIND_CHOICES = [("other", "Other charge"), ("discount", "Discount")]
 
     kind = forms.ChoiceField(label="Line", choices=KIND_CHOICES, initial="other")
@@ -125,15 +126,15 @@ class InvoiceLineForm(forms.Form):
         self.helper = _post_helper(action, "Add line", css_class="btn-outline-primary")
 
 
-class DueDateForm(forms.Form):
-    due_date = forms.DateField(label="Due date", widget=DATE, required=False)
+class DueDateForm(VisibleTextForm, forms.Form):
+    due_date = BoundedDateField(label="Due date", widget=DATE, required=False)
 
     def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _post_helper(action, "Set due date", css_class="btn-outline-secondary")
 
 
-class InvoiceIssueForm(forms.Form):
+class InvoiceIssueForm(VisibleTextForm, forms.Form):
     """Issuing with unpriced medications (billed at 0.00) needs a tick, so it is a choice."""
 
     confirm_unpriced = forms.BooleanField(
@@ -157,7 +158,7 @@ class InvoiceIssueForm(forms.Form):
         return cleaned
 
 
-class InvoiceVoidForm(forms.Form):
+class InvoiceVoidForm(VisibleTextForm, forms.Form):
     reason = forms.CharField(label="Reason", max_length=255)
 
     def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
@@ -165,7 +166,7 @@ class InvoiceVoidForm(forms.Form):
         self.helper = _post_helper(action, "Void invoice", css_class="btn-outline-danger")
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(VisibleTextForm, forms.Form):
     amount = forms.DecimalField(
         label="Amount",
         max_digits=12,
@@ -178,7 +179,7 @@ class PaymentForm(forms.Form):
         label="Method",
         choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.ACCOUNT],
     )
-    received_on = forms.DateField(label="Received on", widget=DATE)
+    received_on = BoundedDateField(label="Received on", widget=DATE)
     reference = forms.CharField(label="Reference", max_length=100, required=False)
 
     def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
@@ -204,7 +205,7 @@ class PaymentForm(forms.Form):
 # --- Price lists and settings --------------------------------------------------------------
 
 
-class MedicationCostForm(forms.ModelForm):
+class MedicationCostForm(VisibleTextForm, forms.ModelForm):
     class Meta:
         model = MedicationCost
         fields = services.MEDICATION_COST_FIELDS
@@ -217,7 +218,7 @@ class MedicationCostForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", "Save"))
 
 
-class ProcedureFeeForm(forms.ModelForm):
+class ProcedureFeeForm(VisibleTextForm, forms.ModelForm):
     class Meta:
         model = ProcedureFee
         fields = services.PROCEDURE_FEE_FIELDS
@@ -230,7 +231,7 @@ class ProcedureFeeForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", "Save"))
 
 
-class BillingSettingsForm(forms.ModelForm):
+class BillingSettingsForm(VisibleTextForm, forms.ModelForm):
     class Meta:
         model = BillingSettings
         fields = services.BILLING_SETTINGS_FIELDS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +10,7 @@ from django import forms
 from billing.forms import DATE, MONEY_ATTRS, _post_helper
 from billing.models import CashMethod
 from billing.services.money import MAX_AMOUNT, SETTLE_ACCOUNT, SETTLE_REFUND
+from core.forms import BoundedDateField, VisibleTextForm
 
 
 def _money(label: str, *, required: bool = True, minimum: str = "0.01") -> forms.DecimalField:
@@ -25,7 +25,7 @@ def _money(label: str, *, required: bool = True, minimum: str = "0.01") -> forms
     )
 
 
-class CreditNoteForm(forms.Form):
+class CreditNoteForm(VisibleTextForm, forms.Form):
     prefix = "credit"  # several forms share a page: ids stay unique
     reason = forms.CharField(label="Reason for the credit note", max_length=255)
     settle = forms.ChoiceField(
@@ -60,7 +60,7 @@ class CreditNoteForm(forms.Form):
         return data
 
 
-class DepositForm(forms.Form):
+class DepositForm(VisibleTextForm, forms.Form):
     prefix = "deposit"  # several forms share a page: ids stay unique
     amount = _money("Deposit")
     method = forms.ChoiceField(label="Method", choices=CashMethod.choices)
@@ -74,7 +74,7 @@ class DepositForm(forms.Form):
         self.helper = _post_helper(action, "Take deposit")
 
 
-class AccountRefundForm(forms.Form):
+class AccountRefundForm(VisibleTextForm, forms.Form):
     prefix = "refund"  # several forms share a page: ids stay unique
     amount = _money("Refund")
     method = forms.ChoiceField(label="Method", choices=CashMethod.choices)
@@ -88,7 +88,7 @@ class AccountRefundForm(forms.Form):
         )
 
 
-class AccountApplyForm(forms.Form):
+class AccountApplyForm(VisibleTextForm, forms.Form):
     prefix = "account"  # several forms share a page: ids stay unique
     amount = _money("Use", required=False)
 
@@ -98,10 +98,10 @@ class AccountApplyForm(forms.Form):
         self.helper = _post_helper(action, "Use account credit")
 
 
-class CashierDayForm(forms.Form):
+class CashierDayForm(VisibleTextForm, forms.Form):
     """Which day (and, for administrators, which cashier) to show."""
 
-    day = forms.DateField(label="Day", required=False, widget=DATE)
+    day = BoundedDateField(label="Day", required=False, widget=DATE)
     cashier = forms.TypedChoiceField(label="Cashier", required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, cashiers: list[tuple[int, str]] | None = None, **kwargs: Any):
@@ -111,16 +111,8 @@ class CashierDayForm(forms.Form):
         else:
             self.fields["cashier"].choices = [("", "Me"), *cashiers]
 
-    def clean_day(self) -> datetime.date | None:
-        day = self.cleaned_data.get("day")
-        if day is not None and not (
-            datetime.date(1900, 1, 1) <= day <= datetime.date(2999, 12, 31)
-        ):
-            raise forms.ValidationError("Enter a day between 1900 and 2999.")
-        return day
 
-
-class DayCloseForm(forms.Form):
+class DayCloseForm(VisibleTextForm, forms.Form):
     counted_cash = _money("Cash counted in the drawer", required=False, minimum="0")
 
     def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
