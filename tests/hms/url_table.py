@@ -143,6 +143,20 @@ ROWS: list[Row] = [
         # Required for doctors and administrators (HMS_2FA_REQUIRED_ROLES).
         post=expect(FOUND, doctor=DENIED, other_doctor=DENIED, admin_user=DENIED),
     ),
+    # Passkeys (django-otp-webauthn's JSON steps): every signed-in user, their own only. A
+    # step sent without the browser's answer is refused (400); a passkey that is not the
+    # user's (here: none) is not found.
+    *[
+        Row(f"otp_webauthn:{step}", expect(NOT_ALLOWED), post=expect(status))
+        for step, status in [
+            ("credential-registration-begin", OK),
+            ("credential-registration-complete", BAD),
+            ("credential-authentication-begin", OK),
+            ("credential-authentication-complete", BAD),
+        ]
+    ],
+    Row("otp_webauthn:js-i18n-catalog", expect(OK)),
+    Row("accounts:passkey_remove", POST_ONLY, literal=("999999",), post=expect(MISSING)),
     Row("accounts:staff_list", expect(**ADMIN)),
     Row(
         "accounts:staff_reset",
