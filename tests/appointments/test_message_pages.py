@@ -4,6 +4,7 @@ the details again (an audited action); other roles see no messages."""
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments.messaging import services as messaging
 from appointments.messaging.models import AppointmentMessage, MessageStatus
@@ -53,7 +54,7 @@ def test_the_desk_sees_what_was_sent_and_when(login, front_desk, settings):
     assert "Booking confirmation" in html
     assert "to lena@example.org" in html
     message = AppointmentMessage.objects.get(appointment=sent)
-    assert f"Sent</span> {message.sent_at:%Y-%m-%d}" in html
+    assert f"Sent</span> {timezone.localtime(message.sent_at):%Y-%m-%d %H:%M}" in html
 
     html = page(client, failed).content.decode()
     assert "Failed</span> after 1 try" in html

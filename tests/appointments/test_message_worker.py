@@ -8,10 +8,10 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from appointments import tasks
 from appointments.messaging.models import AppointmentMessage
 from appointments.services import appointment_book
-from jobs import app
 from tests.appointments.factories import doctor_with_hours
 from tests.appointments.messaging import ZONE, event_of, tomorrow_at
 from tests.factories import PatientFactory
+from tests.jobs import worker as jobs_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,12 +22,8 @@ def hospital_zone(settings):
 
 
 def run_worker() -> None:
-    """One worker on the messages queue until it is empty, as `manage.py procrastinate
-    worker` runs it, with its own database connection."""
-    with app.replace_connector(app.connector.get_worker_connector()):
-        app.run_worker(
-            queues=[tasks.QUEUE], wait=False, install_signal_handlers=False, listen_notify=False
-        )
+    """One worker on the messages queue until it is empty, with its own connection."""
+    jobs_worker.run_worker(queues=[tasks.QUEUE])
 
 
 def book_tomorrow(email="noor@example.org"):
