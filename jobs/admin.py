@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from procrastinate.contrib.django import admin as procrastinate_admin
+from procrastinate.contrib.django import admin as _procrastinate_admin  # noqa: F401 (see below)
 from procrastinate.contrib.django.models import (
     ProcrastinateEvent,
     ProcrastinateJob,
@@ -34,9 +34,9 @@ STATUS_LABELS = {
     "aborted": "Aborted",
 }
 
+# procrastinate's admin module (imported above, so it has registered its page) gives way here.
 if admin.site.is_registered(ProcrastinateJob):
     admin.site.unregister(ProcrastinateJob)
-assert procrastinate_admin  # imported so that its registration happens before the line above
 
 
 class EventInline(ReadOnlyInlineMixin, admin.TabularInline):
