@@ -5,11 +5,12 @@ is rendered by a job afterwards (goal: at least 50 issues a second).
 
 In one run, on drafts made alike:
 
-* **baseline: PDF inside the issue**: two threads, each issuing its drafts and rendering and
-  storing the PDF in the same transaction, so while the number counter is locked (what issuing
-  did before the job engine: about 4 a second for the whole hospital).
-* **issue, PDF queued**: two threads, each calling `invoice_issue` (number, freeze, queue the
-  PDF job) on its own database connection.
+* **baseline: PDF inside the issue**: two clerks (processes, as two gunicorn workers), each
+  issuing its drafts and rendering and storing the PDF in the same transaction, so while the
+  number counter is locked (what issuing did before the job engine: about 4 a second for the
+  whole hospital).
+* **issue, PDF queued**: two clerks (processes), each calling `invoice_issue` (number, freeze,
+  queue the PDF job) on its own database connection.
 * **worker: stored PDFs**: one procrastinate worker running the queued PDF jobs.
 
 Figures are issues (or PDFs) per second and the ratio to the baseline. The drafts, invoices
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import time
 import uuid
 from decimal import Decimal
@@ -35,7 +35,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 
 from billing import services  # noqa: E402
 from billing.models import Invoice  # noqa: E402
@@ -78,31 +78,44 @@ def _drafts(count: int) -> list[int]:
     return ids
 
 
+def _clerk(mine: list[int], issue_name: str, start, done) -> None:
+    """One clerk's process: waits for the start, issues its drafts, reports its end time."""
+    from django.db import connections
+
+    connections.close_all()  # a connection of its own, never the parent's
+    issue = globals()[issue_name]
+    start.wait()
+    for pk in mine:
+        issue(Invoice.objects.get(pk=pk))
+    connections.close_all()
+    done.put(time.perf_counter())
+
+
 def _two_clerks(ids: list[int], issue) -> float:
-    """Seconds for two threads, each on its own connection, to issue half of `ids`."""
-    halves = [ids[0::2], ids[1::2]]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
+    """Seconds for two clerks, each a process of its own as two gunicorn workers are, to
+    issue half of `ids` each."""
+    import multiprocessing
 
-    def clerk(mine: list[int]) -> None:
-        try:
-            barrier.wait()
-            for pk in mine:
-                issue(Invoice.objects.get(pk=pk))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    from django.db import connections
 
-    threads = [threading.Thread(target=clerk, args=(half,)) for half in halves]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start, done = context.Event(), context.Queue()
+    clerks = [
+        context.Process(target=_clerk, args=(half, issue.__name__, start, done))
+        for half in (ids[0::2], ids[1::2])
+    ]
+    for clerk in clerks:
+        clerk.start()
+    time.sleep(0.5)  # both connected and waiting
     began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return time.perf_counter() - began
+    start.set()
+    ends = [done.get(timeout=600) for _ in clerks]
+    for clerk in clerks:
+        clerk.join()
+        if clerk.exitcode:
+            raise SystemExit(f"a clerk's process failed (exit {clerk.exitcode})")
+    return max(ends) - began
 
 
 def _issue_with_pdf_in_the_lock(invoice: Invoice) -> None:
