@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from core.forms import BoundedDateField
 from doctors.models import Doctor
-from reports.registry import DOCTOR, FROM, TO, Filters, Report
+from reports.registry import (
+    DEFAULT_PERIOD_DAYS,
+    DOCTOR,
+    FROM,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    TO,
+    Filters,
+    Report,
+)
+
+SIZE, AFTER = "size", "after"
+SIZE_CHOICES = (PAGE_SIZE, 100, 200, MAX_PAGE_SIZE)
 
 
 class DoctorChoiceField(forms.ModelChoiceField):
@@ -16,14 +30,35 @@ class DoctorChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.code})"
 
 
+def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The last DEFAULT_PERIOD_DAYS days up to today (the hospital's day)."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
+
+
 class ReportFilterForm(forms.Form):
     """Only the filters the report takes. A doctor's own reports have no doctor choice: the
-    access helper has already pinned them to their own figures."""
+    access helper has already pinned them to their own figures.
+
+    On a page (`page=True`) a report over events in time with neither date given covers the
+    default period, written into the inputs so the person sees what they are looking at; a
+    paged report also takes the page size (`size`) and the page token (`after`)."""
 
     def __init__(
-        self, data: Any = None, *, report: Report, own_doctor: Doctor | None = None
+        self,
+        data: Any = None,
+        *,
+        report: Report,
+        own_doctor: Doctor | None = None,
+        page: bool = False,
     ) -> None:
+        if page and report.default_period and data is not None:
+            if not data.get(FROM) and not data.get(TO):
+                data = data.copy()
+                start, end = default_period()
+                data[FROM], data[TO] = start.isoformat(), end.isoformat()
         super().__init__(data)
+        self.report = report
         self.own_doctor = own_doctor
         date = forms.DateInput(attrs={"type": "date", "class": "form-control"})
         if FROM in report.filters:
@@ -39,6 +74,29 @@ class ReportFilterForm(forms.Form):
                 empty_label="All doctors",
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
+        if page and report.paged:
+            self.fields[SIZE] = forms.TypedChoiceField(
+                label="Rows per page",
+                choices=[(n, n) for n in SIZE_CHOICES],
+                coerce=int,
+                required=False,
+                empty_value=PAGE_SIZE,
+                widget=forms.Select(attrs={"class": "form-select"}),
+                error_messages={
+                    "invalid_choice": (f"Choose {', '.join(map(str, SIZE_CHOICES))} rows per page.")
+                },
+            )
+            # Not a filter a person sets: the "Next page" link carries it.
+            self.fields[AFTER] = forms.CharField(required=False, widget=forms.HiddenInput)
+        # Set when the page token could not be read: the view shows the first page and says so.
+        self.stale_page = False
+
+    def clean_after(self) -> str | None:
+        token = self.cleaned_data.get(AFTER) or None
+        if token is not None and len(token) > 200:
+            self.stale_page = True
+            return None
+        return token
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -53,3 +111,9 @@ class ReportFilterForm(forms.Form):
             date_to=self.cleaned_data.get(TO),
             doctor=self.own_doctor or self.cleaned_data.get(DOCTOR),
         )
+
+    def page_size(self) -> int:
+        return self.cleaned_data.get(SIZE) or PAGE_SIZE
+
+    def after(self) -> str | None:
+        return self.cleaned_data.get(AFTER) or None

@@ -17,6 +17,12 @@ from reports import charts, selectors
 
 FROM, TO, DOCTOR = "from", "to", "doctor"
 FILTERS = (FROM, TO, DOCTOR)
+# The page of a report over events in time (appointments, invoices) covers this many days up
+# to today unless the filter bar says otherwise, so it reads a period's roll-ups, never all.
+DEFAULT_PERIOD_DAYS = 90
+# Rows per page of a paged report: the default and the most a page may ask for.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
 
 # Column names that do not read well capitalised as they are.
 _LABELS = {
@@ -78,6 +84,13 @@ class Report:
     body_template: str = "reports/_report_table.html"
     # The page shows at most this many rows; the CSV and the command have them all.
     page_rows: int = 500
+    # A list of one row per patient, appointment or doctor: shown a page at a time (`size`
+    # rows, 50 unless asked) by keyset on the selector's page key. Its selector takes `after`
+    # (a page token; rows strictly after it) and `keyed` (each row then ends with its token).
+    paged: bool = False
+    # Blank `from` and `to` mean the last DEFAULT_PERIOD_DAYS days on the page (shown in the
+    # filter bar); the CSV and the command take the period as given.
+    default_period: bool = False
     # Rows name patients (an "mrn" column) with figures of their medical history: each page
     # view is an audit row naming the patients shown, as a chart view is.
     clinical: bool = False
@@ -86,8 +99,19 @@ class Report:
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_labels", tuple(column_label(c) for c in self.columns))
 
-    def rows(self, filters: Filters, *, limit: int | None = None, stream: bool = False):
-        return self.selector(**filters.as_kwargs(self), limit=limit, stream=stream)
+    def rows(
+        self,
+        filters: Filters,
+        *,
+        limit: int | None = None,
+        stream: bool = False,
+        after: str | None = None,
+        keyed: bool = False,
+    ):
+        kwargs = filters.as_kwargs(self)
+        if self.paged:
+            kwargs.update(after=after, keyed=keyed)
+        return self.selector(**kwargs, limit=limit, stream=stream)
 
     def allows(self, role: str | None) -> bool:
         return role in self.roles
@@ -153,6 +177,7 @@ REPORTS: dict[str, Report] = {
             columns=selectors.APPOINTMENTS_COLUMNS,
             also_for=(roles.FRONT_DESK, roles.DOCTOR),
             filters=PERIOD_AND_DOCTOR,
+            default_period=True,
             page_context=_appointments_context,
         ),
         _report(
@@ -166,6 +191,7 @@ REPORTS: dict[str, Report] = {
             columns=selectors.WORKLOAD_COLUMNS,
             also_for=(roles.DOCTOR,),
             filters=PERIOD_AND_DOCTOR,
+            default_period=True,
             page_context=_chart(charts.workload_bars),
         ),
         _report(
@@ -207,6 +233,7 @@ REPORTS: dict[str, Report] = {
             columns=selectors.PATTERNS_COLUMNS,
             also_for=(roles.FRONT_DESK,),
             filters=PERIOD_AND_DOCTOR,
+            default_period=True,
             page_context=_patterns_context,
             body_template="reports/_appointment_patterns.html",
             page_rows=2000,
@@ -219,6 +246,7 @@ REPORTS: dict[str, Report] = {
             columns=selectors.REVENUE_COLUMNS,
             also_for=(roles.BILLING_CLERK,),
             filters=PERIOD,
+            default_period=True,
             page_context=_chart(charts.revenue_columns),
         ),
     )

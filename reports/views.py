@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
 from core.audit import Action, audit_record, audit_view
 from patients.selectors import patient_ids_for_mrns
 from reports.access import get_report_for_user, reports_for_user
 from reports.export import csv_lines
-from reports.forms import ReportFilterForm
+from reports.forms import AFTER, SIZE, ReportFilterForm
+from reports.registry import Filters, Report
+from reports.selectors import BadPageKey
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -18,16 +20,52 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report_list.html", {"reports": allowed})
 
 
+def _page(report: Report, filters: Filters, form: ReportFilterForm) -> dict:
+    """The rows of one page. A paged report reads `size` rows after the page token by keyset
+    (one more tells whether a next page exists); an aggregate report its first rows."""
+    if not report.paged:
+        rows = list(report.rows(filters, limit=report.page_rows + 1).rows)
+        shown = rows[: report.page_rows]
+        return {"rows": shown, "truncated": len(rows) > len(shown)}
+    size, after = form.page_size(), form.after()
+    stale = form.stale_page
+    try:
+        rows = list(report.rows(filters, limit=size + 1, after=after, keyed=True).rows)
+    except BadPageKey:
+        stale, after = True, None
+        rows = list(report.rows(filters, limit=size + 1, keyed=True).rows)
+    width = len(report.columns)
+    shown = [row[:width] for row in rows[:size]]
+    query = QueryDict(mutable=True)
+    query.update(filters.as_query())
+    if size != form.fields[SIZE].empty_value:
+        query[SIZE] = str(size)
+    first = query.urlencode()
+    next_query = None
+    if len(rows) > size:
+        query[AFTER] = rows[size - 1][width]
+        next_query = query.urlencode()
+    return {
+        "rows": shown,
+        "paged": True,
+        "page_size": size,
+        "first_page": first if after else None,
+        "next_page": next_query,
+        "stale_page": stale,
+    }
+
+
 def report_detail(request: HttpRequest, name: str) -> HttpResponse:
     access = get_report_for_user(request, name)
     report = access.report
-    form = ReportFilterForm(request.GET, report=report, own_doctor=access.own_doctor)
+    form = ReportFilterForm(request.GET, report=report, own_doctor=access.own_doctor, page=True)
     context = {"report": report, "form": form, "own_doctor": access.own_doctor}
     if form.is_valid():
         filters = form.filters()
-        rows = list(report.rows(filters, limit=report.page_rows + 1).rows)
-        shown = rows[: report.page_rows]
-        context.update(rows=shown, truncated=len(rows) > len(shown), filters=filters)
+        page = _page(report, filters, form)
+        shown = page["rows"]
+        context.update(page, filters=filters, csv_query=QueryDict(mutable=True))
+        context["csv_query"].update(filters.as_query())
         if report.page_context:
             context.update(report.page_context(filters, shown))
         if report.clinical:

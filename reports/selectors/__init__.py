@@ -12,7 +12,7 @@ Local time is the hospital's (`settings.TIME_ZONE`): a period `from`..`to` cover
 days, and months, weekdays and hours are taken `AT TIME ZONE` in the database.
 """
 
-from reports.selectors._base import ReportRows
+from reports.selectors._base import BadPageKey, ReportRows
 from reports.selectors.appointments import (
     APPOINTMENTS_COLUMNS,
     PATTERNS_COLUMNS,
@@ -44,6 +44,7 @@ __all__ = [
     "REVENUE_COLUMNS",
     "WEEKDAY_NAMES",
     "WORKLOAD_COLUMNS",
+    "BadPageKey",
     "BillTotals",
     "ReportRows",
     "appointment_patterns_report",

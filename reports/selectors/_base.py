@@ -33,6 +33,10 @@ T = {
 }
 
 
+class BadPageKey(ValueError):
+    """A page token (`after`) the report cannot read: an old or hand-edited link."""
+
+
 @dataclass(frozen=True)
 class ReportRows:
     columns: tuple[str, ...]
