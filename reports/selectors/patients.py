@@ -1,29 +1,26 @@
-"""The patient reports: patient-health, patient-bills (the billing rule) and demographics."""
+"""The patient reports: patient-bills (the billing rule); patient-health and demographics
+live in reports.selectors.health (re-exported here)."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.utils import timezone
 
 from appointments.models import AppointmentStatus
 from billing.models import BillingSettings
 from core.nothing import NOTHING
-from patients.models import HistoryKind, Sex
+from patients.models import HistoryKind
 from reports.selectors._base import ReportRows, T, fetch, sql_list
+from reports.selectors.health import (  # noqa: F401 (re-exported)
+    DEMOGRAPHICS_COLUMNS,
+    PATIENT_HEALTH_COLUMNS,
+    demographics_report,
+    patient_health_report,
+)
 
 # Column names are a contract (issue 6): the listed ones first, in this order.
-PATIENT_HEALTH_COLUMNS = (
-    "mrn",
-    "patient_name",
-    "distinct_medications",
-    "distinct_surgeries",
-    "medications",
-    "surgeries",
-)
 PATIENT_BILLS_COLUMNS = (
     "mrn",
     "patient_name",
@@ -35,52 +32,9 @@ PATIENT_BILLS_COLUMNS = (
     "tax",
     "invoice_total",
 )
-DEMOGRAPHICS_COLUMNS = ("age_band", "female", "male", "other", "unknown", "total")
 # A visit bills a consultation once the patient was seen (checked in, then cancelled, means
 # the patient left before being seen).
 ATTENDED = (AppointmentStatus.CHECKED_IN.value, AppointmentStatus.COMPLETED.value)
-# Demographics: five-year bands 0-4 … 85-89, then 90+ (band 18); -1 is "date of birth unknown".
-AGE_BAND_TOP = 18
-
-
-def patient_health_report(
-    *,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    limit: int | None = None,
-    stream: bool = False,
-) -> ReportRows:
-    """Distinct medications and surgeries per patient with any history recorded in the period
-    (`recorded_on`). Names count once whatever their case or surrounding blanks; a medication
-    linked to the price list counts under its price-list name; "None", "N/A", "-" are no
-    medication or surgery. One query."""
-    clauses, params = [], {}
-    if date_from is not None:
-        clauses.append("h.recorded_on >= %(date_from)s")
-        params["date_from"] = date_from
-    if date_to is not None:
-        clauses.append("h.recorded_on <= %(date_to)s")
-        params["date_to"] = date_to
-    where = " AND ".join(clauses) or "TRUE"
-    something = f"lower(trim(h.description)) NOT IN ({sql_list(NOTHING)})"
-    med = f"h.kind = '{HistoryKind.MEDICATION.value}' AND {something}"
-    surg = f"h.kind = '{HistoryKind.SURGERY.value}' AND {something}"
-    med_name = "lower(trim(COALESCE(mc.name, h.description)))"
-    surg_name = "lower(trim(h.description))"
-    sql = f"""
-        SELECT p.mrn,
-               trim(p.first_name || ' ' || p.last_name),
-               count(DISTINCT {med_name}) FILTER (WHERE {med}),
-               count(DISTINCT {surg_name}) FILTER (WHERE {surg}),
-               COALESCE(string_agg(DISTINCT {med_name}, '; ') FILTER (WHERE {med}), ''),
-               COALESCE(string_agg(DISTINCT {surg_name}, '; ') FILTER (WHERE {surg}), '')
-        FROM {T["history"]} h
-        JOIN {T["patient"]} p ON p.id = h.patient_id
-        LEFT JOIN {T["medication"]} mc ON mc.id = h.medication_id
-        WHERE {where}
-        GROUP BY p.id
-        ORDER BY p.mrn"""
-    return fetch(sql, params, columns=PATIENT_HEALTH_COLUMNS, limit=limit, stream=stream)
 
 
 # --- patient-bills ------------------------------------------------------------------------
@@ -212,38 +166,3 @@ def patient_bill_totals() -> BillTotals:
     with connection.cursor() as cursor:
         cursor.execute(sql, _bill_params())
         return BillTotals(*cursor.fetchone())
-
-
-def demographics_report(
-    *, today: datetime.date | None = None, limit: int | None = None, stream: bool = False
-) -> ReportRows:
-    """Active patients by five-year age band (age today, in the hospital's zone) and sex, every
-    band listed even when empty, then those without a date of birth. One query."""
-    sexes = ", ".join(
-        f"count(*) FILTER (WHERE sex = '{s}') AS {s}"
-        for s in (Sex.FEMALE, Sex.MALE, Sex.OTHER, Sex.UNKNOWN)
-    )
-    sql = f"""
-        WITH ages AS (
-            SELECT p.sex,
-                   CASE WHEN p.date_of_birth IS NULL THEN -1
-                        ELSE LEAST(GREATEST(
-                            date_part('year', age(%(today)s::date, p.date_of_birth))::int, 0
-                        ) / 5, {AGE_BAND_TOP})
-                   END AS band
-            FROM {T["patient"]} p
-            WHERE p.is_active
-        ),
-        counts AS (
-            SELECT band, {sexes}, count(*) AS total FROM ages GROUP BY band
-        )
-        SELECT CASE WHEN b.band = -1 THEN 'unknown'
-                    WHEN b.band = {AGE_BAND_TOP} THEN '{AGE_BAND_TOP * 5}+'
-                    ELSE (b.band * 5)::text || '-' || (b.band * 5 + 4)::text END,
-               COALESCE(c.female, 0), COALESCE(c.male, 0), COALESCE(c.other, 0),
-               COALESCE(c.unknown, 0), COALESCE(c.total, 0)
-        FROM generate_series(-1, {AGE_BAND_TOP}) AS b(band)
-        LEFT JOIN counts c ON c.band = b.band
-        ORDER BY b.band = -1, b.band"""
-    params = {"today": today or timezone.localdate()}
-    return fetch(sql, params, columns=DEMOGRAPHICS_COLUMNS, limit=limit, stream=stream)

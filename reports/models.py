@@ -1,0 +1,63 @@
+"""Summaries the reports read instead of scanning every patient (issue 14).
+
+Both tables are written only by PostgreSQL triggers (migration reports 0001), in the same
+transaction as the writes that change them, whoever writes (a service, the admin, an import's
+COPY, psql): never by application code. The SQL there is the one definition of their figures.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class PatientHealthSummary(models.Model):
+    """One row per patient who has (or had) medical history: the figures of the patient-health
+    report over all of it. Medications and surgeries count once whatever their case or
+    surrounding blanks; a medication linked to the price list counts under its price-list name;
+    "None", "N/A", "-" are nothing (core.nothing.NOTHING)."""
+
+    patient = models.OneToOneField(
+        "patients.Patient",
+        primary_key=True,
+        # The patients' delete trigger removes the row, whoever deletes the patient.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    # History entries of any kind: the report lists the patients with at least one.
+    entries = models.PositiveIntegerField(default=0)
+    distinct_medications = models.PositiveIntegerField(default=0)
+    distinct_surgeries = models.PositiveIntegerField(default=0)
+    # The distinct names, lower-cased, sorted and joined with "; ".
+    medications = models.TextField(blank=True, default="")
+    surgeries = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = "patient health summary"
+
+    def __str__(self) -> str:
+        return f"Health summary of patient {self.patient_id}"
+
+
+class DemographicCount(models.Model):
+    """How many active patients were born on a day with a sex (date of birth unknown: null).
+    Birth dates, not age bands: the bands move every day, the birth dates do not."""
+
+    date_of_birth = models.DateField(null=True)
+    sex = models.CharField(max_length=10)
+    patients = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date_of_birth", "sex"],
+                nulls_distinct=False,
+                name="reports_demographiccount_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(patients__gte=0),
+                name="reports_demographiccount_not_negative",
+                violation_error_message="A count of patients cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patients} {self.sex} born {self.date_of_birth or 'unknown'}"
