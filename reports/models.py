@@ -6,7 +6,6 @@ COPY, psql): never by application code. The SQL there is the one definition of t
 """
 
 from django.db import models
-from django.db.models import Q
 
 
 class PatientHealthSummary(models.Model):
@@ -43,6 +42,8 @@ class DemographicCount(models.Model):
 
     date_of_birth = models.DateField(null=True)
     sex = models.CharField(max_length=10)
+    # No CHECK (patients >= 0): PostgreSQL checks it on the row an upsert proposes, before
+    # the conflict turns it into an addition, and a decrease is proposed as a negative row.
     patients = models.IntegerField(default=0)
 
     class Meta:
@@ -51,11 +52,6 @@ class DemographicCount(models.Model):
                 fields=["date_of_birth", "sex"],
                 nulls_distinct=False,
                 name="reports_demographiccount_unique",
-            ),
-            models.CheckConstraint(
-                condition=Q(patients__gte=0),
-                name="reports_demographiccount_not_negative",
-                violation_error_message="A count of patients cannot be negative.",
             ),
         ]
 

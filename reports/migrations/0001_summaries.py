@@ -241,7 +241,7 @@ class Migration(migrations.Migration):
                 ('patients', models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('date_of_birth', 'sex'), name='reports_demographiccount_unique', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('patients__gte', 0)), name='reports_demographiccount_not_negative', violation_error_message='A count of patients cannot be negative.')],
+                'constraints': [models.UniqueConstraint(fields=('date_of_birth', 'sex'), name='reports_demographiccount_unique', nulls_distinct=False)],
             },
         ),
             migrations.RunSQL(
