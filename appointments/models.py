@@ -187,3 +187,6 @@ class Attendance(TimeStampedModel):
 
 # Messages to patients about their appointments (appointments.messaging), a model of this app.
 from appointments.messaging.models import AppointmentMessage  # noqa: E402, F401
+
+# Counts kept by triggers for the reports (appointments.rollups), models of this app.
+from appointments.rollups import DayCount, DoctorDayCount, LeadCount, RollupZone  # noqa: E402, F401

@@ -97,5 +97,19 @@ def appointment_filter(
     return " AND ".join(clauses) or "TRUE", params
 
 
+def day_clauses(
+    column: str, date_from: datetime.date | None, date_to: datetime.date | None
+) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses keeping `column` (a local date, as the roll-ups hold) within from..to."""
+    clauses, params = [], {}
+    if date_from is not None:
+        clauses.append(f"{column} >= %(day_from)s")
+        params["day_from"] = date_from
+    if date_to is not None:
+        clauses.append(f"{column} <= %(day_to)s")
+        params["day_to"] = date_to
+    return clauses, params
+
+
 def tz_param() -> dict[str, str]:
     return {"tz": settings.TIME_ZONE}

@@ -6,9 +6,18 @@ import datetime
 
 from django.db import connection
 
-from appointments.models import ACTIVE_STATUSES, AppointmentStatus
+from appointments.models import AppointmentStatus
+from appointments.rollups import DayCount, DoctorDayCount, LeadCount
 from doctors.models import Doctor
-from reports.selectors._base import ReportRows, T, appointment_filter, fetch, sql_list, tz_param
+from reports.selectors._base import (
+    BadPageKey,
+    ReportRows,
+    T,
+    appointment_filter,
+    day_clauses,
+    fetch,
+    tz_param,
+)
 
 # Column names are a contract (issue 6): the listed ones first, in this order.
 APPOINTMENTS_COLUMNS = (
@@ -51,7 +60,28 @@ PATTERNS_COLUMNS = (
     "median_lead_days",
     "average_lead_days",
 )
+_DOCTOR_DAY = DoctorDayCount._meta.db_table
+_DAY = DayCount._meta.db_table
+_LEAD = LeadCount._meta.db_table
+_CODE_LENGTH = Doctor._meta.get_field("code").max_length
+_STATUSES = ("scheduled", "checked_in", "completed", "cancelled", "no_show")
+_US_PER_DAY = 86_400_000_000
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def appointment_after(token: str | None) -> tuple[datetime.datetime, int] | None:
+    """The (start, id) a page token stands for: the UTC start in ISO and the id, `_` between."""
+    if token is None:
+        return None
+    start, _, pk = token.rpartition("_") if isinstance(token, str) else ("", "", "")
+    try:
+        moment = datetime.datetime.fromisoformat(start)
+        number = int(pk)
+    except ValueError:
+        raise BadPageKey("Not a page of this report.") from None
+    if moment.tzinfo is None or not 0 < number < 2**63 or not pk.isdigit():
+        raise BadPageKey("Not a page of this report.")
+    return moment, number
 
 
 def appointments_report(
@@ -61,10 +91,23 @@ def appointments_report(
     doctor: Doctor | None = None,
     limit: int | None = None,
     stream: bool = False,
+    after: str | None = None,
+    keyed: bool = False,
 ) -> ReportRows:
-    """Appointments in the period, oldest first. `appointment_id` is the legacy AppointmentID
-    of an imported appointment, the database id otherwise. One query (index on start)."""
+    """Appointments in the period, oldest first, paged by (start, id). `appointment_id` is
+    the legacy AppointmentID of an imported appointment, the database id otherwise. One
+    query that stops after `limit` rows of the index on (start, id), or (doctor, start, id)."""
     where, params = appointment_filter(date_from, date_to, doctor)
+    key = appointment_after(after)
+    if key is not None:
+        where += " AND (a.start, a.id) > (%(after_start)s, %(after_id)s)"
+        params.update(after_start=key[0], after_id=key[1])
+    token = (
+        """, to_char(a.start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+               || '_' || a.id"""
+        if keyed
+        else ""
+    )
     sql = f"""
         SELECT COALESCE(a.legacy_id, a.id::text),
                p.mrn,
@@ -73,12 +116,12 @@ def appointments_report(
                to_char(a.start AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'),
                to_char(a."end" AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'),
                a.status,
-               trim(d.first_name || ' ' || d.last_name)
+               trim(d.first_name || ' ' || d.last_name){token}
         FROM {T["appointment"]} a
         JOIN {T["patient"]} p ON p.id = a.patient_id
         JOIN {T["doctor"]} d ON d.id = a.doctor_id
         WHERE {where}
-        ORDER BY a.start, d.code, a.id"""
+        ORDER BY a.start, a.id"""
     return fetch(
         sql, {**params, **tz_param()}, columns=APPOINTMENTS_COLUMNS, limit=limit, stream=stream
     )
@@ -90,18 +133,33 @@ def appointment_status_counts(
     date_to: datetime.date | None = None,
     doctor: Doctor | None = None,
 ) -> list[tuple[str, str, int]]:
-    """(status, label, count) for every status in the period, zeros included. One query."""
-    where, params = appointment_filter(date_from, date_to, doctor)
+    """(status, label, count) for every status in the period, zeros included. One query over
+    the roll-up: the hospital's days, or one doctor's."""
+    clauses, params = day_clauses("r.day", date_from, date_to)
+    table = _DAY
+    if doctor is not None:
+        table = _DOCTOR_DAY
+        clauses.append("r.doctor_id = %(doctor_id)s")
+        params["doctor_id"] = doctor.pk
+    sums = ", ".join(f"COALESCE(sum(r.{s}), 0)" for s in _STATUSES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT a.status, count(*) FROM {T['appointment']} a WHERE {where} GROUP BY a.status",
-            params,
+            f"SELECT {sums} FROM {table} r WHERE {' AND '.join(clauses) or 'TRUE'}", params
         )
-        counts = dict(cursor.fetchall())
-    return [(s.value, s.label, counts.get(s.value, 0)) for s in AppointmentStatus]
+        counts = dict(zip(_STATUSES, cursor.fetchone(), strict=True))
+    return [(s.value, s.label, counts[s.value]) for s in AppointmentStatus]
 
 
 # --- doctor-workload ----------------------------------------------------------------------
+
+
+def doctor_after(token: str | None) -> str | None:
+    """The doctor code a page token stands for (the token is the last code shown)."""
+    if token is None:
+        return None
+    if not isinstance(token, str) or not 0 < len(token) <= _CODE_LENGTH or not token.isprintable():
+        raise BadPageKey("Not a page of this report.")
+    return token
 
 
 def doctor_workload_report(
@@ -111,81 +169,77 @@ def doctor_workload_report(
     doctor: Doctor | None = None,
     limit: int | None = None,
     stream: bool = False,
+    after: str | None = None,
+    keyed: bool = False,
 ) -> ReportRows:
-    """Appointments per doctor by status, booked hours and utilization. One query.
+    """Appointments per doctor by status, booked hours and utilization, by doctor code. One
+    query: doctors in code order (unique index), each with its roll-up days of the period and
+    its working hours over those days, so a page costs its doctors × the period's days.
 
     booked_hours: the length of the doctor's scheduled, checked-in and completed appointments
     starting in the period (cancelled and no-show free the time). working_hours: the doctor's
     weekly working hours laid over every day of the period (`generate_series`), each block
     counted on the days its validity covers; time off is not deducted. utilization_pct:
     booked / working, empty when the doctor has no working hours in the period. Without a
-    `from` or `to`, the period runs from the first to the last appointment day in the data.
-    Doctors listed: the active ones, and inactive ones with appointments in the period.
+    `from` or `to`, the period runs from the first to the last appointment day in the data
+    (the roll-up's first and last day: two index probes). Doctors listed: the active ones,
+    and inactive ones with appointments in the period.
     """
-    where, params = appointment_filter(date_from, date_to, doctor)
-    doctor_clause = "AND d.id = %(doctor_id)s" if doctor is not None else ""
-    wh_clause = "AND wh.doctor_id = %(doctor_id)s" if doctor is not None else ""
+    params: dict = {"day_from": date_from, "day_to": date_to}
+    doctor_clause = ""
+    bounds = f"SELECT min(day) AS first, max(day) AS last FROM {_DAY}"
+    if doctor is not None:
+        doctor_clause = "AND d.id = %(doctor_id)s"
+        params["doctor_id"] = doctor.pk
+        bounds = f"""SELECT min(day) AS first, max(day) AS last FROM {_DOCTOR_DAY}
+                     WHERE doctor_id = %(doctor_id)s"""
     if date_from is not None and date_to is not None:
         period = "SELECT %(day_from)s::date AS d0, %(day_to)s::date AS d1"
     else:
-        # An open end: the first or last appointment day, found in one pass (MATERIALIZED,
-        # or the planner copies the scan into every use of d0 and d1).
-        period = """SELECT COALESCE(%(day_from)s::date, min(day)) AS d0,
-                           COALESCE(%(day_to)s::date, max(day)) AS d1
-                    FROM appt"""
-    statuses = ", ".join(
-        f"count(*) FILTER (WHERE status = '{s}') AS {s}"
-        for s in ("completed", "cancelled", "no_show", "scheduled", "checked_in")
-    )
+        period = f"""SELECT COALESCE(%(day_from)s::date, b.first) AS d0,
+                            COALESCE(%(day_to)s::date, b.last) AS d1
+                     FROM ({bounds}) b"""
+    code = doctor_after(after)
+    if code is not None:
+        doctor_clause += " AND d.code > %(after_code)s"
+        params["after_code"] = code
+    sums = ", ".join(f"COALESCE(sum(r.{s}), 0) AS {s}" for s in _STATUSES)
+    total = " + ".join(f"c.{s}" for s in _STATUSES)
     sql = f"""
-        WITH appt AS (
-            SELECT a.doctor_id, a.status, a.start, a."end",
-                   (a.start AT TIME ZONE %(tz)s)::date AS day
-            FROM {T["appointment"]} a
-            WHERE {where}
-        ),
-        period AS MATERIALIZED ({period}),
-        counts AS (
-            SELECT doctor_id, count(*) AS total, {statuses},
-                   COALESCE(sum(EXTRACT(EPOCH FROM "end" - start))
-                       FILTER (WHERE status IN ({sql_list(ACTIVE_STATUSES)})), 0) / 60
-                       AS booked_minutes
-            FROM appt
-            GROUP BY doctor_id
-        ),
-        hours AS (
-            SELECT wh.doctor_id,
-                   sum(EXTRACT(EPOCH FROM wh.end_time - wh.start_time)) / 60 AS minutes
-            FROM period
-            CROSS JOIN LATERAL generate_series(0, period.d1 - period.d0) AS g(i)
-            JOIN {T["working_hours"]} wh
-              ON wh.weekday = EXTRACT(ISODOW FROM period.d0 + g.i)::int - 1
-             AND wh.valid_from <= period.d0 + g.i
-             AND (wh.valid_until IS NULL OR wh.valid_until >= period.d0 + g.i)
-            WHERE TRUE {wh_clause}
-            GROUP BY wh.doctor_id
-        )
+        WITH period AS MATERIALIZED ({period})
         SELECT d.code,
                trim(d.first_name || ' ' || d.last_name),
                s.name,
-               COALESCE(c.total, 0),
-               COALESCE(c.completed, 0),
-               COALESCE(c.cancelled, 0),
-               COALESCE(c.no_show, 0),
-               COALESCE(c.scheduled, 0),
-               COALESCE(c.checked_in, 0),
-               round(COALESCE(c.booked_minutes, 0) / 60, 2),
+               {total},
+               c.completed, c.cancelled, c.no_show, c.scheduled, c.checked_in,
+               round(c.booked_us / 3600000000.0, 2),
                round(COALESCE(h.minutes, 0) / 60, 2),
                CASE WHEN h.minutes > 0
-                    THEN round(100 * COALESCE(c.booked_minutes, 0) / h.minutes, 1) END
+                    THEN round(100 * (c.booked_us / 60000000.0) / h.minutes, 1) END
+               {", d.code" if keyed else ""}
         FROM {T["doctor"]} d
         JOIN {T["specialty"]} s ON s.id = d.specialty_id
-        LEFT JOIN counts c ON c.doctor_id = d.id
-        LEFT JOIN hours h ON h.doctor_id = d.id
-        WHERE (d.is_active OR c.doctor_id IS NOT NULL) {doctor_clause}
-        ORDER BY d.last_name, d.first_name, d.code"""
-    params.update(tz_param(), day_from=date_from, day_to=date_to)
+        CROSS JOIN period
+        CROSS JOIN LATERAL (
+            SELECT {sums}, COALESCE(sum(r.booked_us), 0) AS booked_us
+            FROM {_DOCTOR_DAY} r
+            WHERE r.doctor_id = d.id AND r.day BETWEEN period.d0 AND period.d1
+        ) c
+        CROSS JOIN LATERAL (
+            SELECT sum(EXTRACT(EPOCH FROM wh.end_time - wh.start_time)) / 60 AS minutes
+            FROM generate_series(0, period.d1 - period.d0) AS g(i)
+            JOIN {T["working_hours"]} wh
+              ON wh.doctor_id = d.id
+             AND wh.weekday = EXTRACT(ISODOW FROM period.d0 + g.i)::int - 1
+             AND wh.valid_from <= period.d0 + g.i
+             AND (wh.valid_until IS NULL OR wh.valid_until >= period.d0 + g.i)
+        ) h
+        WHERE (d.is_active OR {total} > 0) {doctor_clause}
+        ORDER BY d.code"""
     return fetch(sql, params, columns=WORKLOAD_COLUMNS, limit=limit, stream=stream)
+
+
+# --- appointment-patterns -----------------------------------------------------------------
 
 
 def appointment_patterns_report(
@@ -196,36 +250,66 @@ def appointment_patterns_report(
     limit: int | None = None,
     stream: bool = False,
 ) -> ReportRows:
-    """Bookings in the period grouped four ways in one `GROUPING SETS` query, told apart by
-    `dimension`: `all` (one row), `doctor`, `weekday`, `weekday_hour` (the heatmap; only
-    cells with bookings). Weekday (0 = Monday) and hour are local. Rates are percentages of
-    all bookings in the group. Lead time is start − booking time in days, over appointments
-    booked in the system: imported ones carry no booking time and are left out of it, and a
-    booking recorded after its start counts as 0.
+    """Bookings in the period grouped four ways, told apart by `dimension`: `all` (one row),
+    `doctor`, `weekday`, `weekday_hour` (the heatmap; only cells with bookings). Weekday
+    (0 = Monday) and hour are local. Rates are percentages of all bookings in the group. Lead
+    time is start − booking time in days, over appointments booked in the system: imported
+    ones carry no booking time and are left out of it, and a booking recorded after its
+    start counts as 0.
+
+    One query over the roll-up's rows of the period (appointments.rollups.LeadCount: one row
+    per doctor, day, hour and lead time), folded over the days first; the median is read off
+    the running count of each group's lead times (exact, as percentile_cont would give).
     """
-    where, params = appointment_filter(date_from, date_to, doctor)
+    clauses, params = day_clauses("r.day", date_from, date_to)
+    if doctor is not None:
+        clauses.append("r.doctor_id = %(doctor_id)s")
+        params["doctor_id"] = doctor.pk
     names = ", ".join(f"'{n}'" for n in WEEKDAY_NAMES)
+    counts = ", ".join(f"sum(r.{s})::bigint AS {s}" for s in _STATUSES)
+    key = "gset, doctor_id, weekday, hour"
     sql = f"""
-        WITH a AS (
-            SELECT a.doctor_id, a.status,
-                   date_part('isodow', a.start AT TIME ZONE %(tz)s)::int - 1 AS weekday,
-                   date_part('hour', a.start AT TIME ZONE %(tz)s)::int AS hour,
-                   CASE WHEN a.legacy_id IS NULL
-                        THEN GREATEST(date_part('epoch', a.start - a.created_at), 0) / 86400
-                   END AS lead_days
-            FROM {T["appointment"]} a
-            WHERE {where}
+        WITH base AS MATERIALIZED (
+            SELECT r.doctor_id, date_part('isodow', r.day)::int - 1 AS weekday, r.hour,
+                   r.lead_us, {counts},
+                   sum(r.scheduled + r.checked_in + r.completed + r.cancelled + r.no_show)::bigint
+                       AS n
+            FROM {_LEAD} r
+            WHERE {" AND ".join(clauses) or "TRUE"}
+            GROUP BY 1, 2, 3, 4
         ),
         g AS (
             SELECT GROUPING(doctor_id, weekday, hour) AS gset, doctor_id, weekday, hour,
-                   count(*) AS bookings,
-                   count(*) FILTER (WHERE status = 'completed') AS completed,
-                   count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-                   count(*) FILTER (WHERE status = 'no_show') AS no_show,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_days) AS median_lead,
-                   avg(lead_days) AS average_lead
-            FROM a
+                   COALESCE(sum(n), 0) AS bookings,
+                   COALESCE(sum(completed), 0) AS completed,
+                   COALESCE(sum(cancelled), 0) AS cancelled,
+                   COALESCE(sum(no_show), 0) AS no_show,
+                   sum(n) FILTER (WHERE lead_us >= 0) AS lead_n,
+                   sum(lead_us::numeric * n) FILTER (WHERE lead_us >= 0) AS lead_sum
+            FROM base
             GROUP BY GROUPING SETS ((), (doctor_id), (weekday), (weekday, hour))
+        ),
+        l AS (
+            SELECT GROUPING(doctor_id, weekday, hour) AS gset, doctor_id, weekday, hour,
+                   lead_us, sum(n) AS n
+            FROM base
+            WHERE lead_us >= 0
+            GROUP BY GROUPING SETS ((lead_us), (doctor_id, lead_us), (weekday, lead_us),
+                                    (weekday, hour, lead_us))
+        ),
+        c AS (
+            SELECT {key}, lead_us,
+                   sum(n) OVER (PARTITION BY {key} ORDER BY lead_us) AS upto,
+                   sum(n) OVER (PARTITION BY {key}) AS total
+            FROM l
+        ),
+        m AS (
+            SELECT {key},
+                   (min(lead_us) FILTER (WHERE upto > floor((total - 1) / 2))
+                    + min(lead_us) FILTER (WHERE upto > floor(total / 2)))::numeric / 2
+                       AS median_us
+            FROM c
+            GROUP BY {key}
         )
         SELECT CASE g.gset WHEN 7 THEN 'all' WHEN 3 THEN 'doctor' WHEN 5 THEN 'weekday'
                            ELSE 'weekday_hour' END,
@@ -234,12 +318,14 @@ def appointment_patterns_report(
                g.bookings, g.completed, g.cancelled, g.no_show,
                round(100.0 * g.cancelled / NULLIF(g.bookings, 0), 1),
                round(100.0 * g.no_show / NULLIF(g.bookings, 0), 1),
-               round(g.median_lead::numeric, 1),
-               round(g.average_lead::numeric, 1)
+               round(m.median_us / {_US_PER_DAY}, 1),
+               round(g.lead_sum / g.lead_n / {_US_PER_DAY}, 1)
         FROM g
+        LEFT JOIN m ON m.gset = g.gset
+                   AND m.doctor_id IS NOT DISTINCT FROM g.doctor_id
+                   AND m.weekday IS NOT DISTINCT FROM g.weekday
+                   AND m.hour IS NOT DISTINCT FROM g.hour
         LEFT JOIN {T["doctor"]} d ON d.id = g.doctor_id
         ORDER BY CASE g.gset WHEN 7 THEN 0 WHEN 3 THEN 1 WHEN 5 THEN 2 ELSE 3 END,
                  d.code, g.weekday, g.hour"""
-    return fetch(
-        sql, {**params, **tz_param()}, columns=PATTERNS_COLUMNS, limit=limit, stream=stream
-    )
+    return fetch(sql, params, columns=PATTERNS_COLUMNS, limit=limit, stream=stream)
