@@ -161,6 +161,15 @@ class Invoice(TimeStampedModel):
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # Kept by the database (billing/migrations/0012): a trigger adds each payment as it is
+    # recorded, and the deferred check refuses any other value at commit.
+    amount_paid = models.DecimalField(
+        **MONEY,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
+        help_text="The sum of its payments, kept by the database as each is recorded.",
+    )
     currency = models.CharField(max_length=3, default="USD")
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Lower, TruncDate
 
-from billing import rule
+from billing import rule, summaries
 from billing.models import (
     MONEY,
     BillingSettings,
@@ -32,6 +33,7 @@ from billing.models import (
     MedicationCost,
     ProcedureFee,
 )
+from core.dates import local_day_bounds
 from core.search import Unaccent
 from patients.models import Patient
 
@@ -188,11 +190,16 @@ def billing_preview(*, patient: Patient) -> Preview:
 STATUS_FILTERS: dict[str, Q] = {
     "draft": Q(status=InvoiceStatus.DRAFT),
     "open": Q(status=InvoiceStatus.ISSUED),
-    "unpaid": Q(status=InvoiceStatus.ISSUED, paid=0),
-    "partly_paid": Q(status=InvoiceStatus.ISSUED, paid__gt=0),
+    "unpaid": Q(status=InvoiceStatus.ISSUED, amount_paid=0),
+    "partly_paid": Q(status=InvoiceStatus.ISSUED, amount_paid__gt=0),
     "paid": Q(status=InvoiceStatus.PAID),
     "void": Q(status=InvoiceStatus.VOID),
 }
+
+
+INVOICE_NUMBER = re.compile(r"^INV-[0-9]{4}-[0-9]{6}$", re.IGNORECASE)
+# The totals of a search (which the tally cannot answer) add up at most this many invoices.
+TOTALS_CAP = 10_000
 
 
 def invoice_list(
@@ -204,14 +211,16 @@ def invoice_list(
     overdue: bool = False,
     today: datetime.date,
 ) -> QuerySet[Invoice]:
-    """Invoices newest first with `paid` annotated and the patient joined; PDFs left out.
+    """Invoices newest first (by `dated`: the issue time, the creation time for drafts, then
+    id), `paid` annotated and the patient joined; PDFs left out.
 
-    Dates filter the issue date (the creation date for drafts)."""
+    Every filter keeps the order of an index (billing/migrations/0012): by date alone, after
+    the status, after the patient; dates are bounds on `dated`, an invoice number the unique
+    index. So a page reads its rows in index order and stops (`invoice_page`)."""
     invoices = (
         Invoice.objects.without_pdfs()
-        .with_paid()
         .select_related("patient")
-        .annotate(dated=Coalesce("issued_at", "created_at"))
+        .annotate(dated=Coalesce("issued_at", "created_at"), paid=F("amount_paid"))
         .order_by("-dated", "-id")
     )
     if status:
@@ -219,25 +228,127 @@ def invoice_list(
     if overdue:
         invoices = invoices.filter(status=InvoiceStatus.ISSUED, due_date__lt=today)
     if date_from:
-        invoices = invoices.filter(dated__date__gte=date_from)
+        invoices = invoices.filter(dated__gte=local_day_bounds(date_from)[0])
     if date_to:
-        invoices = invoices.filter(dated__date__lte=date_to)
+        invoices = invoices.filter(dated__lt=local_day_bounds(date_to)[1])
     if q.strip():
-        invoices = invoices.filter(
-            Q(number__iexact=q.strip()) | Q(patient__in=patients_matching(q))
-        )
+        # One or the other, never OR-ed: each is then one index (numbers are upper case).
+        if INVOICE_NUMBER.match(q.strip()):
+            invoices = invoices.filter(number=q.strip().upper())
+        else:
+            invoices = invoices.filter(patient__in=patients_matching(q))
     return invoices
 
 
-def invoice_totals(invoices: QuerySet[Invoice]) -> dict[str, Any]:
-    """Count, and invoiced / paid / balance over the issued and paid ones. One query."""
+@dataclass(frozen=True)
+class InvoicePage:
+    """One page of the invoice list; `next_key` / `previous_key` are the `after` / `before`
+    tokens of the older and newer pages (None: there is none)."""
+
+    object_list: list[Invoice]
+    next_key: str | None
+    previous_key: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_key is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_key is not None
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICRO = datetime.timedelta(microseconds=1)
+
+
+def _page_key(invoice: Invoice) -> str:
+    return f"{(invoice.dated - _EPOCH) // _MICRO}.{invoice.pk}"
+
+
+def _read_key(token: str) -> tuple[datetime.datetime, int]:
+    """The (dated, id) a token names; ValueError for anything else."""
+    micros, _, pk = token.partition(".")
+    if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(token) > 40:
+        raise ValueError(f"Not a page of the invoice list: {token[:40]!r}")
+    try:
+        return _EPOCH + int(micros) * _MICRO, int(pk)
+    except OverflowError as error:
+        raise ValueError("Not a page of the invoice list.") from error
+
+
+def invoice_page(
+    invoices: QuerySet[Invoice],
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 50,
+) -> InvoicePage:
+    """The `size` invoices of `invoices` (ordered as `invoice_list` orders them) after the key
+    `after` (older ones) or before `before` (newer ones), or the first page. One query that
+    reads `size + 1` rows of the list's index from the key: no OFFSET, no count, so a page
+    deep in a million invoices costs what the first does. A bad token raises ValueError."""
+    if before:
+        dated, pk = _read_key(before)
+        rows = list(
+            invoices.filter(Q(dated__gte=dated), Q(dated__gt=dated) | Q(pk__gt=pk)).order_by(
+                "dated", "id"
+            )[: size + 1]
+        )
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return InvoicePage(
+            object_list=rows,
+            next_key=_page_key(rows[-1]) if rows else None,
+            previous_key=_page_key(rows[0]) if rows and more_newer else None,
+        )
+    if after:
+        dated, pk = _read_key(after)
+        invoices = invoices.filter(Q(dated__lte=dated), Q(dated__lt=dated) | Q(pk__lt=pk))
+    rows = list(invoices[: size + 1])
+    more_older = len(rows) > size
+    rows = rows[:size]
+    return InvoicePage(
+        object_list=rows,
+        next_key=_page_key(rows[-1]) if rows and more_older else None,
+        previous_key=_page_key(rows[0]) if rows and after else None,
+    )
+
+
+def invoice_totals(
+    invoices: QuerySet[Invoice],
+    *,
+    status: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    q: str = "",
+    overdue: bool = False,
+    today: datetime.date,
+    **_: Any,
+) -> dict[str, Any]:
+    """Count, and invoiced / paid / balance over the issued and paid ones, for the list's
+    filters. One query: over the maintained tally (billing/summaries.py), a few rows per day
+    whatever the number of invoices; a search adds up its own invoices, at most TOTALS_CAP
+    of them (`capped` then says the figures are of the first ones only)."""
+    if not q.strip():
+        tally = summaries.invoice_tally(
+            status=status,
+            date_from=date_from,
+            date_to=date_to,
+            overdue_on=today if overdue else None,
+        )
+        if tally is not None:
+            return tally
     billed = Q(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PAID])
-    return invoices.order_by().aggregate(
+    first = invoices.order_by().values("pk")[: TOTALS_CAP + 1]
+    totals = Invoice.objects.filter(pk__in=first).aggregate(
         count=Count("id"),
         invoiced=Coalesce(Sum("total", filter=billed), ZERO),
-        paid_total=Coalesce(Sum("paid", filter=billed), ZERO),
-        balance=Coalesce(Sum(F("total") - F("paid"), filter=billed), ZERO),
+        paid_total=Coalesce(Sum("amount_paid", filter=billed), ZERO),
     )
+    totals["balance"] = totals["invoiced"] - totals["paid_total"]
+    totals["capped"] = totals["count"] > TOTALS_CAP
+    return totals
 
 
 def invoice_for_page(*, pk: int) -> Invoice:

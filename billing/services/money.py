@@ -97,7 +97,9 @@ def refuse_closed_day(cashier: Any, at: datetime.datetime) -> None:
 
 
 def _paid_on(invoice: Invoice) -> Decimal:
-    return invoice.payments.aggregate(s=Sum("amount"))["s"] or rule.ZERO
+    """What was paid on an invoice the caller has just locked: the sum of its payments, which
+    the database keeps on the row (billing/migrations/0012)."""
+    return invoice.amount_paid
 
 
 def account_balance(patient: Patient) -> Decimal:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from billing import rule
@@ -49,8 +48,8 @@ def payment_record(
         raise ValidationError({"amount": "Enter the amount in whole cents."})
     if amount <= 0:
         raise ValidationError({"amount": "Enter an amount above zero."})
-    paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or rule.ZERO
-    balance = invoice.total - paid
+    # The row is locked and its amount paid is the database's own sum of its payments.
+    balance = invoice.total - invoice.amount_paid
     if amount > balance:
         raise ValidationError(
             {"amount": f"The balance due is {balance} {invoice.currency}; pay at most that."}

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,14 +29,19 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
     invoices = selectors.invoice_list(**filters, today=today)
-    page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
+    keys = {k: request.GET.get(k) or None for k in ("after", "before")}
+    try:
+        page = selectors.invoice_page(invoices, **keys, size=PER_PAGE)
+    except ValueError:
+        messages.warning(request, "That page link is no longer valid: here is the first page.")
+        page = selectors.invoice_page(invoices, size=PER_PAGE)
     for invoice in page.object_list:
         invoice.state_key, invoice.state_label = invoice.payment_state(today)
     context = {
         "access": access,
         "form": form,
         "page": page,
-        "totals": selectors.invoice_totals(invoices),
+        "totals": selectors.invoice_totals(invoices, **filters, today=today),
         "today": today,
     }
     return render(request, "billing/invoice_list.html", context)
