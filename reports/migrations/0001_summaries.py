@@ -71,6 +71,7 @@ $$;
 HISTORY_TRIGGERS = """
 CREATE FUNCTION reports_history_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
     PERFORM reports_refresh_patient_health(ARRAY(SELECT DISTINCT patient_id FROM new_rows));
     RETURN NULL;
 END
@@ -81,6 +82,7 @@ CREATE TRIGGER reports_history_inserted
 
 CREATE FUNCTION reports_history_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
     PERFORM reports_refresh_patient_health(ARRAY(
         SELECT unnest(ARRAY[o.patient_id, n.patient_id])
         FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -97,6 +99,7 @@ CREATE TRIGGER reports_history_updated
 
 CREATE FUNCTION reports_history_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
     PERFORM reports_refresh_patient_health(ARRAY(SELECT DISTINCT patient_id FROM old_rows));
     RETURN NULL;
 END
@@ -108,6 +111,7 @@ CREATE TRIGGER reports_history_deleted
 -- A price-list medication renamed: its patients count it under the new name.
 CREATE FUNCTION reports_medication_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
     PERFORM reports_refresh_patient_health(ARRAY(
         SELECT DISTINCT h.patient_id
         FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -136,7 +140,10 @@ _ADD_COUNTS = """
 PATIENT_TRIGGERS = f"""
 CREATE FUNCTION reports_patients_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {_ADD_COUNTS.format(deltas="SELECT date_of_birth, sex, 1 AS delta FROM new_rows WHERE is_active")}
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
+    {
+    _ADD_COUNTS.format(deltas="SELECT date_of_birth, sex, 1 AS delta FROM new_rows WHERE is_active")
+}
     RETURN NULL;
 END
 $$;
@@ -146,7 +153,10 @@ CREATE TRIGGER reports_patients_inserted
 
 CREATE FUNCTION reports_patients_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {_ADD_COUNTS.format(deltas='''
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
+    {
+    _ADD_COUNTS.format(
+        deltas='''
         SELECT o.date_of_birth, o.sex, -1 AS delta
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE o.is_active
@@ -157,7 +167,9 @@ BEGIN
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE n.is_active
           AND (o.date_of_birth, o.sex, o.is_active) IS DISTINCT FROM
-              (n.date_of_birth, n.sex, n.is_active)''')}
+              (n.date_of_birth, n.sex, n.is_active)'''
+    )
+}
     RETURN NULL;
 END
 $$;
@@ -168,8 +180,13 @@ CREATE TRIGGER reports_patients_updated
 
 CREATE FUNCTION reports_patients_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {_ADD_COUNTS.format(deltas="SELECT date_of_birth, sex, -1 AS delta FROM old_rows WHERE is_active")}
     DELETE FROM reports_patienthealthsummary WHERE patient_id IN (SELECT id FROM old_rows);
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN RETURN NULL; END IF;
+    {
+    _ADD_COUNTS.format(
+        deltas="SELECT date_of_birth, sex, -1 AS delta FROM old_rows WHERE is_active"
+    )
+}
     RETURN NULL;
 END
 $$;
@@ -178,22 +195,45 @@ CREATE TRIGGER reports_patients_deleted
     FOR EACH STATEMENT EXECUTE FUNCTION reports_patients_deleted();
 """
 
+# Parallel bulk loaders (seed_demo --jobs N: several long transactions over the same patients)
+# would deadlock on the summary rows, each holding some until it commits. Such a loader sets
+# `hms.defer_summaries` to 'on' in its own transactions (reports.summaries.defer) and, once they
+# are all committed, rebuilds the summaries (reports.summaries.rebuild). The rebuild holds off
+# every trigger's write with its table locks, then reads all that is committed.
+REBUILD_FUNCTION = """
+CREATE FUNCTION reports_rebuild_summaries() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE reports_patienthealthsummary, reports_demographiccount IN EXCLUSIVE MODE;
+    DELETE FROM reports_demographiccount;
+    INSERT INTO reports_demographiccount (date_of_birth, sex, patients)
+    SELECT date_of_birth, sex, count(*) FROM patients_patient WHERE is_active
+    GROUP BY date_of_birth, sex;
+    DELETE FROM reports_patienthealthsummary;
+    INSERT INTO reports_patienthealthsummary (
+        patient_id, entries, distinct_medications, distinct_surgeries, medications, surgeries
+    )
+    SELECT p.patient_id, f.*
+    FROM (SELECT DISTINCT patient_id FROM patients_medicalhistory) p
+    CROSS JOIN LATERAL reports_patient_health(p.patient_id, NULL, NULL) f;
+END
+$$;
+"""
+
+# patient-health over a short period: the patients with history in it, from the history.
+PERIOD_INDEX = """
+CREATE INDEX reports_history_day_patient_idx
+    ON patients_medicalhistory (recorded_on, patient_id);
+"""
+
 # The figures of what is there already, taken with the writers kept out.
 BACKFILL = """
 LOCK TABLE patients_patient, patients_medicalhistory, billing_medicationcost
     IN SHARE ROW EXCLUSIVE MODE;
-INSERT INTO reports_patienthealthsummary (
-    patient_id, entries, distinct_medications, distinct_surgeries, medications, surgeries
-)
-SELECT p.patient_id, f.*
-FROM (SELECT DISTINCT patient_id FROM patients_medicalhistory) p
-CROSS JOIN LATERAL reports_patient_health(p.patient_id, NULL, NULL) f;
-INSERT INTO reports_demographiccount (date_of_birth, sex, patients)
-SELECT date_of_birth, sex, count(*) FROM patients_patient WHERE is_active
-GROUP BY date_of_birth, sex;
+SELECT reports_rebuild_summaries();
 """
 
 DROP = """
+DROP INDEX IF EXISTS reports_history_day_patient_idx;
 DROP TRIGGER IF EXISTS reports_history_inserted ON patients_medicalhistory;
 DROP TRIGGER IF EXISTS reports_history_updated ON patients_medicalhistory;
 DROP TRIGGER IF EXISTS reports_history_deleted ON patients_medicalhistory;
@@ -204,51 +244,76 @@ DROP TRIGGER IF EXISTS reports_patients_deleted ON patients_patient;
 DROP FUNCTION IF EXISTS reports_history_inserted(), reports_history_updated(),
     reports_history_deleted(), reports_medication_renamed(), reports_patients_inserted(),
     reports_patients_updated(), reports_patients_deleted(),
-    reports_refresh_patient_health(bigint[]), reports_patient_health(bigint, date, date);
+    reports_refresh_patient_health(bigint[]), reports_patient_health(bigint, date, date),
+    reports_rebuild_summaries();
 """
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
         # The first migrations that have every column the triggers read, and no later: a
         # test that migrates patients back (tests/imports/test_legacy_backfill.py) must not
         # take these tables with it (its executor grants nothing when it makes them again).
-        ('billing', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("billing", "0001_initial"),
+        ("patients", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientHealthSummary',
+            name="PatientHealthSummary",
             fields=[
-                ('patient', models.OneToOneField(on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='patients.patient')),
-                ('entries', models.PositiveIntegerField(default=0)),
-                ('distinct_medications', models.PositiveIntegerField(default=0)),
-                ('distinct_surgeries', models.PositiveIntegerField(default=0)),
-                ('medications', models.TextField(blank=True, default='')),
-                ('surgeries', models.TextField(blank=True, default='')),
+                (
+                    "patient",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="patients.patient",
+                    ),
+                ),
+                ("entries", models.PositiveIntegerField(default=0)),
+                ("distinct_medications", models.PositiveIntegerField(default=0)),
+                ("distinct_surgeries", models.PositiveIntegerField(default=0)),
+                ("medications", models.TextField(blank=True, default="")),
+                ("surgeries", models.TextField(blank=True, default="")),
             ],
             options={
-                'verbose_name': 'patient health summary',
+                "verbose_name": "patient health summary",
             },
         ),
         migrations.CreateModel(
-            name='DemographicCount',
+            name="DemographicCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date_of_birth', models.DateField(null=True)),
-                ('sex', models.CharField(max_length=10)),
-                ('patients', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date_of_birth", models.DateField(null=True)),
+                ("sex", models.CharField(max_length=10)),
+                ("patients", models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('date_of_birth', 'sex'), name='reports_demographiccount_unique', nulls_distinct=False)],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("date_of_birth", "sex"),
+                        name="reports_demographiccount_unique",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
-            migrations.RunSQL(
-            PATIENT_HEALTH_FUNCTION + REFRESH_FUNCTION + HISTORY_TRIGGERS + PATIENT_TRIGGERS
+        migrations.RunSQL(
+            PATIENT_HEALTH_FUNCTION
+            + REFRESH_FUNCTION
+            + HISTORY_TRIGGERS
+            + PATIENT_TRIGGERS
+            + REBUILD_FUNCTION
+            + PERIOD_INDEX
             + BACKFILL,
             DROP,
         ),

@@ -4,8 +4,10 @@ The summaries are kept exact by triggers (migration reports 0001) in the transac
 write, so a page costs the same at a million patients as at ten thousand:
 - patient-health is paged by MRN: the patients' unique MRN index walked from the page token,
   each patient's summary row fetched by key, `limit` rows read. With a period the same walk
-  computes the figures of each patient it passes from their history in the period (the
-  history's (patient, kind, recorded_on) index), by the same SQL function the summary uses.
+  probes each patient's history in the period (index on patient, kind, recorded_on) and
+  computes the figures of those it keeps by the same SQL function the summary uses; for a
+  short period the planner starts from the period's history instead (index on recorded_on,
+  patient) and sorts its few patients by MRN.
 - demographics sums the active patients per (date of birth, sex): a few thousand rows.
 """
 
@@ -75,6 +77,15 @@ def patient_health_report(
             "CROSS JOIN LATERAL reports_patient_health(p.id, %(date_from)s::date, "
             "%(date_to)s::date) f"
         )
+        # Said twice on purpose: as a semi-join the planner may start from the history of the
+        # period (index on recorded_on, patient) when it is short, and sort those few patients
+        # by MRN, instead of walking every patient by MRN to find them.
+        in_period = ["h.patient_id = p.id"]
+        if date_from is not None:
+            in_period.append("h.recorded_on >= %(date_from)s::date")
+        if date_to is not None:
+            in_period.append("h.recorded_on <= %(date_to)s::date")
+        clauses.append(f"EXISTS (SELECT 1 FROM {T['history']} h WHERE {' AND '.join(in_period)})")
     where = " AND ".join(["f.entries > 0", *clauses])
     sql = f"""
         SELECT p.mrn, trim(p.first_name || ' ' || p.last_name),
