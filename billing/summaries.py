@@ -67,7 +67,7 @@ def invoice_tally(
         clauses.append("t.due_date < %(overdue_on)s")
         params["overdue_on"] = overdue_on
     if states is not None:
-        clauses.append("t.state = ANY(%(states)s)")
+        clauses.append("t.state = ANY(%(states)s::text[])")
         params["states"] = sorted(states)
     if date_from is not None:
         clauses.append("t.day >= %(date_from)s")
@@ -78,8 +78,8 @@ def invoice_tally(
     sql = f"""
         SELECT (SELECT z.name FROM billing_summary_zone z WHERE z.id = 1),
                COALESCE(sum(t.invoices), 0),
-               COALESCE(sum(t.total) FILTER (WHERE t.state = ANY(%(billed)s)), 0),
-               COALESCE(sum(t.paid) FILTER (WHERE t.state = ANY(%(billed)s)), 0)
+               COALESCE(sum(t.total) FILTER (WHERE t.state = ANY(%(billed)s::text[])), 0),
+               COALESCE(sum(t.paid) FILTER (WHERE t.state = ANY(%(billed)s::text[])), 0)
         FROM {TALLY} t
         WHERE {" AND ".join(clauses)}"""
     with connection.cursor() as cursor:
