@@ -4,8 +4,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Lower, Substr
 from django.urls import reverse
 
 from core.models import TimeStampedModel
@@ -318,6 +318,11 @@ class InvoiceNumberCounter(TimeStampedModel):
         return f"INV-{self.year}-{self.last_number:06d}"
 
 
+# An invoice line's source_key names what it bills: history:<id> or attendance:<id>.
+HISTORY_PREFIX = "history:"
+ATTENDANCE_PREFIX = "attendance:"
+
+
 class LineKind(models.TextChoices):
     MEDICATION = "medication", "Medication"
     SURGERY = "surgery", "Surgery"
@@ -339,6 +344,30 @@ class InvoiceLine(TimeStampedModel):
         blank=True,
         help_text="What the line bills, e.g. history:123 or attendance:45.",
     )
+    # The billed item as typed keys, computed by the database from source_key: "already
+    # billed" is an index probe on these (see the constraints), never a string join.
+    history_id = models.GeneratedField(
+        expression=Case(
+            When(
+                source_key__startswith=HISTORY_PREFIX,
+                then=Cast(Substr("source_key", len(HISTORY_PREFIX) + 1), models.BigIntegerField()),
+            ),
+        ),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
+    attendance_id = models.GeneratedField(
+        expression=Case(
+            When(
+                source_key__startswith=ATTENDANCE_PREFIX,
+                then=Cast(
+                    Substr("source_key", len(ATTENDANCE_PREFIX) + 1), models.BigIntegerField()
+                ),
+            ),
+        ),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
     is_active = models.BooleanField(default=True)
     service_date = models.DateField(
         null=True, blank=True, help_text="When the billed item was given or recorded."
@@ -357,6 +386,18 @@ class InvoiceLine(TimeStampedModel):
                 condition=Q(is_active=True, source_key__isnull=False),
                 name="%(app_label)s_%(class)s_source_billed_once",
                 violation_error_message="This item is already on another invoice.",
+            ),
+            models.UniqueConstraint(
+                fields=["history_id"],
+                condition=Q(is_active=True),
+                name="%(app_label)s_%(class)s_history_billed_once",
+                violation_error_message="This item is already on another invoice.",
+            ),
+            models.UniqueConstraint(
+                fields=["attendance_id"],
+                condition=Q(is_active=True),
+                name="%(app_label)s_%(class)s_attendance_billed_once",
+                violation_error_message="This visit is already on another invoice.",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=LineKind.values),
@@ -426,6 +467,7 @@ class Payment(TimeStampedModel):
 
 
 # Credit notes, refunds, the patient's account and the cashier's day close (billing/ledger.py).
+from billing.bill_summary import BillTotalsShard, PatientBill  # noqa: E402
 from billing.ledger import (  # noqa: E402
     AccountEntry,
     AccountEntryKind,
@@ -442,7 +484,9 @@ __all__ = [
     "AccountEntry",
     "AccountEntryKind",
     "BatchStatus",
+    "BillTotalsShard",
     "InvoiceBatch",
+    "PatientBill",
     "BillingSettings",
     "CashMethod",
     "CashierDayClose",

@@ -9,19 +9,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
     F,
-    IntegerField,
-    Max,
     Q,
     QuerySet,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat, Lower, TruncDate
+from django.db.models.functions import Coalesce, Concat, Lower
 
 from billing import rule, summaries
 from billing.models import (
@@ -31,6 +28,7 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     MedicationCost,
+    PatientBill,
     ProcedureFee,
 )
 from core.dates import local_day_bounds
@@ -75,40 +73,6 @@ class ReadyPage:
     count: int
 
 
-def _grouped(settings_row: BillingSettings, patients: QuerySet[Patient] | None) -> tuple:
-    """SQL (and params) of `patient_id, n, total, unpriced, latest` per patient, over the
-    unbilled items of both kinds: the billing rule's own querysets, grouped."""
-    history = (
-        rule.history_items(settings=settings_row, patients=patients)
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            n=Count("id"),
-            total=Sum("amount"),
-            unpriced=Count("id", filter=Q(unpriced=True)),
-            latest=Max("recorded_on"),
-        )
-    )
-    visits = (
-        rule.attendance_items(patients=patients)
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            n=Count("id"),
-            total=Sum("amount"),
-            unpriced=Value(0, output_field=IntegerField()),
-            latest=Max(TruncDate("appointment__start")),
-        )
-    )
-    h_sql, h_params = history.query.sql_with_params()
-    v_sql, v_params = visits.query.sql_with_params()
-    sql = (
-        "SELECT u.patient_id, SUM(u.n) AS n, SUM(u.total) AS total, SUM(u.unpriced) AS unpriced,"
-        f" MAX(u.latest) AS latest FROM ({h_sql} UNION ALL {v_sql}) u GROUP BY u.patient_id"
-    )
-    return sql, (*h_params, *v_params)
-
-
 def ready_to_bill(
     *,
     q: str = "",
@@ -118,42 +82,35 @@ def ready_to_bill(
     offset: int = 0,
 ) -> ReadyPage:
     """Patients with unbilled items, newest item first, with the total their draft would
-    come to. Four queries: settings, the page, the count, the page's patients.
+    come to. Three queries: settings, the count, the page with its patients.
 
-    One pass over the unbilled items, grouped per patient; the unbilled test is an index
-    look-up on the partial unique index of invoice lines.
-    """
+    Reads the per-patient sums the database keeps by the billing rule (`PatientBill`); the
+    order is an index (latest desc, patient desc)."""
     settings_row = BillingSettings.load()
-    patients = patients_matching(q) if q.strip() else None
-    grouped, params = _grouped(settings_row, patients)
-    having, having_params = [], []
+    bills = PatientBill.objects.all()
+    if q.strip():
+        bills = bills.filter(patient__in=patients_matching(q))
     if since is not None:
-        having.append("g.latest >= %s")
-        having_params.append(since)
+        bills = bills.filter(latest__gte=since)
     if unpriced_only:
-        having.append("g.unpriced > 0")
-    where = f" WHERE {' AND '.join(having)}" if having else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT g.patient_id, g.n, g.total, g.unpriced, g.latest FROM ({grouped}) g{where}"
-            " ORDER BY g.latest DESC NULLS LAST, g.patient_id DESC LIMIT %s OFFSET %s",
-            (*params, *having_params, limit, offset),
+        bills = bills.filter(unpriced_medications__gt=0)
+    count = bills.count()
+    page = bills.select_related("patient").order_by(
+        F("latest").desc(nulls_last=True), F("patient_id").desc()
+    )[offset : offset + limit]
+    rows = []
+    for bill in page:
+        item_sum = bill.item_sum(settings_row.default_surgery_fee)
+        rows.append(
+            ReadyRow(
+                patient=bill.patient,
+                items=bill.items,
+                unpriced=bill.unpriced_medications,
+                item_sum=item_sum,
+                latest=bill.latest,
+                preview=rule.preview_totals(item_sum=item_sum, settings=settings_row),
+            )
         )
-        page = cursor.fetchall()
-        cursor.execute(f"SELECT COUNT(*) FROM ({grouped}) g{where}", (*params, *having_params))
-        count = cursor.fetchone()[0]
-    people = Patient.objects.in_bulk([row[0] for row in page])
-    rows = [
-        ReadyRow(
-            patient=people[patient_id],
-            items=int(n),
-            unpriced=int(unpriced),
-            item_sum=rule.cents(total),
-            latest=latest,
-            preview=rule.preview_totals(item_sum=rule.cents(total), settings=settings_row),
-        )
-        for patient_id, n, total, unpriced, latest in page
-    ]
     return ReadyPage(rows=rows, count=count)
 
 

@@ -36,7 +36,7 @@ class TimeStampedModel(models.Model):
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         for field in self._meta.concrete_fields:
-            if field.name in errors or (exclude and field.name in exclude):
+            if field.name in errors or (exclude and field.name in exclude) or field.generated:
                 continue
             value = getattr(self, field.attname)
             if isinstance(field, models.DateField) and value is not None:

@@ -22,7 +22,6 @@ from reports.registry import (
 )
 
 SIZE, AFTER = "size", "after"
-SIZE_CHOICES = (PAGE_SIZE, 100, 200, MAX_PAGE_SIZE)
 
 
 class DoctorChoiceField(forms.ModelChoiceField):
@@ -75,15 +74,18 @@ class ReportFilterForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
         if page and report.paged:
-            self.fields[SIZE] = forms.TypedChoiceField(
+            self.fields[SIZE] = forms.IntegerField(
                 label="Rows per page",
-                choices=[(n, n) for n in SIZE_CHOICES],
-                coerce=int,
                 required=False,
-                empty_value=PAGE_SIZE,
-                widget=forms.Select(attrs={"class": "form-select"}),
+                min_value=1,
+                max_value=MAX_PAGE_SIZE,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control", "placeholder": str(PAGE_SIZE), "size": 4}
+                ),
                 error_messages={
-                    "invalid_choice": (f"Choose {', '.join(map(str, SIZE_CHOICES))} rows per page.")
+                    "min_value": f"Show between 1 and {MAX_PAGE_SIZE} rows per page.",
+                    "max_value": f"Show between 1 and {MAX_PAGE_SIZE} rows per page.",
+                    "invalid": f"Show between 1 and {MAX_PAGE_SIZE} rows per page.",
                 },
             )
             # Not a filter a person sets: the "Next page" link carries it.

@@ -1,13 +1,16 @@
 """The summaries of reports.models for bulk loaders that run in parallel.
 
-The triggers of migration reports 0001 keep the summaries exact in every writer's transaction,
-locking the rows they recompute until it commits. Parallel loaders whose long transactions
-touch the same patients (seed_demo --jobs N) would deadlock on those rows: each of their
-transactions calls `defer()` first, and once all are committed, one call to `rebuild()` makes
-the summaries again from everything committed. A single loader needs neither.
+The triggers of migration reports 0001 (and billing 0011, the bills) keep the summaries exact
+in every writer's transaction, locking the rows they recompute until it commits. Parallel
+loaders whose long transactions touch the same patients (seed_demo --jobs N) would deadlock on
+those rows: each of their transactions calls `defer()` first, and once all are committed, one
+call to `rebuild()` makes the summaries again from everything committed. A single loader
+needs neither.
 """
 
 from django.db import connection
+
+from billing import bill_summary
 
 
 def defer() -> None:
@@ -17,6 +20,8 @@ def defer() -> None:
 
 
 def rebuild() -> None:
-    """Recompute every summary from the committed rows (a few seconds per 100,000 patients)."""
+    """Recompute every summary from the committed rows (a few seconds per 100,000 patients),
+    the patients' bills (billing.bill_summary) included."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reports_rebuild_summaries()")
+    bill_summary.rebuild()

@@ -11,7 +11,7 @@ from patients.selectors import patient_ids_for_mrns
 from reports.access import get_report_for_user, reports_for_user
 from reports.export import csv_lines
 from reports.forms import AFTER, SIZE, ReportFilterForm
-from reports.registry import Filters, Report
+from reports.registry import PAGE_SIZE, Filters, Report
 from reports.selectors import BadPageKey
 
 
@@ -38,7 +38,7 @@ def _page(report: Report, filters: Filters, form: ReportFilterForm) -> dict:
     shown = [row[:width] for row in rows[:size]]
     query = QueryDict(mutable=True)
     query.update(filters.as_query())
-    if size != form.fields[SIZE].empty_value:
+    if size != PAGE_SIZE:
         query[SIZE] = str(size)
     first = query.urlencode()
     next_query = None

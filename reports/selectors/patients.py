@@ -8,15 +8,14 @@ from decimal import Decimal
 
 from django.db import connection
 
-from appointments.models import AppointmentStatus
-from billing.models import BillingSettings
-from core.nothing import NOTHING
-from patients.models import HistoryKind
-from reports.selectors._base import ReportRows, T, fetch, sql_list
+from billing.models import BillingSettings, BillTotalsShard, PatientBill
+from billing.rule import cents
+from reports.selectors._base import ReportRows, T, fetch
 from reports.selectors.health import (  # noqa: F401 (re-exported)
     DEMOGRAPHICS_COLUMNS,
     PATIENT_HEALTH_COLUMNS,
     demographics_report,
+    mrn_after,
     patient_health_report,
 )
 
@@ -32,91 +31,8 @@ PATIENT_BILLS_COLUMNS = (
     "tax",
     "invoice_total",
 )
-# A visit bills a consultation once the patient was seen (checked in, then cancelled, means
-# the patient left before being seen).
-ATTENDED = (AppointmentStatus.CHECKED_IN.value, AppointmentStatus.COMPLETED.value)
-
-
-# --- patient-bills ------------------------------------------------------------------------
-
-# The billing rule of DESIGN.md as billing.services prices a draft invoice, set-based for every
-# patient: a medication costs quantity × its unit cost (the price list by foreign key, else by
-# name trimmed and case-blind; missing: 0.00, flagged); a surgery its procedure fee (foreign
-# key, else name) or the default surgery fee; a visit (an attendance whose appointment was
-# checked in or completed) the doctor's consultation fee. "None", "N/A", "-" and blanks are
-# no item at all. An item is billed while an active invoice line carries its source key
-# (`history:<id>`, `attendance:<id>`).
-_BILLS_CTE = f"""
-    WITH prices AS (
-        SELECT lower(name) AS key, min(unit_cost) AS unit_cost
-        FROM {T["medication"]} GROUP BY lower(name)
-    ),
-    fees AS (
-        SELECT lower(name) AS key, min(fee) AS fee FROM {T["procedure"]} GROUP BY lower(name)
-    ),
-    billed AS (
-        SELECT source_key FROM {T["line"]} WHERE is_active AND source_key IS NOT NULL
-    ),
-    unbilled AS (
-        SELECT h.id, h.patient_id, h.kind, h.quantity, h.medication_id, h.procedure_id,
-               lower(trim(h.description)) AS name_key
-        FROM {T["history"]} h
-        WHERE h.is_billable
-          AND h.kind IN ('{HistoryKind.MEDICATION.value}', '{HistoryKind.SURGERY.value}')
-          AND lower(trim(h.description)) NOT IN ({sql_list(NOTHING)})
-          AND NOT EXISTS (SELECT 1 FROM billed b WHERE b.source_key = 'history:' || h.id)
-    ),
-    meds AS (
-        SELECT u.patient_id,
-               sum(COALESCE(linked.unit_cost, named.unit_cost, 0) * u.quantity) AS total,
-               count(*) FILTER (WHERE linked.id IS NULL AND named.key IS NULL) AS unpriced
-        FROM unbilled u
-        LEFT JOIN {T["medication"]} linked ON linked.id = u.medication_id
-        LEFT JOIN prices named ON named.key = u.name_key
-        WHERE u.kind = '{HistoryKind.MEDICATION.value}'
-        GROUP BY u.patient_id
-    ),
-    surgeries AS (
-        SELECT u.patient_id,
-               sum(COALESCE(linked.fee, named.fee, %(default_surgery_fee)s)) AS total
-        FROM unbilled u
-        LEFT JOIN {T["procedure"]} linked ON linked.id = u.procedure_id
-        LEFT JOIN fees named ON named.key = u.name_key
-        WHERE u.kind = '{HistoryKind.SURGERY.value}'
-        GROUP BY u.patient_id
-    ),
-    consultations AS (
-        SELECT at.patient_id, sum(d.consultation_fee) AS total
-        FROM {T["attendance"]} at
-        JOIN {T["appointment"]} a ON a.id = at.appointment_id
-        JOIN {T["doctor"]} d ON d.id = a.doctor_id
-        WHERE a.status IN ({sql_list(ATTENDED)})
-          AND NOT EXISTS (SELECT 1 FROM billed b WHERE b.source_key = 'attendance:' || at.id)
-        GROUP BY at.patient_id
-    ),
-    bills AS (
-        SELECT p.id, p.mrn, trim(p.first_name || ' ' || p.last_name) AS patient_name,
-               COALESCE(m.total, 0)::numeric(20, 2) AS medication_total,
-               COALESCE(s.total, 0)::numeric(20, 2) AS surgery_total,
-               COALESCE(c.total, 0)::numeric(20, 2) AS consultation_total,
-               COALESCE(m.unpriced, 0)::int AS unpriced_medications
-        FROM {T["patient"]} p
-        LEFT JOIN meds m ON m.patient_id = p.id
-        LEFT JOIN surgeries s ON s.patient_id = p.id
-        LEFT JOIN consultations c ON c.patient_id = p.id
-    ),
-    totals AS (
-        SELECT bills.*,
-               CASE WHEN medication_total + surgery_total + consultation_total = 0
-                    THEN %(minimum_charge)s::numeric(20, 2)
-                    ELSE medication_total + surgery_total + consultation_total
-               END AS total
-        FROM bills
-    ),
-    taxed AS (
-        -- Tax as the invoice rounds it: half-up to cents (PostgreSQL's round() on numeric).
-        SELECT totals.*, round(total * %(tax_rate)s::numeric, 2) AS tax FROM totals
-    )"""
+_BILL = PatientBill._meta.db_table
+_SHARDS = BillTotalsShard._meta.db_table
 
 
 def _bill_params() -> dict[str, Decimal]:
@@ -128,16 +44,59 @@ def _bill_params() -> dict[str, Decimal]:
     }
 
 
-def patient_bills_report(*, limit: int | None = None, stream: bool = False) -> ReportRows:
+def patient_bills_report(
+    *,
+    limit: int | None = None,
+    stream: bool = False,
+    after: str | None = None,
+    keyed: bool = False,
+) -> ReportRows:
     """What each patient's next invoice would total now, by the billing rule, for every
-    patient. Two queries: the billing settings, then one statement of hash joins and
-    anti-joins (the partial unique index on active source keys serves the billed check)."""
-    sql = f"""{_BILLS_CTE}
-        SELECT mrn, patient_name, medication_total, surgery_total, consultation_total, total,
-               unpriced_medications, tax, (total + tax)::numeric(20, 2)
-        FROM taxed
+    patient by MRN: the per-patient sums the database keeps from the rule's SQL function
+    (billing.bill_summary), then the default surgery fee, the minimum charge and tax as the
+    invoice applies them. Rows strictly after the MRN `after`; with `keyed`, each row ends
+    with its page token. Two queries: the billing settings, then a walk of the MRN index
+    with one summary probe per row."""
+    params: dict[str, object] = _bill_params()
+    where = "TRUE"
+    if (mrn := mrn_after(after)) is not None:
+        where = "p.mrn > %(after)s"
+        params["after"] = mrn
+    key = ", mrn" if keyed else ""
+    sql = f"""
+        WITH bills AS (
+            SELECT p.mrn, trim(p.first_name || ' ' || p.last_name) AS patient_name,
+                   COALESCE(b.medication_total, 0) AS medication_total,
+                   COALESCE(b.surgery_priced_total, 0)
+                       + COALESCE(b.surgery_default_count, 0) * %(default_surgery_fee)s
+                       AS surgery_total,
+                   COALESCE(b.consultation_total, 0) AS consultation_total,
+                   COALESCE(b.unpriced_medications, 0) AS unpriced_medications
+            FROM {T["patient"]} p
+            LEFT JOIN {_BILL} b ON b.patient_id = p.id
+            WHERE {where}
+            ORDER BY p.mrn
+            {"LIMIT %(limit)s" if limit is not None else ""}
+        ),
+        totals AS (
+            SELECT bills.*,
+                   CASE WHEN medication_total + surgery_total + consultation_total = 0
+                        THEN %(minimum_charge)s
+                        ELSE medication_total + surgery_total + consultation_total
+                   END AS total
+            FROM bills
+        )
+        -- Tax as the invoice rounds it: half-up to cents (PostgreSQL's round() on numeric).
+        SELECT mrn, patient_name, medication_total::numeric(20, 2),
+               surgery_total::numeric(20, 2), consultation_total::numeric(20, 2),
+               total::numeric(20, 2), unpriced_medications,
+               round(total * %(tax_rate)s::numeric, 2)::numeric(20, 2),
+               (total + round(total * %(tax_rate)s::numeric, 2))::numeric(20, 2){key}
+        FROM totals
         ORDER BY mrn"""
-    return fetch(sql, _bill_params(), columns=PATIENT_BILLS_COLUMNS, limit=limit, stream=stream)
+    if limit is not None:
+        params["limit"] = limit
+    return fetch(sql, params, columns=PATIENT_BILLS_COLUMNS, stream=stream)
 
 
 @dataclass(frozen=True)
@@ -152,17 +111,41 @@ class BillTotals:
 
 
 def patient_bill_totals() -> BillTotals:
-    """The sums of the patient-bills report over all patients. Two queries."""
-    sql = f"""{_BILLS_CTE}
-        SELECT count(*),
-               COALESCE(sum(medication_total), 0)::numeric(20, 2),
-               COALESCE(sum(surgery_total), 0)::numeric(20, 2),
-               COALESCE(sum(consultation_total), 0)::numeric(20, 2),
-               COALESCE(sum(total), 0)::numeric(20, 2),
-               count(*) FILTER (
-                   WHERE medication_total + surgery_total + consultation_total = 0),
-               COALESCE(sum(unpriced_medications), 0)::int
-        FROM totals"""
+    """The sums of the patient-bills report over all patients, from the sixteen rows of sums
+    the database keeps (billing.bill_summary). Two queries: the settings and the sums."""
+    config = BillingSettings.load()
     with connection.cursor() as cursor:
-        cursor.execute(sql, _bill_params())
-        return BillTotals(*cursor.fetchone())
+        cursor.execute(
+            f"""SELECT COALESCE(sum(patients), 0), COALESCE(sum(priced_patients), 0),
+                       COALESCE(sum(default_only_patients), 0),
+                       COALESCE(sum(medication_total), 0), COALESCE(sum(surgery_priced_total), 0),
+                       COALESCE(sum(surgery_default_count), 0),
+                       COALESCE(sum(consultation_total), 0),
+                       COALESCE(sum(unpriced_medications), 0)
+                FROM {_SHARDS}"""
+        )
+        (
+            patients,
+            priced,
+            default_only,
+            medication,
+            surgery_priced,
+            surgery_default,
+            consultation,
+            unpriced,
+        ) = cursor.fetchone()
+    surgery = surgery_priced + surgery_default * config.default_surgery_fee
+    # A patient whose items come to 0.00 pays the minimum charge: those with no summary row,
+    # with only unpriced medications, or with only default-fee surgeries at a 0.00 fee.
+    billed = priced + (default_only if config.default_surgery_fee > 0 else 0)
+    minimum_charges = patients - billed
+    total = medication + surgery + consultation + minimum_charges * config.minimum_charge
+    return BillTotals(
+        patients=int(patients),
+        medication_total=cents(medication),
+        surgery_total=cents(surgery),
+        consultation_total=cents(consultation),
+        total=cents(total),
+        minimum_charges=int(minimum_charges),
+        unpriced_medications=int(unpriced),
+    )

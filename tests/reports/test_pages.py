@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments.models import AppointmentStatus
 from billing.models import InvoiceStatus, LineKind, Payment, PaymentMethod
@@ -121,11 +122,66 @@ def test_it_draws_a_chart_in_the_page_itself(login, admin_user, name, chart):
 
 
 def test_it_shows_the_first_rows_and_says_the_csv_has_them_all(login, admin_user, monkeypatch):
-    monkeypatch.setitem(REPORTS, "patient-bills", replace(REPORTS["patient-bills"], page_rows=2))
+    monkeypatch.setitem(REPORTS, "demographics", replace(REPORTS["demographics"], page_rows=2))
     PatientFactory.create_batch(3)
-    response = login(admin_user).get(reverse("reports:report_detail", args=["patient-bills"]))
+    response = login(admin_user).get(reverse("reports:report_detail", args=["demographics"]))
     assert len(response.context["rows"]) == 2
     assert "The first 2 rows; the CSV download has them all." in response.text
+
+
+def test_it_pages_a_long_list_with_next_and_first_page_links(login, admin_user):
+    mrns = sorted(p.mrn for p in PatientFactory.create_batch(5))
+    client = login(admin_user)
+    url = reverse("reports:report_detail", args=["patient-bills"])
+    first = client.get(url, {"size": 2})
+    assert [row[0] for row in first.context["rows"]] == mrns[:2]
+    assert "2 rows on this page, up to 2 a page; more on the next" in first.text
+    assert first.context["first_page"] is None
+    second = client.get(f"{url}?{first.context['next_page']}")
+    assert [row[0] for row in second.context["rows"]] == mrns[2:4]
+    assert 'rel="next"' in second.text and "First page" in second.text
+    last = client.get(f"{url}?{second.context['next_page']}")
+    assert [row[0] for row in last.context["rows"]] == mrns[4:]
+    assert last.context["next_page"] is None and 'rel="next"' not in last.text
+    assert "size=2" in last.context["first_page"]
+
+
+def test_it_shows_the_first_page_for_a_link_it_cannot_read(login, admin_user):
+    mrn = PatientFactory().mrn
+    client = login(admin_user)
+    url = reverse("reports:report_detail", args=["patient-bills"])
+    for token in ("\x01", "x" * 300):
+        response = client.get(url, {"after": token})
+        assert response.status_code == 200
+        assert "That page link is out of date" in response.text
+        assert [row[0] for row in response.context["rows"]] == [mrn]
+
+
+def test_it_says_how_many_rows_a_page_may_show(login, admin_user):
+    PatientFactory()
+    client = login(admin_user)
+    url = reverse("reports:report_detail", args=["patient-bills"])
+    for size in ("501", "0", "many"):
+        response = client.get(url, {"size": size})
+        assert response.status_code == 200
+        assert "Show between 1 and 500 rows per page." in response.text
+        assert "rows" not in response.context or not response.context.get("rows")
+    assert len(client.get(url, {"size": "500"}).context["rows"]) == 1
+
+
+def test_it_shows_the_last_90_days_unless_asked(login, front_desk):
+    today = timezone.localdate()
+    recent, old = today - datetime.timedelta(days=89), today - datetime.timedelta(days=90)
+    for day in (recent, old):
+        AppointmentFactory(start=at(day, 9), end=at(day, 9, 30))
+    client = login(front_desk)
+    url = reverse("reports:report_detail", args=["appointments"])
+    response = client.get(url)
+    assert f'value="{recent.isoformat()}"' in response.text
+    assert f'value="{today.isoformat()}"' in response.text
+    assert [row[4][:10] for row in response.context["rows"]] == [recent.isoformat()]
+    wider = client.get(url, {"from": old.isoformat(), "to": today.isoformat()})
+    assert len(wider.context["rows"]) == 2
 
 
 def test_it_shows_statuses_as_words_not_only_colours(login, front_desk):
