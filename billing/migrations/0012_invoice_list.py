@@ -256,6 +256,21 @@ BEGIN
 END
 $$;
 
+-- A TRUNCATE (the owner's flush, a restore) leaves the figures of the rows that remain.
+CREATE FUNCTION billing_summaries_truncated() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM billing_summaries_rebuild();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER billing_summaries_truncated AFTER TRUNCATE ON billing_invoice
+    FOR EACH STATEMENT EXECUTE FUNCTION billing_summaries_truncated();
+CREATE TRIGGER billing_summaries_truncated AFTER TRUNCATE ON billing_invoiceline
+    FOR EACH STATEMENT EXECUTE FUNCTION billing_summaries_truncated();
+CREATE TRIGGER billing_summaries_truncated AFTER TRUNCATE ON billing_payment
+    FOR EACH STATEMENT EXECUTE FUNCTION billing_summaries_truncated();
+
 UPDATE billing_invoice i SET amount_paid = p.paid
 FROM (SELECT invoice_id, sum(amount) AS paid FROM billing_payment GROUP BY invoice_id) p
 WHERE p.invoice_id = i.id AND i.amount_paid <> p.paid;
@@ -318,6 +333,10 @@ DROP FUNCTION IF EXISTS billing_invoice_money_check();
 DROP TRIGGER IF EXISTS billing_amount_paid ON billing_payment;
 DROP TRIGGER IF EXISTS billing_invoiceline_summaries ON billing_invoiceline;
 DROP TRIGGER IF EXISTS billing_invoice_summaries ON billing_invoice;
+DROP TRIGGER IF EXISTS billing_summaries_truncated ON billing_invoice;
+DROP TRIGGER IF EXISTS billing_summaries_truncated ON billing_invoiceline;
+DROP TRIGGER IF EXISTS billing_summaries_truncated ON billing_payment;
+DROP FUNCTION IF EXISTS billing_summaries_truncated();
 DROP FUNCTION IF EXISTS billing_summaries_rebuild();
 DROP FUNCTION IF EXISTS billing_payment_summaries();
 DROP FUNCTION IF EXISTS billing_invoiceline_summaries();

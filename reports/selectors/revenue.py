@@ -80,10 +80,10 @@ def revenue_report(
 
 def _revenue_from_invoices(
     *,
-    date_from: datetime.date | None,
-    date_to: datetime.date | None,
-    limit: int | None,
-    stream: bool,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    limit: int | None = None,
+    stream: bool = False,
 ) -> ReportRows:
     """The same figures from the invoices, payments and lines: a pass over all of them."""
     inv_clauses, inv_params = period_clauses("i.issued_at", date_from, date_to)
