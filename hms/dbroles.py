@@ -31,8 +31,9 @@ APPEND_ONLY = (
     ("billing", "AccountEntry"),
     ("billing", "CashierDayClose"),
 )
-# Tables the application reads and never writes.
-READ_ONLY = ("django_migrations",)
+# Tables the application reads and never writes: the migrations' record, and the sums the
+# database keeps by triggers whose functions run as the owner (billing 0011).
+READ_ONLY = ("django_migrations", "billing_patientbill", "billing_billtotalsshard")
 
 
 def owner_of(connection: BaseDatabaseWrapper) -> dict[str, str] | None:

@@ -3,6 +3,10 @@ patient's bill summary (billing_patientbill) and the hospital's sums (billing_bi
 equal to it. Frozen here as the migration applied it; a later change of the rule is a new
 migration that replaces the function.
 
+The two summary tables are the database's own: the application's login may read them, never
+write them (hms.dbroles.READ_ONLY); the functions that write them run as their owner
+(SECURITY DEFINER, with a fixed search_path).
+
 The rule (DESIGN.md, the seed's `calculatepatientbill`), for the given patients' unbilled items:
 * a billable medication entry: quantity x the unit cost of its price-list medication, by the
   entry's link or else by its name (trimmed, case-blind); missing: 0.00 and `unpriced`;
@@ -80,7 +84,8 @@ $$;
 -- concurrent transaction's change to the same patient is seen (READ COMMITTED takes a fresh
 -- snapshot per statement) or re-priced by that transaction after this one commits.
 CREATE FUNCTION billing_bill_compute(p_patients bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     ids bigint[];
 BEGIN
@@ -182,7 +187,8 @@ _PLUS = _SIGNED.format(sign="1", table="new_rows")
 _MINUS = _SIGNED.format(sign="-1", table="old_rows")
 
 SHARDS = f"""
-CREATE FUNCTION billing_bill_shards() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION billing_bill_shards() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF current_setting('hms.defer_summaries', true) = 'on' THEN
         RETURN NULL;
@@ -197,7 +203,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION billing_bill_patients_count() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION billing_bill_patients_count() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF current_setting('hms.defer_summaries', true) = 'on' THEN
         RETURN NULL;
@@ -340,7 +347,8 @@ REBUILD = """
 -- Every bill and the sixteen rows of sums again from what is committed: after a bulk load
 -- that deferred them, and when this migration runs on a hospital's data. Ten thousand
 -- patients a statement.
-CREATE FUNCTION billing_bill_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION billing_bill_rebuild() RETURNS void LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     before text := current_setting('hms.defer_summaries', true);
     low bigint := 0;

@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 
 from appointments.models import AppointmentStatus
 from billing import bill_summary, services
@@ -204,3 +204,18 @@ def test_two_desks_recording_for_one_patient_at_once_lose_nothing(prices):
     assert bill(patient)[:4] == (D("37.50"), D("0"), D("0"), D("37.50"))
     assert PatientBill.objects.get(patient=patient).items == 2
     assert patient.history.filter(kind=HistoryKind.MEDICATION).count() == 2
+
+
+def test_the_applications_login_cannot_write_a_bill(prices):
+    """Only the database's triggers write the sums: a bill cannot be made to say otherwise."""
+    patient = PatientFactory()
+    medication(patient, "Metformin")
+    for statement in (
+        "UPDATE billing_patientbill SET medication_total = 0",
+        "DELETE FROM billing_billtotalsshard",
+        "INSERT INTO billing_billtotalsshard (shard) VALUES (99)",
+    ):
+        with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+    assert bill(patient)[0] == D("12.50")
