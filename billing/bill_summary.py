@@ -79,6 +79,8 @@ class BillTotalsShard(models.Model):
 
     shard = models.SmallIntegerField(primary_key=True)
     patients = models.BigIntegerField(db_default=0)
+    # Patients with a PatientBill row: those with something unbilled (the ready-to-bill list).
+    bills = models.BigIntegerField(db_default=0)
     # Summary rows whose priced items come to more than 0.00, and rows with nothing priced but
     # surgeries at the default fee (more than 0.00 unless that fee is 0.00).
     priced_patients = models.BigIntegerField(db_default=0)

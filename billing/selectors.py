@@ -24,6 +24,7 @@ from billing import rule, summaries
 from billing.models import (
     MONEY,
     BillingSettings,
+    BillTotalsShard,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -85,7 +86,8 @@ def ready_to_bill(
     come to. Three queries: settings, the count, the page with its patients.
 
     Reads the per-patient sums the database keeps by the billing rule (`PatientBill`); the
-    order is an index (latest desc, patient desc)."""
+    order is an index (latest desc, patient desc); unfiltered, the count is the sixteen rows
+    of sums (`BillTotalsShard.bills`), filtered it counts the matching summaries."""
     settings_row = BillingSettings.load()
     bills = PatientBill.objects.all()
     if q.strip():
@@ -94,7 +96,10 @@ def ready_to_bill(
         bills = bills.filter(latest__gte=since)
     if unpriced_only:
         bills = bills.filter(unpriced_medications__gt=0)
-    count = bills.count()
+    if q.strip() or since is not None or unpriced_only:
+        count = bills.count()
+    else:
+        count = BillTotalsShard.objects.aggregate(n=Coalesce(Sum("bills"), 0))["n"]
     page = bills.select_related("patient").order_by(
         F("latest").desc(nulls_last=True), F("patient_id").desc()
     )[offset : offset + limit]

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('shard', models.SmallIntegerField(primary_key=True, serialize=False)),
                 ('patients', models.BigIntegerField(db_default=0)),
+                ('bills', models.BigIntegerField(db_default=0)),
                 ('priced_patients', models.BigIntegerField(db_default=0)),
                 ('default_only_patients', models.BigIntegerField(db_default=0)),
                 ('medication_total', models.DecimalField(decimal_places=2, db_default=0, max_digits=20)),

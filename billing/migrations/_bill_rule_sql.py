@@ -165,15 +165,16 @@ def _shard_upsert(source: str) -> str:
     """Add the rows of `source` (shard, n, priced, default_only, sums) to the shards."""
     return f"""
     INSERT INTO billing_billtotalsshard AS s (
-        shard, patients, priced_patients, default_only_patients, medication_total,
+        shard, patients, bills, priced_patients, default_only_patients, medication_total,
         surgery_priced_total, surgery_default_count, consultation_total, unpriced_medications)
-    SELECT d.shard, 0, sum(d.priced), sum(d.default_only), sum(d.medication_total),
+    SELECT d.shard, 0, sum(d.n), sum(d.priced), sum(d.default_only), sum(d.medication_total),
            sum(d.surgery_priced_total), sum(d.surgery_default_count),
            sum(d.consultation_total), sum(d.unpriced_medications)
     FROM ({source}) d
     GROUP BY d.shard
     ORDER BY d.shard
     ON CONFLICT (shard) DO UPDATE SET
+        bills = s.bills + excluded.bills,
         priced_patients = s.priced_patients + excluded.priced_patients,
         default_only_patients = s.default_only_patients + excluded.default_only_patients,
         medication_total = s.medication_total + excluded.medication_total,
@@ -363,9 +364,10 @@ BEGIN
     END LOOP;
     DELETE FROM billing_billtotalsshard;
     INSERT INTO billing_billtotalsshard (
-        shard, patients, priced_patients, default_only_patients, medication_total,
+        shard, patients, bills, priced_patients, default_only_patients, medication_total,
         surgery_priced_total, surgery_default_count, consultation_total, unpriced_medications)
-    SELECT g.shard, COALESCE(p.n, 0), COALESCE(b.priced, 0), COALESCE(b.default_only, 0),
+    SELECT g.shard, COALESCE(p.n, 0), COALESCE(b.n, 0), COALESCE(b.priced, 0),
+           COALESCE(b.default_only, 0),
            COALESCE(b.medication_total, 0), COALESCE(b.surgery_priced_total, 0),
            COALESCE(b.surgery_default_count, 0), COALESCE(b.consultation_total, 0),
            COALESCE(b.unpriced_medications, 0)
@@ -373,7 +375,8 @@ BEGIN
     LEFT JOIN (SELECT id % 16 AS shard, count(*) AS n FROM patients_patient GROUP BY 1) p
            ON p.shard = g.shard
     LEFT JOIN (
-        SELECT d.shard, sum(d.priced) AS priced, sum(d.default_only) AS default_only,
+        SELECT d.shard, sum(d.n) AS n, sum(d.priced) AS priced,
+               sum(d.default_only) AS default_only,
                sum(d.medication_total) AS medication_total,
                sum(d.surgery_priced_total) AS surgery_priced_total,
                sum(d.surgery_default_count) AS surgery_default_count,

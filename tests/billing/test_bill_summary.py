@@ -12,6 +12,7 @@ from django.db import ProgrammingError, connection, transaction
 
 from appointments.models import AppointmentStatus
 from billing import bill_summary, services
+from billing import selectors as billing_selectors
 from billing.models import PatientBill
 from patients.models import HistoryKind
 from reports import selectors
@@ -132,6 +133,9 @@ def test_its_totals_are_the_sum_of_its_rows(prices):
         assert totals.minimum_charges == sum(1 for r in rows if not sum(r[2:5]))
         assert totals.unpriced_medications == 1
     assert totals.minimum_charges == 3  # b too, once the default fee is 0.00
+    # The ready-to-bill list counts the patients with anything unbilled, from the same sums.
+    assert billing_selectors.ready_to_bill().count == 4
+    assert billing_selectors.ready_to_bill(unpriced_only=True).count == 1
 
 
 def test_a_rebuild_finds_what_the_triggers_kept(prices):
