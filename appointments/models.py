@@ -189,4 +189,11 @@ class Attendance(TimeStampedModel):
 from appointments.messaging.models import AppointmentMessage  # noqa: E402, F401
 
 # Counts kept by triggers for the reports (appointments.rollups), models of this app.
-from appointments.rollups import DayCount, DoctorDayCount, LeadCount, RollupZone  # noqa: E402, F401
+from appointments.rollups import (  # noqa: E402, F401
+    DayCount,
+    DayLeadCount,
+    DoctorDayCount,
+    DoctorLeadCount,
+    HourCount,
+    RollupZone,
+)

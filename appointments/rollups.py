@@ -37,7 +37,10 @@ class _StatusCounts(models.Model):
 class DoctorDayCount(_StatusCounts):
     """One doctor's bookings on one local day; booked time of the active statuses."""
 
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="+")
+    # No foreign key in the database (see DoctorLeadCount).
+    doctor = models.ForeignKey(
+        Doctor, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     booked_us = models.BigIntegerField("booked microseconds", default=0)
 
@@ -74,38 +77,92 @@ class DayCount(_StatusCounts):
         return str(self.day)
 
 
-class LeadCount(_StatusCounts):
-    """Bookings of one doctor in one local hour of one day with the same lead time.
+class HourCount(_StatusCounts):
+    """The whole hospital's bookings in one local hour of one day (appointment-patterns'
+    heatmap and weekday rows); lead_count / lead_days_sum: those booked in the system and
+    their lead days summed (the averages)."""
 
-    lead_us: start − booking time (created_at) in microseconds, 0 for a booking recorded after
-    its start, −1 for an imported appointment (legacy_id set), which has no booking time. Kept
-    exact (no bucketing) so the patterns report's median lead time is the median of the
-    appointments themselves.
-    """
-
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     hour = models.SmallIntegerField()
-    lead_us = models.BigIntegerField("lead time in microseconds")
+    lead_count = models.IntegerField(default=0)
+    lead_days_sum = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["day", "hour", "doctor", "lead_us"]
-        verbose_name = "appointments per doctor, hour and lead time"
+        ordering = ["day", "hour"]
+        verbose_name = "appointments per hour"
         constraints = [
-            # Appointment-patterns reads a period's rows (day first), or one doctor's.
+            # Appointment-patterns reads a period's hours (also the upsert's key).
             models.UniqueConstraint(
-                fields=["day", "doctor", "hour", "lead_us"],
-                name="%(app_label)s_%(class)s_key_unique",
-                violation_error_message="One row per day, doctor, hour and lead time.",
+                fields=["day", "hour"],
+                name="%(app_label)s_%(class)s_day_hour_unique",
+                violation_error_message="One row per day and hour.",
             ),
-        ]
-        indexes = [
-            # Appointment-patterns for one doctor: that doctor's rows of the period.
-            models.Index(fields=["doctor", "day"], name="appt_rollup_lead_doctor_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.doctor_id} {self.day} {self.hour}h lead {self.lead_us}"
+        return f"{self.day} {self.hour}h"
+
+
+class DayLeadCount(models.Model):
+    """How many of one local day's bookings were made `lead_days` days ahead (local date of
+    the appointment − local date it was booked; 0 for a booking recorded on or after its
+    day), the hospital's lead histogram for the overall and weekday medians. Imported
+    appointments have no booking time and no row here."""
+
+    day = models.DateField()
+    lead_days = models.IntegerField()
+    bookings = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "lead_days"]
+        verbose_name = "appointments per day and lead time"
+        constraints = [
+            # Appointment-patterns reads a period's days (also the upsert's key).
+            models.UniqueConstraint(
+                fields=["day", "lead_days"],
+                name="%(app_label)s_%(class)s_day_lead_unique",
+                violation_error_message="One row per day and lead time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.lead_days} days ahead"
+
+
+class DoctorLeadCount(_StatusCounts):
+    """One doctor's bookings by lead days (as DayLeadCount; −1: imported) on one local day
+    (`whole_month` false) and, again, in one whole month (`whole_month` true, `day` its
+    first day). Appointment-patterns' per-doctor figures read the months inside the period
+    and days only for the period's partial months at its ends (or a whole month less the
+    days outside the period, whichever has fewer days), so the exact per-doctor median reads
+    about doctors × (months + a few days) × lead values, not the appointments.
+
+    No foreign key to the doctor (the doctor's appointments hold it): a deferred check per
+    roll-up row cost the writers as much as the roll-up itself.
+    """
+
+    doctor = models.ForeignKey(
+        Doctor, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    whole_month = models.BooleanField()
+    day = models.DateField()
+    lead_days = models.IntegerField()
+
+    class Meta:
+        ordering = ["whole_month", "day", "doctor", "lead_days"]
+        verbose_name = "appointments per doctor, day or month, and lead time"
+        constraints = [
+            # Appointment-patterns reads a period's months and days (also the upsert's key).
+            models.UniqueConstraint(
+                fields=["whole_month", "day", "doctor", "lead_days"],
+                name="%(app_label)s_%(class)s_key_unique",
+                violation_error_message="One row per doctor, day or month, and lead time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        span = "month of " if self.whole_month else ""
+        return f"{self.doctor_id} {span}{self.day} lead {self.lead_days}"
 
 
 class RollupZone(models.Model):

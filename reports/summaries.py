@@ -10,6 +10,7 @@ needs neither.
 
 from django.db import connection
 
+from appointments.rollups import rollups_rebuild
 from billing import bill_summary
 
 
@@ -21,7 +22,9 @@ def defer() -> None:
 
 def rebuild() -> None:
     """Recompute every summary from the committed rows (a few seconds per 100,000 patients),
-    the patients' bills (billing.bill_summary) included."""
+    the patients' bills (billing.bill_summary) and the appointment roll-ups
+    (appointments.rollups) included."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reports_rebuild_summaries()")
     bill_summary.rebuild()
+    rollups_rebuild()

@@ -7,7 +7,7 @@ import datetime
 from django.db import connection
 
 from appointments.models import AppointmentStatus
-from appointments.rollups import DayCount, DoctorDayCount, LeadCount
+from appointments.rollups import DayCount, DayLeadCount, DoctorDayCount, DoctorLeadCount, HourCount
 from doctors.models import Doctor
 from reports.selectors._base import (
     BadPageKey,
@@ -62,10 +62,11 @@ PATTERNS_COLUMNS = (
 )
 _DOCTOR_DAY = DoctorDayCount._meta.db_table
 _DAY = DayCount._meta.db_table
-_LEAD = LeadCount._meta.db_table
+_HOUR = HourCount._meta.db_table
+_DAY_LEAD = DayLeadCount._meta.db_table
+_DOCTOR_LEAD = DoctorLeadCount._meta.db_table
 _CODE_LENGTH = Doctor._meta.get_field("code").max_length
 _STATUSES = ("scheduled", "checked_in", "completed", "cancelled", "no_show")
-_US_PER_DAY = 86_400_000_000
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -242,6 +243,127 @@ def doctor_workload_report(
 # --- appointment-patterns -----------------------------------------------------------------
 
 
+def _month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def doctor_spans(
+    date_from: datetime.date | None, date_to: datetime.date | None
+) -> list[tuple[bool, datetime.date, datetime.date, int]]:
+    """The period as (whole_month, first, last, sign) spans of DoctorLeadCount rows: the
+    whole months inside it, plus or minus days at its two ends, whichever reads fewer days
+    (a partial month is its days, or its whole month less the days outside the period)."""
+    day = datetime.timedelta(days=1)
+    if date_from is not None and date_to is not None:
+        if date_from > date_to:
+            return []
+        first, last = date_from.replace(day=1), _month_end(date_from)
+        if first == date_to.replace(day=1):  # one month
+            inside = (date_to - date_from).days + 1
+            if 2 * inside <= (last - first).days + 1:
+                return [(False, date_from, date_to, 1)]
+            spans = [(True, first, first, 1)]
+            if date_from > first:
+                spans.append((False, first, date_from - day, -1))
+            if date_to < last:
+                spans.append((False, date_to + day, last, -1))
+            return spans
+    spans, months_from, months_to = [], datetime.date.min, datetime.date.max
+    if date_from is not None:
+        first, last = date_from.replace(day=1), _month_end(date_from)
+        months_from = first
+        if date_from == first:
+            pass
+        elif (last - date_from).days + 1 <= (date_from - first).days:
+            spans.append((False, date_from, last, 1))
+            months_from = last + day
+        else:
+            spans.append((False, first, date_from - day, -1))
+    if date_to is not None:
+        first, last = date_to.replace(day=1), _month_end(date_to)
+        months_to = first
+        if date_to == last:
+            pass
+        elif date_to.day <= (last - date_to).days:
+            spans.append((False, first, date_to, 1))
+            months_to = (first - day).replace(day=1)
+        else:
+            spans.append((False, date_to + day, last, -1))
+    if months_from <= months_to:
+        spans.append((True, months_from, months_to, 1))
+    return spans
+
+
+_LEAD_SUM = "sum(CASE WHEN lead_days >= 0 THEN lead_days * n END)"
+_TOTAL = "scheduled + checked_in + completed + cancelled + no_show"
+
+
+def _hospital_sources(date_from, date_to) -> tuple[str, dict]:
+    """h (weekday, hour, statuses, lead_count, lead_days_sum), lh (weekday, lead_days, n)
+    and dl (doctor_id, lead_days, statuses) of the whole hospital from the roll-ups."""
+    clauses, params = day_clauses("r.day", date_from, date_to)
+    where = " AND ".join(clauses) or "TRUE"
+    sums = ", ".join(f"sum(r.{s}) AS {s}" for s in _STATUSES)
+    signed = ", ".join(f"sum(s.sign * r.{s}) AS {s}" for s in _STATUSES)
+    spans = doctor_spans(date_from, date_to)
+    values = ", ".join(
+        f"(%(m{i})s::boolean, %(lo{i})s::date, %(hi{i})s::date, %(sign{i})s::int)"
+        for i in range(len(spans))
+    )
+    for i, (whole, lo, hi, sign) in enumerate(spans):
+        params.update({f"m{i}": whole, f"lo{i}": lo, f"hi{i}": hi, f"sign{i}": sign})
+    doctor_rows = (
+        f"""SELECT r.doctor_id, r.lead_days, {signed}
+            FROM (VALUES {values}) AS s(m, lo, hi, sign)
+            JOIN {_DOCTOR_LEAD} r ON r.whole_month = s.m AND r.day BETWEEN s.lo AND s.hi
+            GROUP BY 1, 2"""
+        if spans
+        else f"""SELECT NULL::bigint AS doctor_id, 0 AS lead_days, {sums}
+                 FROM {_HOUR} r WHERE false GROUP BY 1, 2"""
+    )
+    sql = f"""
+        h AS (
+            SELECT date_part('isodow', r.day)::int - 1 AS weekday, r.hour, {sums},
+                   sum(r.lead_count) AS lead_count, sum(r.lead_days_sum) AS lead_days_sum
+            FROM {_HOUR} r WHERE {where} GROUP BY 1, 2
+        ),
+        lh AS (
+            SELECT date_part('isodow', r.day)::int - 1 AS weekday, r.lead_days,
+                   sum(r.bookings) AS n
+            FROM {_DAY_LEAD} r WHERE {where} GROUP BY 1, 2
+        ),
+        dl AS ({doctor_rows})"""
+    return sql, params
+
+
+def _doctor_sources(date_from, date_to, doctor: Doctor) -> tuple[str, dict]:
+    """The same three sources for one doctor, from that doctor's appointments of the period
+    (an index range on (doctor, start)), lead days as the roll-ups count them."""
+    where, params = appointment_filter(date_from, date_to, doctor)
+    counts = ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in _STATUSES)
+    sql = f"""
+        a AS MATERIALIZED (
+            SELECT a.doctor_id, a.status,
+                   date_part('isodow', a.start AT TIME ZONE %(tz)s)::int - 1 AS weekday,
+                   extract(hour FROM a.start AT TIME ZONE %(tz)s)::int AS hour,
+                   CASE WHEN a.legacy_id IS NULL
+                        THEN GREATEST((a.start AT TIME ZONE %(tz)s)::date
+                                      - (a.created_at AT TIME ZONE %(tz)s)::date, 0)
+                        ELSE -1 END AS lead_days
+            FROM {T["appointment"]} a WHERE {where}
+        ),
+        h AS (
+            SELECT weekday, hour, {counts},
+                   count(*) FILTER (WHERE lead_days >= 0) AS lead_count,
+                   sum(lead_days) FILTER (WHERE lead_days >= 0) AS lead_days_sum
+            FROM a GROUP BY 1, 2
+        ),
+        lh AS (SELECT weekday, lead_days, count(*) AS n FROM a WHERE lead_days >= 0 GROUP BY 1, 2),
+        dl AS (SELECT doctor_id, lead_days, {counts} FROM a GROUP BY 1, 2)"""
+    return sql, {**params, **tz_param()}
+
+
 def appointment_patterns_report(
     *,
     date_from: datetime.date | None = None,
@@ -252,80 +374,87 @@ def appointment_patterns_report(
 ) -> ReportRows:
     """Bookings in the period grouped four ways, told apart by `dimension`: `all` (one row),
     `doctor`, `weekday`, `weekday_hour` (the heatmap; only cells with bookings). Weekday
-    (0 = Monday) and hour are local. Rates are percentages of all bookings in the group. Lead
-    time is start − booking time in days, over appointments booked in the system: imported
-    ones carry no booking time and are left out of it, and a booking recorded after its
-    start counts as 0.
+    (0 = Monday) and hour are local. Rates are percentages of all bookings in the group.
+    Lead time is in whole days: the local date of the appointment − the local date it was
+    booked ("booked N days ahead"; 0 for a booking recorded on or after its day), over
+    appointments booked in the system (imported ones carry no booking time). The heatmap's
+    cells give the average lead time, not the median.
 
-    One query over the roll-up's rows of the period (appointments.rollups.LeadCount: one row
-    per doctor, day, hour and lead time), folded over the days first; the median is read off
-    the running count of each group's lead times (exact, as percentile_cont would give).
+    One query. For the hospital, over the roll-ups (appointments.rollups): hours and lead
+    histograms per day of the period, and each doctor's lead histograms per month inside
+    the period plus days at its ends (`doctor_spans`), so its cost follows the period's
+    days and the doctors, not the appointments. For one doctor, over that doctor's
+    appointments of the period. Medians are read off the running count of each group's lead
+    histogram (exact, as percentile_cont would give).
     """
-    clauses, params = day_clauses("r.day", date_from, date_to)
-    if doctor is not None:
-        clauses.append("r.doctor_id = %(doctor_id)s")
-        params["doctor_id"] = doctor.pk
+    if doctor is None:
+        sources, params = _hospital_sources(date_from, date_to)
+    else:
+        sources, params = _doctor_sources(date_from, date_to, doctor)
     names = ", ".join(f"'{n}'" for n in WEEKDAY_NAMES)
-    counts = ", ".join(f"sum(r.{s})::bigint AS {s}" for s in _STATUSES)
-    key = "gset, doctor_id, weekday, hour"
+    total = " + ".join(_STATUSES)
     sql = f"""
-        WITH base AS MATERIALIZED (
-            SELECT r.doctor_id, date_part('isodow', r.day)::int - 1 AS weekday, r.hour,
-                   r.lead_us, {counts},
-                   sum(r.scheduled + r.checked_in + r.completed + r.cancelled + r.no_show)::bigint
-                       AS n
-            FROM {_LEAD} r
-            WHERE {" AND ".join(clauses) or "TRUE"}
-            GROUP BY 1, 2, 3, 4
-        ),
+        WITH {sources},
         g AS (
-            SELECT GROUPING(doctor_id, weekday, hour) AS gset, doctor_id, weekday, hour,
-                   COALESCE(sum(n), 0) AS bookings,
-                   COALESCE(sum(completed), 0) AS completed,
-                   COALESCE(sum(cancelled), 0) AS cancelled,
-                   COALESCE(sum(no_show), 0) AS no_show,
-                   sum(n) FILTER (WHERE lead_us >= 0) AS lead_n,
-                   sum(lead_us::numeric * n) FILTER (WHERE lead_us >= 0) AS lead_sum
-            FROM base
-            GROUP BY GROUPING SETS ((), (doctor_id), (weekday), (weekday, hour))
+            SELECT GROUPING(weekday, hour) AS gset, weekday, hour,
+                   COALESCE(sum({total}), 0)::bigint AS bookings,
+                   COALESCE(sum(completed), 0)::bigint AS completed,
+                   COALESCE(sum(cancelled), 0)::bigint AS cancelled,
+                   COALESCE(sum(no_show), 0)::bigint AS no_show,
+                   sum(lead_count) AS lead_n, sum(lead_days_sum) AS lead_sum
+            FROM h GROUP BY GROUPING SETS ((), (weekday), (weekday, hour))
+        ),
+        dn AS (SELECT doctor_id, lead_days, completed, cancelled, no_show,
+                      {total} AS n FROM dl),
+        gd AS (
+            SELECT doctor_id, sum(n)::bigint AS bookings, sum(completed)::bigint AS completed,
+                   sum(cancelled)::bigint AS cancelled, sum(no_show)::bigint AS no_show,
+                   sum(n) FILTER (WHERE lead_days >= 0) AS lead_n, {_LEAD_SUM} AS lead_sum
+            FROM dn GROUP BY doctor_id HAVING sum(n) <> 0
         ),
         l AS (
-            SELECT GROUPING(doctor_id, weekday, hour) AS gset, doctor_id, weekday, hour,
-                   lead_us, sum(n) AS n
-            FROM base
-            WHERE lead_us >= 0
-            GROUP BY GROUPING SETS ((lead_us), (doctor_id, lead_us), (weekday, lead_us),
-                                    (weekday, hour, lead_us))
+            SELECT 'a' AS kind, NULL::bigint AS k, lead_days, sum(n) AS n
+            FROM lh GROUP BY lead_days
+            UNION ALL
+            SELECT 'w', weekday, lead_days, sum(n) FROM lh GROUP BY weekday, lead_days
+            UNION ALL
+            SELECT 'd', doctor_id, lead_days, n FROM dn WHERE lead_days >= 0
         ),
         c AS (
-            SELECT {key}, lead_us,
-                   sum(n) OVER (PARTITION BY {key} ORDER BY lead_us) AS upto,
-                   sum(n) OVER (PARTITION BY {key}) AS total
-            FROM l
+            SELECT kind, k, lead_days,
+                   sum(n) OVER (PARTITION BY kind, k ORDER BY lead_days) AS upto,
+                   sum(n) OVER (PARTITION BY kind, k) AS total
+            FROM l WHERE n <> 0
         ),
         m AS (
-            SELECT {key},
-                   (min(lead_us) FILTER (WHERE upto > floor((total - 1) / 2))
-                    + min(lead_us) FILTER (WHERE upto > floor(total / 2)))::numeric / 2
-                       AS median_us
-            FROM c
-            GROUP BY {key}
+            SELECT kind, k,
+                   (min(lead_days) FILTER (WHERE upto > floor((total - 1) / 2))
+                    + min(lead_days) FILTER (WHERE upto > floor(total / 2)))::numeric / 2
+                       AS median
+            FROM c GROUP BY kind, k
+        ),
+        out AS (
+            SELECT CASE g.gset WHEN 3 THEN 0 WHEN 1 THEN 2 ELSE 3 END AS section,
+                   NULL::bigint AS doctor_id, g.weekday, g.hour, g.bookings, g.completed,
+                   g.cancelled, g.no_show, CASE WHEN g.gset > 0 THEN m.median END AS median,
+                   g.lead_n, g.lead_sum
+            FROM g
+            LEFT JOIN m ON m.kind = CASE g.gset WHEN 3 THEN 'a' ELSE 'w' END
+                       AND m.k IS NOT DISTINCT FROM g.weekday
+            UNION ALL
+            SELECT 1, gd.doctor_id, NULL, NULL, gd.bookings, gd.completed, gd.cancelled,
+                   gd.no_show, m.median, gd.lead_n, gd.lead_sum
+            FROM gd LEFT JOIN m ON m.kind = 'd' AND m.k = gd.doctor_id
         )
-        SELECT CASE g.gset WHEN 7 THEN 'all' WHEN 3 THEN 'doctor' WHEN 5 THEN 'weekday'
-                           ELSE 'weekday_hour' END,
+        SELECT (ARRAY['all', 'doctor', 'weekday', 'weekday_hour'])[o.section + 1],
                d.code, trim(d.first_name || ' ' || d.last_name),
-               g.weekday, (ARRAY[{names}])[g.weekday + 1], g.hour,
-               g.bookings, g.completed, g.cancelled, g.no_show,
-               round(100.0 * g.cancelled / NULLIF(g.bookings, 0), 1),
-               round(100.0 * g.no_show / NULLIF(g.bookings, 0), 1),
-               round(m.median_us / {_US_PER_DAY}, 1),
-               round(g.lead_sum / g.lead_n / {_US_PER_DAY}, 1)
-        FROM g
-        LEFT JOIN m ON m.gset = g.gset
-                   AND m.doctor_id IS NOT DISTINCT FROM g.doctor_id
-                   AND m.weekday IS NOT DISTINCT FROM g.weekday
-                   AND m.hour IS NOT DISTINCT FROM g.hour
-        LEFT JOIN {T["doctor"]} d ON d.id = g.doctor_id
-        ORDER BY CASE g.gset WHEN 7 THEN 0 WHEN 3 THEN 1 WHEN 5 THEN 2 ELSE 3 END,
-                 d.code, g.weekday, g.hour"""
+               o.weekday, (ARRAY[{names}])[o.weekday + 1], o.hour,
+               o.bookings, o.completed, o.cancelled, o.no_show,
+               round(100.0 * o.cancelled / NULLIF(o.bookings, 0), 1),
+               round(100.0 * o.no_show / NULLIF(o.bookings, 0), 1),
+               round(o.median, 1),
+               round(o.lead_sum::numeric / NULLIF(o.lead_n, 0), 1)
+        FROM out o
+        LEFT JOIN {T["doctor"]} d ON d.id = o.doctor_id
+        ORDER BY o.section, d.code, o.weekday, o.hour"""
     return fetch(sql, params, columns=PATTERNS_COLUMNS, limit=limit, stream=stream)

@@ -211,6 +211,7 @@ def test_it_groups_bookings_by_local_weekday_and_hour_with_rates_and_lead_time(s
         (bob, mon, 9, S.COMPLETED, None),
         (bob, tue, 20, S.COMPLETED, 0.5),  # 20:00 in New York is 01:00 UTC on Wednesday
         (bob, tue, 21, S.NO_SHOW, 10),
+        (ann, tue, 10, S.COMPLETED, 0.5),  # booked at 22:00 the evening before: 1 day ahead
     ]
     appts = []
     for doctor, day, hour, status, ahead in plan:
@@ -222,6 +223,9 @@ def test_it_groups_bookings_by_local_weekday_and_hour_with_rates_and_lead_time(s
             Appointment.objects.filter(pk=a.pk).update(legacy_id=f"A{a.pk}")
         else:
             booked(a, ahead)
+            # "booked N days ahead": local date of the visit − local date of the booking
+            made = (start - datetime.timedelta(days=ahead)).astimezone(tz)
+            ahead = (day - made.date()).days
         appts.append((a, ahead))
 
     rows = list(selectors.appointment_patterns_report().rows)
@@ -253,8 +257,11 @@ def test_it_groups_bookings_by_local_weekday_and_hour_with_rates_and_lead_time(s
         assert row[4] == ("Monday", "Tuesday")[weekday]
         assert row[6:] == expect(group)
     cells = {(r[3], r[5]): r[6] for r in rows if r[0] == "weekday_hour"}
-    assert cells == {(0, 9): 2, (0, 10): 1, (1, 9): 1, (1, 20): 1, (1, 21): 1}
-    assert got[("doctor", "D0002", None, None)][12] == Decimal("5.3")  # median of 0.5 and 10
+    assert cells == {(0, 9): 2, (0, 10): 1, (1, 9): 1, (1, 10): 1, (1, 20): 1, (1, 21): 1}
+    # A cell shows its average lead time (not the median); Monday 9:00: 2 days and imported.
+    assert got[("weekday_hour", None, 0, 9)][12:] == (None, Decimal("2.0"))
+    assert got[("doctor", "D0002", None, None)][12] == Decimal("5.0")  # median of 0 and 10
+    assert got[("doctor", "D0001", None, None)][12] == Decimal("2.5")  # of 1, 2, 3 and 7
 
 
 def test_it_filters_patterns_by_doctor_and_period():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
-from appointments.rollups import DayCount, DoctorDayCount, LeadCount
+from appointments.rollups import DayCount, DayLeadCount, DoctorDayCount, DoctorLeadCount, HourCount
 from reports import selectors
 from tests.factories import AppointmentFactory, DoctorFactory, PatientFactory
 from tests.reports.helpers import at, booked
@@ -23,41 +23,61 @@ US = datetime.timedelta(microseconds=1)
 STATUSES = ("scheduled", "checked_in", "completed", "cancelled", "no_show")
 
 
-def _counted() -> tuple[Counter, Counter, Counter]:
+def _lead_days(a: Appointment) -> int:
+    """Booked N days ahead: local date of the visit − local date of the booking (−1: imported)."""
+    if a.legacy_id:
+        return -1
+    return max((timezone.localdate(a.start) - timezone.localdate(a.created_at)).days, 0)
+
+
+def _counted() -> dict[str, Counter]:
     """What the roll-ups should hold, counted here from the appointments one by one."""
-    doctor_day, day, lead = Counter(), Counter(), Counter()
+    c = {name: Counter() for name in ("doctor_day", "day", "hour", "day_lead", "doctor_lead")}
     for a in Appointment.objects.all():
         local = timezone.localtime(a.start)
-        lead_us = -1 if a.legacy_id else max((a.start - a.created_at) // US, 0)
-        doctor_day[(a.doctor_id, local.date(), a.status)] += 1
+        day, lead = local.date(), _lead_days(a)
+        c["doctor_day"][(a.doctor_id, day, a.status)] += 1
         if a.status in ACTIVE_STATUSES:
-            doctor_day[(a.doctor_id, local.date(), "booked_us")] += (a.end - a.start) // US
-        day[(local.date(), a.status)] += 1
-        lead[(a.doctor_id, local.date(), local.hour, lead_us, a.status)] += 1
-    return doctor_day, day, lead
+            c["doctor_day"][(a.doctor_id, day, "booked_us")] += (a.end - a.start) // US
+        c["day"][(day, a.status)] += 1
+        c["hour"][(day, local.hour, a.status)] += 1
+        if lead >= 0:
+            c["hour"][(day, local.hour, "lead_count")] += 1
+            c["hour"][(day, local.hour, "lead_days_sum")] += lead
+            c["day_lead"][(day, lead)] += 1
+        c["doctor_lead"][(False, day, a.doctor_id, lead, a.status)] += 1
+        c["doctor_lead"][(True, day.replace(day=1), a.doctor_id, lead, a.status)] += 1
+    return {name: +counter for name, counter in c.items()}
 
 
-def _held() -> tuple[Counter, Counter, Counter]:
-    doctor_day, day, lead = Counter(), Counter(), Counter()
+def _held() -> dict[str, Counter]:
+    c = {name: Counter() for name in ("doctor_day", "day", "hour", "day_lead", "doctor_lead")}
     for r in DoctorDayCount.objects.all():
         for s in STATUSES:
-            doctor_day[(r.doctor_id, r.day, s)] += getattr(r, s)
-        doctor_day[(r.doctor_id, r.day, "booked_us")] += r.booked_us
+            c["doctor_day"][(r.doctor_id, r.day, s)] += getattr(r, s)
+        c["doctor_day"][(r.doctor_id, r.day, "booked_us")] += r.booked_us
     for r in DayCount.objects.all():
         for s in STATUSES:
-            day[(r.day, s)] += getattr(r, s)
-    for r in LeadCount.objects.all():
+            c["day"][(r.day, s)] += getattr(r, s)
+    for r in HourCount.objects.all():
+        for s in (*STATUSES, "lead_count", "lead_days_sum"):
+            c["hour"][(r.day, r.hour, s)] += getattr(r, s)
+    for r in DayLeadCount.objects.all():
+        c["day_lead"][(r.day, r.lead_days)] += r.bookings
+    for r in DoctorLeadCount.objects.all():
         for s in STATUSES:
-            lead[(r.doctor_id, r.day, r.hour, r.lead_us, s)] += getattr(r, s)
-    return tuple(Counter({k: n for k, n in c.items() if n}) for c in (doctor_day, day, lead))
+            c["doctor_lead"][(r.whole_month, r.day, r.doctor_id, r.lead_days, s)] += getattr(r, s)
+    return {name: Counter({k: n for k, n in counter.items() if n}) for name, counter in c.items()}
 
 
 def _assert_rollups_match() -> None:
     assert _held() == _counted()
-    # No row is left over at zero (a doctor's empty days would slow the pages down).
-    assert not DayCount.objects.filter(
-        scheduled=0, checked_in=0, completed=0, cancelled=0, no_show=0
-    ).exists()
+    # No row is left over at zero (empty days and lead times would slow the pages down).
+    zero = {s: 0 for s in STATUSES}
+    assert not DayCount.objects.filter(**zero).exists()
+    assert not HourCount.objects.filter(**zero).exists()
+    assert not DoctorLeadCount.objects.filter(**zero).exists()
+    assert not DayLeadCount.objects.filter(bookings=0).exists()
 
 
 @pytest.mark.django_db
@@ -87,7 +107,8 @@ def test_it_keeps_the_counts_through_bookings_moves_status_changes_and_deletes()
     _assert_rollups_match()
 
     Appointment.objects.all().delete()
-    assert not DoctorDayCount.objects.exists() and not LeadCount.objects.exists()
+    for rollup in (DoctorDayCount, DayCount, HourCount, DayLeadCount, DoctorLeadCount):
+        assert not rollup.objects.exists()
     assert selectors.appointment_status_counts()[0] == ("scheduled", "Scheduled", 0)
 
 
