@@ -57,3 +57,38 @@ class DemographicCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patients} {self.sex} born {self.date_of_birth or 'unknown'}"
+
+
+class DemographicMonthCount(models.Model):
+    """How many active patients of each sex were born in a month (date of birth unknown:
+    null): DemographicCount rolled up to the first day of the birth month, one row a month
+    with a column per sex (patients.models.Sex; the patients' CHECK allows no other). The
+    demographics report reads every month from here and only a few days of the 18 months that
+    hold a band's cut-off day from DemographicCount: a bounded number of rows, however many
+    patients (reports.selectors.health.demographics_report)."""
+
+    birth_month = models.DateField(null=True)
+    # No CHECK (>= 0), as in DemographicCount: an upsert proposes a decrease as a negative row.
+    female = models.IntegerField(default=0)
+    male = models.IntegerField(default=0)
+    other = models.IntegerField(default=0)
+    unknown = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["birth_month"],
+                nulls_distinct=False,
+                name="reports_demographicmonthcount_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_month__day=1) | models.Q(birth_month__isnull=True),
+                name="reports_demographicmonthcount_first_day",
+                violation_error_message="A birth month is written as its first day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        month = self.birth_month.strftime("%Y-%m") if self.birth_month else "unknown"
+        total = self.female + self.male + self.other + self.unknown
+        return f"{total} born {month}"
