@@ -2,8 +2,10 @@
 themselves, whoever writes; the keyset pages of the appointments and doctor-workload reports."""
 
 import datetime
+import statistics
 import threading
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection, connections
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from appointments.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from appointments.rollups import DayCount, DayLeadCount, DoctorDayCount, DoctorLeadCount, HourCount
-from reports import selectors
+from reports import selectors, summaries
 from tests.factories import AppointmentFactory, DoctorFactory, PatientFactory
 from tests.reports.helpers import at, booked
 
@@ -173,6 +175,102 @@ def test_it_keeps_exact_counts_when_desks_book_the_same_day_at_once():
     assert Appointment.objects.count() == 16
     _assert_rollups_match()
     assert DayCount.objects.get(day=MON).scheduled == 16
+
+
+@pytest.mark.django_db
+def test_a_deferred_bulk_load_leaves_the_counts_to_the_rebuild():
+    ann = DoctorFactory()
+    AppointmentFactory(doctor=ann, start=at(MON, 9), end=at(MON, 9, 30))
+    before = _held()
+    summaries.defer()  # as the parallel seed's loaders do
+    for hour in (10, 11):
+        a = AppointmentFactory(doctor=ann, start=at(MON, hour), end=at(MON, hour, 30))
+        booked(a, 4)
+    Appointment.objects.filter(start=at(MON, 9)).update(status=S.NO_SHOW)
+    assert _held() == before  # left to the rebuild
+    summaries.rebuild()
+    _assert_rollups_match()
+    overall = selectors.appointment_patterns_report().rows[0]
+    assert overall[6:10] == (3, 0, 0, 1)
+
+
+# --- appointment-patterns over the per-doctor months and days --------------------------------
+
+JAN = datetime.date(2024, 1, 1)
+
+
+def _median(values: list[int]) -> Decimal | None:
+    return _one(statistics.median(values)) if values else None
+
+
+def _one(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _doctor_figures(doctor, date_from, date_to) -> tuple | None:
+    """A doctor's row worked out here from the appointments: bookings, completed, cancelled,
+    no-show, median and average lead days."""
+    mine = [
+        a
+        for a in Appointment.objects.filter(doctor=doctor)
+        if (date_from is None or timezone.localdate(a.start) >= date_from)
+        and (date_to is None or timezone.localdate(a.start) <= date_to)
+    ]
+    if not mine:
+        return None
+    leads = [_lead_days(a) for a in mine if not a.legacy_id]
+    statuses = [a.status for a in mine]
+    return (
+        len(mine),
+        statuses.count(S.COMPLETED),
+        statuses.count(S.CANCELLED),
+        statuses.count(S.NO_SHOW),
+        _median(leads),
+        _one(statistics.mean(leads)) if leads else None,
+    )
+
+
+@pytest.mark.django_db
+def test_it_gives_each_doctors_lead_times_exactly_whatever_the_period():
+    """Whole months plus or minus days at either end of the period: the same figures as the
+    appointments themselves, and as the doctor's own report (read from the appointments)."""
+    doctors = [DoctorFactory(code="D1"), DoctorFactory(code="D2")]
+    cycle = (S.COMPLETED, S.CANCELLED, S.COMPLETED, S.NO_SHOW, S.SCHEDULED, S.CHECKED_IN)
+    for i in range(70):
+        day = JAN + datetime.timedelta(days=(i * 13) % 121)  # January to April
+        a = AppointmentFactory(
+            doctor=doctors[i % 2],
+            start=at(day, 8 + i % 9),
+            end=at(day, 8 + i % 9, 30),
+            status=cycle[i % 6],
+        )
+        if i % 11 == 0:
+            Appointment.objects.filter(pk=a.pk).update(legacy_id=f"L{i}")
+        else:
+            booked(a, (i * 7) % 23 + (i % 4) / 5)  # whole and part days, some the same day
+    _assert_rollups_match()
+    periods = [
+        (None, None),
+        (datetime.date(2024, 1, 15), datetime.date(2024, 3, 20)),  # months less days
+        (datetime.date(2024, 1, 25), datetime.date(2024, 3, 5)),  # days either side
+        (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29)),  # one whole month
+        (datetime.date(2024, 2, 3), datetime.date(2024, 2, 10)),  # days of one month
+        (datetime.date(2024, 2, 2), datetime.date(2024, 2, 27)),  # a month less days
+        (datetime.date(2024, 1, 31), None),
+        (None, datetime.date(2024, 3, 1)),
+        (datetime.date(2024, 3, 5), datetime.date(2024, 2, 1)),  # empty
+    ]
+    for date_from, date_to in periods:
+        rows = selectors.appointment_patterns_report(date_from=date_from, date_to=date_to).rows
+        by_doctor = {r[1]: r[6:] for r in rows if r[0] == "doctor"}
+        for d in doctors:
+            want = _doctor_figures(d, date_from, date_to)
+            got = by_doctor.get(d.code)
+            assert (got and (*got[:4], *got[6:])) == want, (date_from, date_to, d.code)
+            own = selectors.appointment_patterns_report(
+                date_from=date_from, date_to=date_to, doctor=d
+            ).rows
+            assert [r[6:] for r in own if r[0] == "doctor"] == ([got] if got else [])
 
 
 # --- keyset pages -------------------------------------------------------------------------
