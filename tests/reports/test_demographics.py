@@ -14,6 +14,7 @@ from django.utils import timezone
 from patients.models import Patient, Sex
 from reports import selectors, summaries
 from reports.models import DemographicMonthCount
+from tests.concurrency import run_concurrently
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,23 @@ def test_a_rebuild_makes_the_months_again_after_a_deferred_load():
             None: (1, 0, 0, 0),
         }
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_desks_registering_patients_of_one_month_at_once_are_all_counted():
+    moving = PatientFactory.create_batch(4, sex=Sex.MALE, date_of_birth=datetime.date(1980, 6, 9))
+
+    def desk(n: int) -> None:
+        if n == 4:  # meanwhile, one statement moves four patients into the same month
+            ids = [p.pk for p in moving]
+            Patient.objects.filter(pk__in=ids).update(date_of_birth=datetime.date(1980, 5, 2))
+            return
+        for i in range(5):  # its own transactions, each adding to the same month's row
+            PatientFactory(sex=SEXES[n], date_of_birth=datetime.date(1980, 5, 1 + n * 5 + i))
+
+    _, errors = run_concurrently(5, desk)
+    assert errors == []
+    assert _months() == _expected_months() == {datetime.date(1980, 5, 1): (5, 9, 5, 5)}
 
 
 # --- the bands on the days that decide them ---------------------------------------------------
