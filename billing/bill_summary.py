@@ -38,8 +38,10 @@ class PatientBill(models.Model):
     """One patient's unbilled items, summed by the billing rule. Only patients with at least
     one unbilled item have a row. Written only by the database's triggers."""
 
+    # DO_NOTHING: the application's login cannot delete a bill, and need not: a patient with
+    # anything unbilled has history or visits, which protect the patient from deletion.
     patient = models.OneToOneField(
-        "patients.Patient", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "patients.Patient", primary_key=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     items = models.IntegerField(db_default=0)
     medication_total = models.DecimalField(**SUM, db_default=0)

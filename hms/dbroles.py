@@ -31,9 +31,32 @@ APPEND_ONLY = (
     ("billing", "AccountEntry"),
     ("billing", "CashierDayClose"),
 )
-# Tables the application reads and never writes: the migrations' record, and the sums the
-# database keeps by triggers whose functions run as the owner (billing 0011).
-READ_ONLY = ("django_migrations", "billing_patientbill", "billing_billtotalsshard")
+# The sums and counts the database keeps by triggers for the reports and lists (issue 14).
+# The application reads them and cannot write them: only the functions that keep them do,
+# run as the owner (SUMMARY_WRITERS, made SECURITY DEFINER with a fixed search_path here).
+SUMMARY_TABLES = (
+    "billing_patientbill",
+    "billing_billtotalsshard",
+    "billing_invoice_tally",
+    "billing_revenue_day",
+    "billing_summary_zone",
+    "reports_patienthealthsummary",
+    "reports_demographiccount",
+    "reports_demographicmonthcount",
+    "appointments_doctordaycount",
+    "appointments_daycount",
+    "appointments_hourcount",
+    "appointments_dayleadcount",
+    "appointments_doctorleadcount",
+    "appointments_rollupzone",
+)
+# The trigger functions and rebuilds that write them (by name; the pattern is PostgreSQL's).
+SUMMARY_WRITERS = (
+    "^(billing_bill_|billing_[a-z_]*(summar|tally|revenue)|appointments_rollup_"
+    "|reports_(history|medication|patients|rebuild|refresh)_)"
+)
+# Tables the application reads and never writes.
+READ_ONLY = ("django_migrations", *SUMMARY_TABLES)
 
 
 def owner_of(connection: BaseDatabaseWrapper) -> dict[str, str] | None:
@@ -81,6 +104,31 @@ def as_owner(connection: BaseDatabaseWrapper) -> Iterator[None]:
         connection.settings_dict = shared
 
 
+def _own_summary_writers(cursor) -> None:
+    """The functions that write the summaries run as their owner (a CREATE OR REPLACE in a
+    later migration makes one an invoker again: this runs after every migrate)."""
+    # No parameters: the text goes to the server as it is (format's %s included).
+    cursor.execute(
+        """
+        DO $$
+        DECLARE
+            f regprocedure;
+        BEGIN
+            FOR f IN
+                SELECT p.oid::regprocedure FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' AND p.prokind = 'f'
+                  AND pg_get_userbyid(p.proowner) = current_user
+                  AND p.proname ~ 'PATTERN'
+            LOOP
+                EXECUTE format(
+                    'ALTER FUNCTION %s SECURITY DEFINER SET search_path = public, pg_temp', f);
+            END LOOP;
+        END $$
+        """.replace("PATTERN", SUMMARY_WRITERS)
+    )
+
+
 def grant_app_privileges(connection: BaseDatabaseWrapper) -> str | None:
     """Give the application's role exactly its privileges on every table and sequence.
 
@@ -107,9 +155,13 @@ def grant_app_privileges(connection: BaseDatabaseWrapper) -> str | None:
             table = connection.ops.quote_name(apps.get_model(app_label, model_name)._meta.db_table)
             cursor.execute(f"REVOKE UPDATE, DELETE ON {table} FROM {quoted}")
         for table in READ_ONLY:
-            cursor.execute(
-                f"REVOKE INSERT, UPDATE, DELETE ON {connection.ops.quote_name(table)} FROM {quoted}"
-            )
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+            if cursor.fetchone()[0]:  # a migration back may have removed it
+                cursor.execute(
+                    f"REVOKE INSERT, UPDATE, DELETE ON {connection.ops.quote_name(table)} "
+                    f"FROM {quoted}"
+                )
+        _own_summary_writers(cursor)
         # nextval for new rows; setval for the bulk loaders that reserve a range of ids.
         cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}")
         cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}")

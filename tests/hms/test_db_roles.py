@@ -9,11 +9,12 @@ revision is refused by PostgreSQL, whatever the code asks for.
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, ProgrammingError, connection, transaction
 
 from billing.services import payment_record
 from core.audit import audit_record
 from core.models import AuditEvent
+from hms import dbroles
 from hms.dbroles import app_role, as_owner, owner_of
 from patients.models import MedicalHistory, MedicalHistoryRevision
 from tests.billing.factories import issued, medication, visit
@@ -193,3 +194,41 @@ def test_the_rules_hold_against_the_owner_too_while_its_triggers_are_on(kept, sq
 
     assert code in (RULE_REFUSED, PERMISSION_DENIED) and says in message
     assert _fingerprint() == before
+
+
+@pytest.mark.parametrize("table", dbroles.SUMMARY_TABLES)
+def test_the_application_role_reads_the_kept_sums_and_cannot_write_them(table):
+    """The reports' sums are the database's: written only by its own functions, as the owner."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) >= 0 FROM {table}")
+        assert cursor.fetchone()[0]
+        for statement in (
+            f"DELETE FROM {table}",
+            f"UPDATE {table} SET {_first_column(table)} = NULL",
+        ):
+            with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+                cursor.execute(statement)
+
+
+def _first_column(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+            " ORDER BY ordinal_position LIMIT 1",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_functions_that_keep_the_sums_run_as_the_owner():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, p.prosecdef FROM pg_proc p JOIN pg_namespace n"
+            " ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname ~ %s",
+            [dbroles.SUMMARY_WRITERS],
+        )
+        writers = dict(cursor.fetchall())
+    assert {"billing_bill_compute", "billing_bill_rebuild", "reports_rebuild_summaries"} <= set(
+        writers
+    )
+    assert all(writers.values()), [name for name, definer in writers.items() if not definer]
