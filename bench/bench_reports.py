@@ -1,98 +1,399 @@
-"""Report pages and CSV downloads on whatever the database holds (make bench: 200,000 patients).
+"""Report pages, their CSVs and the invoice list at two sizes of hospital, in one run.
 
-    DATABASE_URL=postgres://... .venv/bin/python bench/bench_reports.py [--rounds 3]
+    bench/bench_reports.py --database 10k=postgres://... --database 1m=postgres://... [--rounds 5]
+    DATABASE_URL=postgres://... bench/bench_reports.py       (that one database: no size ratio)
 
-Each report page (`GET /reports/NAME/`, first page of rows, chart, totals) and its CSV (every
-row, streamed) is fetched through Django's test client as an administrator, next to a
-baseline measured in the same run: the report list page (session, permission checks, one
-template, no report SQL). Printed: best and median milliseconds, queries, and the ratio of
-the best time to the baseline's. The administrator is made inside a transaction that is
-rolled back at the end; nothing else is written.
+`make bench` (bench/run.sh) seeds the two databases when missing (BENCH_REPORT_SIZES, default
+"10000 1000000") and runs this. Each database is measured by a process of its own (Django
+holds one DATABASE_URL per process), as an administrator made inside a transaction that is
+rolled back (the audit rows of the visits go with it; nothing else is written):
+
+* the baseline: the report list page (session, permission checks, one template, no report SQL);
+* each report's page as the menu opens it (the last 90 days on reports over time), and for a
+  paged report a page deep in the list: the page token of the row at 90 % of the list, taken
+  from the report's selector with `keyed=True` (untimed), passed as `?after=`;
+* the invoice list (billing:invoice_list): its first page and the page at the middle of all
+  invoices (its own keyset token);
+* each report's CSV, with the filters its page shows (the CSV link carries them), in a fresh
+  process: time to first byte, time to the last byte, rows, and the peak memory it took: the
+  growth of the process's resident high-water mark (VmHWM, reset just before the request).
+
+Pages are fetched through Django's test client, one after the other (`--rounds` times after one
+warm-up); requests per second are 1 / median time. Printed per size: milliseconds, requests/s,
+the ratio to the baseline's requests/s, queries; then per page the large/small ratio of
+requests/s; then the CSVs. Goals, marked PASS/FAIL: every report page at the largest size at
+least 0.1 of the baseline's requests/s; large/small at least 0.7 for every page; every CSV
+under 150 MB of peak memory (the goal names a CSV of a million rows; its row count is shown).
+The exit status is 1 when a goal fails or a page does not answer 200.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.models import User  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from appointments.models import Appointment  # noqa: E402
-from patients.models import Patient  # noqa: E402
-from reports.registry import REPORTS  # noqa: E402
+BASELINE = "baseline: report list"
+PAGE_GOAL, SCALE_GOAL, CSV_GOAL_MB = 0.1, 0.7, 150
+DEEP_AT = 0.9  # where in a paged list the deep page starts
+CHILD_TIMEOUT = 4 * 3600
 
 
 class Rollback(Exception):
-    """Leaves the bench's transaction, undoing the user it made."""
+    """Leaves the bench's transaction, undoing the user it made and the audit rows."""
 
 
-def _fetch(client: Client, path: str) -> tuple[float, int, int]:
+# --- one database (a child process) ----------------------------------------------------------
+
+
+def _setup():
+    import django
+
+    django.setup()
+
+
+def _admin_client():
+    """A client signed in as a new superuser who has passed the second step (an authenticator
+    app, its code taken: the session says so, as the code page leaves it)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = User.objects.create_superuser("bench-reports-admin", password=None)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin)
+    device = TOTPDevice.objects.create(user=admin, name="Bench authenticator")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _fetch(client, path: str) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(path)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         seconds = time.perf_counter() - started
     if response.status_code != 200:
-        raise SystemExit(f"{path} answered {response.status_code}")
+        raise PageError(f"answered {response.status_code}")
     return seconds, len(queries.captured_queries), len(body)
 
 
-def _measure(client: Client, path: str, rounds: int) -> dict:
-    _fetch(client, path)  # warm caches: the first hit reads tables from disk
+class PageError(Exception):
+    """A page that did not answer 200: reported, and the run goes on."""
+
+
+def _measure(client, path: str, rounds: int) -> dict:
+    try:
+        _fetch(client, path)  # warm caches: the first hit reads tables from disk
+    except PageError as error:
+        print(f"    {path} {error}", file=sys.stderr, flush=True)
+        return {"path": path, "error": str(error)}
     runs = [_fetch(client, path) for _ in range(rounds)]
     times = [seconds for seconds, _, _ in runs]
+    median = statistics.median(times)
     return {
+        "path": path,
+        "median": median,
         "best": min(times),
-        "median": statistics.median(times),
+        "rps": 1 / median,
         "queries": runs[-1][1],
         "kb": runs[-1][2] / 1024,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    print(
-        f"Reports on {Patient.objects.count():,} patients, "
-        f"{Appointment.objects.count():,} appointments ({args.rounds} rounds, best and median)"
-    )
+def _query(filters) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(filters.as_query())
+
+
+def _page_filters(report):
+    """The filters the report's page shows when opened from the menu."""
+    from reports.forms import default_period
+    from reports.registry import Filters
+
+    if report.default_period:
+        start, end = default_period()
+        return Filters(date_from=start, date_to=end)
+    return Filters()
+
+
+def _deep_token(report, filters) -> tuple[str | None, int]:
+    """The page token of the row at DEEP_AT of the list, and the list's length."""
+    width = len(report.columns)
+    tokens, count = [], 0
+    for count, row in enumerate(report.rows(filters, keyed=True, stream=True).rows, 1):
+        if count % 100 == 1:
+            tokens.append(row[width])
+    if not tokens:
+        return None, 0
+    return tokens[min(len(tokens) - 1, int(len(tokens) * DEEP_AT))], count
+
+
+def _invoice_paths() -> tuple[str, str | None, int]:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from billing import selectors
+
+    path = reverse("billing:invoice_list")
+    invoices = selectors.invoice_list(today=timezone.localdate())
+    n = invoices.count()
+    if n < 2 or not hasattr(selectors, "_page_key"):
+        return path, None, n
+    return path, f"{path}?after={selectors._page_key(invoices[n // 2])}", n
+
+
+def measure(rounds: int) -> dict:
+    """Every page of one database; the CSVs each in a process of their own."""
+    _setup()
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # errors: in the table
+    from django.db import transaction
+
+    from appointments.models import Appointment
+    from billing.models import Invoice
+    from patients.models import Patient
+    from reports.registry import REPORTS
+
+    out: dict = {
+        "patients": Patient.objects.count(),
+        "appointments": Appointment.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "pages": {},
+        "csv": {},
+        "lists": {},
+    }
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    csv_paths = {}
     try:
         with transaction.atomic():
-            admin = User.objects.create_superuser("bench-reports-admin", password=None)
-            client = Client()
-            client.force_login(admin)
-            baseline = _measure(client, "/reports/", args.rounds)
-            header = f"{'page':34s} {'best ms':>9s} {'median ms':>10s} {'queries':>8s} {'KB':>8s}"
-            print(header + f" {'x baseline':>11s}")
-            rows = [("baseline: report list", baseline)]
-            for name in REPORTS:
-                rows.append((f"{name} page", _measure(client, f"/reports/{name}/", args.rounds)))
-                rows.append((f"{name} CSV", _measure(client, f"/reports/{name}/csv/", 1)))
-            for label, m in rows:
-                ratio = m["best"] / baseline["best"]
-                print(
-                    f"{label:34s} {m['best'] * 1000:9.0f} {m['median'] * 1000:10.0f} "
-                    f"{m['queries']:8d} {m['kb']:8.0f} {ratio:10.1f}x"
-                )
+            client = _admin_client()
+            out["pages"][BASELINE] = _measure(client, "/reports/", rounds)
+            for name, report in REPORTS.items():
+                say(f"  {name}...")
+                out["pages"][f"{name} page"] = _measure(client, f"/reports/{name}/", rounds)
+                filters = _page_filters(report)
+                query = _query(filters)
+                csv_paths[name] = f"/reports/{name}/csv/" + (f"?{query}" if query else "")
+                if report.paged and "error" not in out["pages"][f"{name} page"]:
+                    token, length = _deep_token(report, filters)
+                    out["lists"][name] = length
+                    if token:
+                        sep = "&" if query else ""
+                        path = f"/reports/{name}/?{query}{sep}after={token}"
+                        out["pages"][f"{name} deep page"] = _measure(client, path, rounds)
+            path, deep, n = _invoice_paths()
+            out["lists"]["invoices"] = n
+            out["pages"]["invoice list"] = _measure(client, path, rounds)
+            if deep:
+                out["pages"]["invoice list deep page"] = _measure(client, deep, rounds)
             raise Rollback
     except Rollback:
         pass
+    for name, path in csv_paths.items():
+        say(f"  {name} CSV...")
+        out["csv"][name] = _csv_in_child(path)
+    return out
+
+
+def _csv_in_child(path: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--csv", path],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env=os.environ,
+    )
+    if done.returncode:
+        print(f"    CSV {path} failed:\n{done.stderr[-1500:]}", file=sys.stderr, flush=True)
+        return {"error": done.stderr.strip().splitlines()[-1][:200] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def measure_csv(path: str) -> dict:
+    """One CSV download in this process: TTFB, total, rows, resident memory it took."""
+    _setup()
+    from django.db import transaction
+
+    result = {}
+    try:
+        with transaction.atomic():
+            client = _admin_client()
+            client.get("/reports/")  # templates, URL resolvers, session: loaded before
+            Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+            before = _kb("VmRSS")
+            started = time.perf_counter()
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")  # the parent says
+            first, rows, size = None, 0, 0
+            for chunk in response.streaming_content:
+                if first is None:
+                    first = time.perf_counter() - started
+                rows += chunk.count(b"\n")
+                size += len(chunk)
+            total = time.perf_counter() - started
+            result = {
+                "ttfb": first or total,
+                "seconds": total,
+                "rows": max(0, rows - 1),  # the header
+                "mb": size / 2**20,
+                "peak_mb": (_kb("VmHWM") - before) / 1024,
+            }
+            raise Rollback
+    except Rollback:
+        pass
+    return result
+
+
+# --- the run: every database, then the comparison --------------------------------------------
+
+
+def _mark(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict[str, dict]) -> bool:
+    """Print the tables; True when every goal holds."""
+    ok = True
+    labels = list(results)
+    largest = labels[-1]
+    for label in labels:
+        r = results[label]
+        base = r["pages"][BASELINE]["rps"]
+        print(
+            f"\n{label}: {r['patients']:,} patients, {r['appointments']:,} appointments, "
+            f"{r['invoices']:,} invoices"
+            + (
+                " (list lengths: " + ", ".join(f"{k} {v:,}" for k, v in r["lists"].items()) + ")"
+                if r["lists"]
+                else ""
+            )
+        )
+        print(
+            f"{'page':34s} {'median ms':>10s} {'req/s':>8s} {'x baseline':>11s} "
+            f"{'queries':>8s} {'KB':>7s}  goal (>= {PAGE_GOAL} of baseline at {largest})"
+        )
+        for page, m in r["pages"].items():
+            if "error" in m:
+                ok = False
+                print(f"{page:34s} {m['error']:>41s}  FAIL")
+                continue
+            ratio = m["rps"] / base
+            goal = ""
+            if page != BASELINE and label == largest:
+                goal = _mark(ratio >= PAGE_GOAL)
+                ok &= ratio >= PAGE_GOAL
+            print(
+                f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
+                f"{m['queries']:8d} {m['kb']:7.0f}  {goal}"
+            )
+    if len(labels) > 1:
+        small = labels[0]
+        print(f"\nrequests/s at {largest} against {small} (goal >= {SCALE_GOAL}):")
+        print(f"{'page':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'ratio':>7s}")
+        for page in {**results[small]["pages"], **results[largest]["pages"]}:
+            a = results[small]["pages"].get(page, {}).get("rps")
+            b = results[largest]["pages"].get(page, {}).get("rps")
+            if a is None or b is None:
+                ok = False
+                shown = [f"{x:12.1f}" if x else f"{'error':>12s}" for x in (a, b)]
+                print(f"{page:34s} {shown[0]} {shown[1]}  FAIL")
+                continue
+            ratio = b / a
+            goal = "" if page == BASELINE else _mark(ratio >= SCALE_GOAL)
+            ok &= page == BASELINE or ratio >= SCALE_GOAL
+            print(f"{page:34s} {a:12.1f} {b:12.1f} {ratio:7.2f}  {goal}")
+    print(f"\nCSV downloads (the page's filters; goal: peak memory < {CSV_GOAL_MB} MB):")
+    print(
+        f"{'size':6s} {'report':22s} {'rows':>10s} {'MB':>8s} {'TTFB ms':>9s} "
+        f"{'total s':>8s} {'peak MB':>8s}"
+    )
+    for label in labels:
+        for name, c in results[label]["csv"].items():
+            if "error" in c:
+                ok = False
+                print(f"{label:6s} {name:22s} {c['error']}  FAIL")
+                continue
+            fits = c["peak_mb"] < CSV_GOAL_MB
+            ok &= fits
+            print(
+                f"{label:6s} {name:22s} {c['rows']:10,} {c['mb']:8.1f} {c['ttfb'] * 1000:9.1f} "
+                f"{c['seconds']:8.1f} {c['peak_mb']:8.1f}  {_mark(fits)}"
+            )
+    print(f"\nAll goals: {_mark(ok)}")
+    return ok
+
+
+def _child(url: str | None, rounds: int) -> dict:
+    env = dict(os.environ)
+    if url:
+        env["DATABASE_URL"] = url
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", "--rounds", str(rounds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env=env,
+    )
+    if done.returncode:
+        raise SystemExit(done.returncode)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--database",
+        action="append",
+        default=[],
+        metavar="LABEL=URL",
+        help="a database to measure, smallest first (default: DATABASE_URL alone)",
+    )
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    args = parser.parse_args()
+    if args.csv:
+        print(json.dumps(measure_csv(args.csv)))
+        return 0
+    if args.measure:
+        print(json.dumps(measure(max(1, args.rounds))))
+        return 0
+    databases = [tuple(d.split("=", 1)) for d in args.database] or [("db", None)]
+    results = {}
+    for label, url in databases:
+        print(f"Measuring {label}...", file=sys.stderr, flush=True)
+        results[label] = _child(url, args.rounds)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0 if report(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

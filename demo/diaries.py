@@ -79,6 +79,35 @@ class DiaryChunk:
     appointments: list[str] = field(default_factory=list)  # lines without the leading id
     attendances: list[tuple[int, str]] = field(default_factory=list)  # (appointment #, rest)
     history: list[tuple[int, str]] = field(default_factory=list)  # (attendance #, rest)
+    patients: list[int] = field(default_factory=list)  # each appointment's, ascending
+
+    def split(self, most: int) -> list[DiaryChunk]:
+        """The chunk in parts of at most `most` patients each, rows in the same order (the
+        positions of visits and of what was given at them are taken to each part)."""
+        parts: list[DiaryChunk] = []
+        n = len(self.appointments)
+        start = visit = given = 0
+        while start < n:
+            end, seen = start, 0
+            while end < n:
+                if end == start or self.patients[end] != self.patients[end - 1]:
+                    if seen == most:
+                        break
+                    seen += 1
+                end += 1
+            part = DiaryChunk(self.appointments[start:end], patients=self.patients[start:end])
+            first_visit = visit
+            while visit < len(self.attendances) and self.attendances[visit][0] < end:
+                pos, rest = self.attendances[visit]
+                part.attendances.append((pos - start, rest))
+                visit += 1
+            while given < len(self.history) and self.history[given][0] < visit:
+                pos, rest = self.history[given]
+                part.history.append((pos - first_visit, rest))
+                given += 1
+            parts.append(part)
+            start = end
+        return parts
 
 
 @dataclass
@@ -128,9 +157,10 @@ def period_diary(
     """Every doctor's appointments over one period of PERIOD_DAYS days (pure, deterministic:
     one random stream per doctor and period).
 
-    Past days: about 82 % of slots booked; 80 % of them completed (with a visit record),
-    11 % cancelled, 9 % no-shows. Today and the next 13 days: fuller the nearer they are,
-    a few cancelled, the rest scheduled.
+    Past days: about 82 % of slots booked; 80 % of them completed (with a visit record:
+    18 % give a medication, a few in a hundred at the surgical specialties record a listed
+    procedure), 11 % cancelled, 9 % no-shows. Today and the next 13 days: fuller the nearer
+    they are, a few cancelled, the rest scheduled.
 
     The rows come sorted by patient: inserted in that order, the patient-keyed pages (the
     foreign-key lookups, the patient exclusion constraint and indexes) are each read once per
@@ -140,7 +170,7 @@ def period_diary(
     days = range(first_day, min(first_day + PERIOD_DAYS, plan.n_days))
     fill = [0.82 if d < plan.days else 0.9 - 0.04 * (d - plan.days) for d in days]
     weekdays = [plan.day(d).weekday() for d in days]
-    meds = look.medication_ids
+    meds, procs = look.medication_ids, look.procedure_ids
     midnight = cal.slot_minutes[plan.days][0]  # today began: nothing was written after it
     pbase = look.first_patient_id
     # "start<TAB>end" of every slot of the period's days, shared by all doctors
@@ -161,6 +191,7 @@ def period_diary(
         offsets, rotation = pools.offsets[diary.group], pools.rotation[diary.group]
         sp = SPECIALTIES[diary.spec.specialty]
         visits, drugs = sp.visits, sp.medications
+        surgery_share, operations = sp.surgery_share, sp.procedures
         did = diary.doctor_id
         for i, d in enumerate(days):
             slots = diary.slots.get(weekdays[i])
@@ -202,13 +233,22 @@ def period_diary(
                         f"{NOTES[int(rnd() * n_notes)]}\t{checked_in}\t{updated}\n"
                     )
                     # recorded_on, ended_on, created_at, updated_at, is_billable, legacy_id
-                    tail = f"\t{on}\t{NULL}\t{updated}\t{updated}\tt\t\n"
-                    if rnd() < 0.18:
+                    tail = f"\t{on}\t{NULL}\t{updated}\t{updated}\tt\t"
+                    if rnd() < 0.18:  # a medication given: a pack, sometimes two or three
                         drug = pick(rnd, drugs)
-                        history = [f"{pid}\tmedication\t{drug}\t{meds[drug]}\t{NULL}{tail}"]
+                        units = _UNITS[int(rnd() * len(_UNITS))]
+                        history = [
+                            f"{pid}\tmedication\t{drug}\t{meds[drug]}\t{NULL}{tail}\t{units}\n"
+                        ]
                     if visit.chronic and rnd() < 0.1:
-                        problem = f"{pid}\tcondition\t{visit.diagnosis[:-1]}\t{NULL}\t{NULL}{tail}"
+                        problem = (
+                            f"{pid}\tcondition\t{visit.diagnosis[:-1]}\t{NULL}\t{NULL}{tail}\t1\n"
+                        )
                         history = [*history, problem]
+                    if surgery_share and rnd() < surgery_share:
+                        name = pick(rnd, operations)
+                        surgery = f"{pid}\tsurgery\t{name}\t{NULL}\t{procs[name]}{tail}\t1\n"
+                        history = [*history, surgery]
                 elif (past and r < 0.91) or (not past and r < 0.06):
                     status = "cancelled"
                     cancel = CANCEL_REASONS[int(rnd() * n_reasons)]
@@ -230,16 +270,18 @@ def period_diary(
                 )
     rows.sort(key=_by_patient)
     out = DiaryChunk()
-    for _, line, attendance, history in rows:
+    for pid, line, attendance, history in rows:
         if attendance is not None:
             out.attendances.append((len(out.appointments), attendance))
             visit_no = len(out.attendances) - 1
             out.history.extend((visit_no, h) for h in history)
         out.appointments.append(line)
+        out.patients.append(pid)
     return out
 
 
 _NO_HISTORY: list[str] = []
+_UNITS = (1, 1, 1, 1, 1, 1, 1, 2, 2, 3)  # packs of a medication given at a visit
 
 
 def _by_patient(row: tuple) -> int:

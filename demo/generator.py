@@ -3,20 +3,30 @@
 `seed()` is what `manage.py seed_demo` runs. The small tables (specialties, doctors, their
 hours and time off, price lists, billing settings) go through the ORM, here. The big ones
 (patients, medical history, appointments, attendances) are generated as PostgreSQL COPY text
-and streamed with psycopg's `cursor.copy()` (core.bulk): the cost of a big seed is almost
-all index maintenance inside PostgreSQL (two GiST exclusion constraints on appointments,
-three trigram GIN indexes on patients, about 75 and 60 µs a row on a 2-core machine), so
-rows are generated in Python on another core while the server ingests, and large seeds run
-`jobs` loaders in parallel. Nothing is dropped or disabled: every constraint holds while loading.
+and streamed with psycopg's `cursor.copy()` (core.bulk), generated in Python on another core
+while the server ingests; the invoices, their lines and payments are then written by
+INSERT … SELECT over what was loaded (demo.invoices). The cost of a big seed is almost all
+inside PostgreSQL: index maintenance (two GiST exclusion constraints on appointments, three
+trigram GIN indexes on patients) and the triggers that keep the reports' and billing's
+summaries exact as rows arrive. Nothing is dropped or disabled: every constraint and trigger
+holds while loading.
 
-Same seed, same numbers, same day → the same hospital, whatever the number of jobs (only the
-appointment and attendance ids depend on how parallel loaders interleave). Every random
-choice comes from a `random.Random` seeded with the seed and the thing it is for: a block of
-patients, one doctor's diary.
+The size grows with the patients (demo.plan): about five appointments per patient over the
+seeded days, from 20 doctors and 60 days at 2,000 patients to ~500 doctors and 3 years at a
+million. A small seed is one transaction; a big one (`commit_each`) commits every few
+thousand patients' rows, since the bill summary's triggers lock each patient they touch until
+the commit (demo.loading.TRANSACTION_PATIENTS).
+
+Same seed, same numbers, same day → the same hospital, whatever the number of jobs and
+transactions (only the appointment and attendance ids depend on how parallel loaders
+interleave). Every random choice comes from a `random.Random` seeded with the seed and the
+thing it is for: a block of patients, one doctor's diary; the invoices' from a hash of the
+seed, the patient and the billing cycle.
 
 The parts: demo.specialties and demo.reference hold the reference texts; demo.plan the
 deterministic plan (sizes, calendar, doctors); demo.people the patients and their history;
-demo.diaries the appointments and visits; demo.loading the COPY loaders, serial or parallel.
+demo.diaries the appointments and visits; demo.loading the COPY loaders, serial or parallel;
+demo.invoices the billing office's past.
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ from django.utils import timezone
 from psycopg import sql
 
 from demo.diaries import PERIOD_DAYS
+from demo.invoices import TABLES as INVOICE_TABLES
+from demo.invoices import billing_cycle, describe, load_invoices
 from demo.loading import (
     TABLES,
     Loader,
@@ -44,9 +56,18 @@ from demo.loading import (
     set_constraints,
 )
 from demo.people import PATIENT_BLOCK
-from demo.plan import SLOT_MINUTES, Calendar, Lookups, Plan, ascii_fold, plan_doctors
+from demo.plan import (
+    SLOT_MINUTES,
+    Calendar,
+    Lookups,
+    Plan,
+    ascii_fold,
+    expected_appointments,
+    plan_doctors,
+)
 from demo.reference import MEDICATIONS, PROCEDURES
 from demo.specialties import SPECIALTIES
+from reports import summaries
 
 
 def _next_number(table: str, column: str, prefix: str) -> int:
@@ -127,12 +148,12 @@ def _seed_reference(plan: Plan) -> Lookups:
                         valid_from=plan.first_day,
                     )
                 )
-        if spec.days_off:
+        for first, end in spec.holidays:
             time_off.append(
                 TimeOff(
                     doctor=doctor,
-                    start=_local(plan, spec.days_off[0], 0),
-                    end=_local(plan, spec.days_off[-1] + 1, 0),
+                    start=_local(plan, first, 0),
+                    end=_local(plan, end, 0),
                     reason="Annual leave",
                 )
             )
@@ -164,6 +185,21 @@ def _ids_by_name(model, price_list: tuple[tuple[str, str], ...]) -> dict[str, in
     }
 
 
+def _bill(
+    plan: Plan, look: Lookups, result: Result, stdout: Callable[[str], None], *, commit_each: bool
+) -> None:
+    """The billing office's past over what was loaded (demo.invoices), in this connection."""
+    billing = billing_cycle(plan, result.counts.get("appointments", 0))
+    started = time.perf_counter()
+    counts = load_invoices(
+        plan, look.first_patient_id, billing, commit_each=commit_each, progress=stdout
+    )
+    result.counts.update(counts)
+    result.seconds["invoices"] = time.perf_counter() - started
+    result.billing_cycle = billing.cycle
+    stdout(f"  ... {describe(counts, billing)} ({time.perf_counter() - started:.0f} s)")
+
+
 def _local(plan: Plan, day_index: int, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(plan.day(day_index), datetime.time(hour), tzinfo=plan.tz)
 
@@ -175,14 +211,19 @@ def seed(
     days: int,
     seed: int,
     jobs: int = 1,
+    commit_each: bool = False,
     today: datetime.date | None = None,
     stdout: Callable[[str], None] = print,
 ) -> Result:
     """Add a demo hospital to the database and return what was loaded and how long it took.
 
-    With `jobs == 1` everything happens in one transaction (all or nothing, and inside the
-    caller's transaction if there is one). With more, the reference data, the patients and the
-    appointments are each committed in turn, the big tables by `jobs` parallel loaders.
+    With `jobs == 1` and not `commit_each`, everything happens in one transaction (all or
+    nothing, and inside the caller's transaction if there is one). With `commit_each` (one
+    loader), each block of patients, period of appointments and chunk of invoices is
+    committed in turn: a big seed's transactions stay small, and the summary triggers of the
+    reports prune the versions of the rows they keep updating. With more jobs, the reference
+    data, the patients and the appointments are each committed in turn, the big tables by
+    `jobs` parallel loaders (one transaction each; the report summaries are rebuilt after).
     """
     plan = Plan(
         patients=patients,
@@ -193,9 +234,10 @@ def seed(
         tz=timezone.get_current_timezone(),
     )
     result = Result(jobs=jobs)
-    expected = {"patients": patients, "appointments": int(doctors * (days * 9.1 + 100))}
+    expected = {"patients": patients, "appointments": expected_appointments(doctors, days)}
     loader = Loader(result, stdout, expected)
     started = time.perf_counter()
+    one_transaction = jobs == 1 and not commit_each
 
     def phase(name: str, since: float) -> float:
         now = time.perf_counter()
@@ -217,32 +259,45 @@ def seed(
         blocks = list(range(math.ceil(patients / PATIENT_BLOCK)))
         periods = list(range(math.ceil(plan.n_days / PERIOD_DAYS)))
         diaries = Periods(plan, cal, look, first=periods[:jobs])
-        if jobs == 1:
+        if one_transaction:
             with connection.cursor() as cursor:
                 names = prepare_session(cursor)
             load_patients(loader, plan, cal, look, blocks)
             t = phase("patients and history", t)
             load_diaries(loader, diaries, periods)
             t = phase("appointments and visits", t)
+            _bill(plan, look, result, stdout, commit_each=False)
+            t = phase("invoices and payments", t)
             with connection.cursor() as cursor:
                 set_constraints(cursor, names, "DEFERRED")
-    if jobs > 1:
-        in_parallel(
-            loader,
-            [
-                lambda w=w: load_patients(loader, plan, cal, look, blocks[w::jobs])
-                for w in range(jobs)
-            ],
-        )
-        t = phase("patients and history", t)
-        in_parallel(
-            loader,
-            [lambda w=w: load_diaries(loader, diaries, periods[w::jobs]) for w in range(jobs)],
-        )
-        t = phase("appointments and visits", t)
+    if not one_transaction:
+        if jobs == 1:
+            load_patients(loader, plan, cal, look, blocks, commit_each=True)
+            t = phase("patients and history", t)
+            load_diaries(loader, diaries, periods, commit_each=True)
+            t = phase("appointments and visits", t)
+        else:
+            in_parallel(
+                loader,
+                [
+                    lambda w=w: load_patients(loader, plan, cal, look, blocks[w::jobs])
+                    for w in range(jobs)
+                ],
+            )
+            t = phase("patients and history", t)
+            in_parallel(
+                loader,
+                [lambda w=w: load_diaries(loader, diaries, periods[w::jobs]) for w in range(jobs)],
+            )
+            t = phase("appointments and visits", t)
+            with transaction.atomic():
+                summaries.rebuild()  # the loaders deferred them (reports.summaries)
+            t = phase("report summaries", t)
+        _bill(plan, look, result, stdout, commit_each=True)
+        t = phase("invoices and payments", t)
     with connection.cursor() as cursor:
         # Fresh statistics, so the first pages after a big seed get sensible query plans.
-        cursor.execute(f"ANALYZE {', '.join(TABLES.values())}")
+        cursor.execute(f"ANALYZE {', '.join([*TABLES.values(), *INVOICE_TABLES.values()])}")
     t = phase("analyze", t)
     result.phases["total"] = t - started
     return result

@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, connections, transaction
@@ -25,7 +26,12 @@ from demo.diaries import (
 )
 from demo.people import HISTORY_COLUMNS, PATIENT_COLUMNS, patient_block
 from demo.plan import Calendar, Lookups, Plan
+from reports import summaries
 
+# Patients whose rows one transaction writes, at most, when committing as it goes: the bill
+# summary's triggers (billing 0011) take an advisory lock per patient until the commit, and
+# PostgreSQL's lock table holds about max_locks_per_transaction (64) x max_connections (100).
+TRANSACTION_PATIENTS = 4_000
 TABLES = {
     "patients": "patients_patient",
     "medical history": "patients_medicalhistory",
@@ -40,6 +46,7 @@ class Result:
     seconds: dict[str, float] = field(default_factory=dict)  # COPY time per table, all jobs
     phases: dict[str, float] = field(default_factory=dict)  # wall time per phase
     jobs: int = 1
+    billing_cycle: int = 0  # days (demo.invoices)
 
 
 class Loader:
@@ -94,14 +101,16 @@ class Loader:
         self.add(table, rows, time.perf_counter() - started)
 
 
-def prepare_session(cursor) -> list[str]:
-    """Check the foreign keys of the loaded tables after each COPY rather than at commit:
-    deferred to commit, their queue of pending checks would hold tens of millions of events.
-    Returns the constraints to defer again afterwards (all are Django's INITIALLY DEFERRED)."""
+def prepare_session(cursor, tables: Iterable[str] = TABLES.values()) -> list[str]:
+    """Check the foreign keys of the loaded tables after each statement rather than at
+    commit: deferred to commit, their queue of pending checks would hold tens of millions of
+    events. Returns the constraints to defer again afterwards (all are Django's INITIALLY
+    DEFERRED). Billing's money checks stay at commit, where they belong: a payment's
+    trigger moves its invoice's amount paid row by row."""
     cursor.execute(
-        "SELECT DISTINCT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable "
-        "AND condeferred AND conrelid = ANY(%s::regclass[])",
-        [list(TABLES.values())],
+        "SELECT DISTINCT conname FROM pg_constraint WHERE contype = 'f' "
+        "AND condeferrable AND condeferred AND conrelid = ANY(%s::regclass[])",
+        [list(tables)],
     )
     names = sorted(row[0] for row in cursor.fetchall())
     set_constraints(cursor, names, "IMMEDIATE")
@@ -149,13 +158,48 @@ def _prefetch(items: Iterable, depth: int = 2) -> Iterator:
                 worker.join(0.05)
 
 
-def load_patients(loader: Loader, plan: Plan, cal: Calendar, look: Lookups, blocks) -> None:
+def committed(commit_each: bool) -> AbstractContextManager:
+    """A transaction of its own for one block of rows when `commit_each`, else nothing (the
+    caller's transaction holds them all)."""
+    return _committed() if commit_each else nullcontext()
+
+
+@contextmanager
+def _committed() -> Iterator[None]:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            prepare_session(cursor)
+        yield
+
+
+def load_patients(
+    loader: Loader, plan: Plan, cal: Calendar, look: Lookups, blocks, *, commit_each: bool = False
+) -> None:
+    connection.ensure_connection()
     with connection.connection.cursor() as cursor:
         for patients, history in _prefetch(patient_block(plan, cal, look, b) for b in blocks):
             loader.check()
-            loader.copy(cursor, "patients", PATIENT_COLUMNS, patients)
-            loader.copy(cursor, "medical history", HISTORY_COLUMNS, history)
+            for some, theirs in (
+                _by_patients(patients, history) if commit_each else [(patients, history)]
+            ):
+                with committed(commit_each):
+                    loader.copy(cursor, "patients", PATIENT_COLUMNS, some)
+                    loader.copy(cursor, "medical history", HISTORY_COLUMNS, theirs)
             loader.progress("patients")
+
+
+def _by_patients(patients: list[str], history: list[str]) -> Iterator[tuple[list[str], list]]:
+    """A block's lines in parts of TRANSACTION_PATIENTS patients, each with their history
+    (both lists are in patient order and start with the patient's id)."""
+    given = 0
+    for start in range(0, len(patients), TRANSACTION_PATIENTS):
+        some = patients[start : start + TRANSACTION_PATIENTS]
+        last = int(some[-1].partition("\t")[0])
+        end = given
+        while end < len(history) and int(history[end].partition("\t")[0]) <= last:
+            end += 1
+        yield some, history[given:end]
+        given = end
 
 
 class Periods:
@@ -192,38 +236,48 @@ class Periods:
         return chunk if chunk is not None else self._make(period)
 
 
-def load_diaries(loader: Loader, periods: Periods, mine: list[int]) -> None:
+def load_diaries(
+    loader: Loader, periods: Periods, mine: list[int], *, commit_each: bool = False
+) -> None:
     chunks = (periods.get(p) for p in mine)
+    connection.ensure_connection()
     with connection.connection.cursor() as cursor:
         for chunk in _prefetch(chunks, depth=1):  # a period can be a few hundred MB
             loader.check()
             if not chunk.appointments:
                 continue
-            first = loader.reserve_ids(cursor, TABLES["appointments"], len(chunk.appointments))
-            loader.copy(
-                cursor,
-                "appointments",
-                APPOINTMENT_COLUMNS,
-                (f"{first + i}\t{line}" for i, line in enumerate(chunk.appointments)),
-            )
-            if chunk.attendances:
-                visit = loader.reserve_ids(cursor, TABLES["attendances"], len(chunk.attendances))
-                loader.copy(
-                    cursor,
-                    "attendances",
-                    ATTENDANCE_COLUMNS,
-                    (
-                        f"{visit + i}\t{first + pos}\t{rest}"
-                        for i, (pos, rest) in enumerate(chunk.attendances)
-                    ),
-                )
-                loader.copy(
-                    cursor,
-                    "medical history",
-                    ("attendance_id", *HISTORY_COLUMNS),
-                    (f"{visit + pos}\t{rest}" for pos, rest in chunk.history),
-                )
+            for part in chunk.split(TRANSACTION_PATIENTS) if commit_each else [chunk]:
+                with committed(commit_each):
+                    _load_period(loader, cursor, part)
             loader.progress("appointments")
+
+
+def _load_period(loader: Loader, cursor, chunk: DiaryChunk) -> None:
+    """One period's appointments, their visits and what was given at them, ids reserved."""
+    first = loader.reserve_ids(cursor, TABLES["appointments"], len(chunk.appointments))
+    loader.copy(
+        cursor,
+        "appointments",
+        APPOINTMENT_COLUMNS,
+        (f"{first + i}\t{line}" for i, line in enumerate(chunk.appointments)),
+    )
+    if chunk.attendances:
+        visit = loader.reserve_ids(cursor, TABLES["attendances"], len(chunk.attendances))
+        loader.copy(
+            cursor,
+            "attendances",
+            ATTENDANCE_COLUMNS,
+            (
+                f"{visit + i}\t{first + pos}\t{rest}"
+                for i, (pos, rest) in enumerate(chunk.attendances)
+            ),
+        )
+        loader.copy(
+            cursor,
+            "medical history",
+            ("attendance_id", *HISTORY_COLUMNS, "quantity"),
+            (f"{visit + pos}\t{rest}" for pos, rest in chunk.history),
+        )
 
 
 def in_parallel(loader: Loader, jobs: list[Callable[[], None]]) -> None:
@@ -234,6 +288,9 @@ def in_parallel(loader: Loader, jobs: list[Callable[[], None]]) -> None:
         try:
             with transaction.atomic():
                 prepare_session(connection.cursor())
+                # Parallel transactions over the same patients: the report summaries are
+                # rebuilt once all are committed (seed), not locked row by row.
+                summaries.defer()
                 job()
         except BaseException as exc:
             loader.failed.set()

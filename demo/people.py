@@ -163,11 +163,15 @@ def _entry(
     procedure: int | None = None,
     ended: int = 0,
 ) -> str:
-    """A COPY line of medical history (HISTORY_COLUMNS) recorded at noon on day `on`."""
+    """A COPY line of medical history (HISTORY_COLUMNS) recorded at noon on day `on`.
+
+    Not billable: what a patient tells at registration (medications prescribed and surgeries
+    done before the seeded days) was never given here. What the hospital gives is recorded at
+    its visits (demo.diaries), and billed (demo.invoices)."""
     day = cal.date(on)
     return (
         f"{pid}\t{kind}\t{description}\t{medication or NULL}\t{procedure or NULL}\t{day}\t"
-        f"{cal.date(ended) if ended else NULL}\t{day} 12:00:00+00\t{day} 12:00:00+00\tt\t\n"
+        f"{cal.date(ended) if ended else NULL}\t{day} 12:00:00+00\t{day} 12:00:00+00\tf\t\n"
     )
 
 

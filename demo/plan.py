@@ -5,6 +5,7 @@ doctors, and the ids and date texts the row generators share.
 from __future__ import annotations
 
 import datetime
+import math
 import random
 import unicodedata
 from collections.abc import Callable
@@ -17,6 +18,36 @@ from demo.specialties import SPECIALTIES
 SLOT_MINUTES = 30
 FUTURE_DAYS = 14  # today and the 13 days after it hold scheduled appointments
 CHILD_SHARE = 0.18  # share of patients under 16: the paediatric pool
+
+# Sizes that grow with the hospital (what `seed_demo --patients N` picks unless told).
+# About this many appointments per patient over the seeded days, all sizes alike.
+APPOINTMENTS_PER_PATIENT = 5
+BASE_PATIENTS, BASE_DAYS, MIN_DOCTORS = 2000, 60, 20  # the default hospital of `make run`
+MAX_DAYS = 3 * 365
+# A doctor's appointments: about 9.1 a day over the past days (five or six working days of
+# 8 hours, 82 % of slots booked) and 100 over the next two weeks (fuller the nearer).
+PER_DOCTOR_DAY, PER_DOCTOR_AHEAD = 9.1, 100
+
+
+def default_days(patients: int) -> int:
+    """Days of past appointments: 60 up to 2,000 patients, then growing with the square root
+    of the size (about 4 months at 10,000, 14 at 100,000), at most 3 years (from 670,000):
+    a bigger hospital has a longer past as well as more doctors."""
+    if patients <= BASE_PATIENTS:
+        return BASE_DAYS
+    return min(MAX_DAYS, round(BASE_DAYS * math.sqrt(patients / BASE_PATIENTS)))
+
+
+def default_doctors(patients: int, days: int) -> int:
+    """Doctors enough for APPOINTMENTS_PER_PATIENT appointments per patient over the seeded
+    days (20 at least: the default hospital's): 38 at 10,000 patients, ~125 at 100,000,
+    ~500 at 1,000,000."""
+    per_doctor = PER_DOCTOR_DAY * days + PER_DOCTOR_AHEAD
+    return max(MIN_DOCTORS, math.ceil(APPOINTMENTS_PER_PATIENT * patients / per_doctor))
+
+
+def expected_appointments(doctors: int, days: int) -> int:
+    return int(doctors * (PER_DOCTOR_DAY * days + PER_DOCTOR_AHEAD))
 
 
 def random_for(seed: int, *what: object) -> random.Random:
@@ -39,8 +70,12 @@ class DoctorSpec:
     specialty: int  # index into SPECIALTIES
     fee: Decimal
     hours: dict[int, list[tuple[int, int]]]  # weekday → [(first slot, end slot)]
-    days_off: tuple[int, ...]  # day indexes of the plan, whole days
+    holidays: tuple[tuple[int, int], ...]  # (first day index, end day index), whole days
     afternoons_off: tuple[int, ...]  # day indexes with 13:00–18:00 off
+
+    @property
+    def days_off(self) -> set[int]:
+        return {d for first, end in self.holidays for d in range(first, end)}
 
 
 @dataclass
@@ -69,6 +104,9 @@ class Plan:
         return self.first_day + datetime.timedelta(days=index)
 
 
+HALF_YEAR = 182
+
+
 def plan_doctors(plan: Plan) -> list[DoctorSpec]:
     """Names, specialties, fees, weekly hours and time off of every seeded doctor."""
     rng = random_for(plan.seed, "doctors")
@@ -84,13 +122,18 @@ def plan_doctors(plan: Plan) -> list[DoctorSpec]:
         first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
         fee = SPECIALTIES[specialty].fee * rng.uniform(0.85, 1.3)
         pattern = rng.choices(WEEK_PATTERNS, WEEK_PATTERN_WEIGHTS)[0]
-        days_off: list[int] = []
+        holidays: list[tuple[int, int]] = []
         afternoons_off: list[int] = []
-        if plan.n_days and rng.random() < 0.35:  # a holiday of 2–7 days
-            start = rng.randrange(plan.n_days)
-            days_off = list(range(start, min(start + rng.randint(2, 7), plan.n_days)))
-        if plan.n_days and rng.random() < 0.2:  # a conference afternoon
-            afternoons_off = [rng.randrange(plan.n_days)]
+        # Each half year (or less) of the plan: maybe a holiday of 2–7 days, maybe a
+        # conference afternoon. Holidays never overlap (one time-off row each).
+        for half in range(0, plan.n_days, HALF_YEAR):
+            span = min(HALF_YEAR, plan.n_days - half)
+            if rng.random() < 0.35:
+                start = half + rng.randrange(span)
+                if not holidays or start >= holidays[-1][1]:
+                    holidays.append((start, min(start + rng.randint(2, 7), plan.n_days)))
+            if rng.random() < 0.2:
+                afternoons_off.append(half + rng.randrange(span))
         specs.append(
             DoctorSpec(
                 number=number,
@@ -99,7 +142,7 @@ def plan_doctors(plan: Plan) -> list[DoctorSpec]:
                 specialty=specialty,
                 fee=Decimal(5 * round(fee / 5)).quantize(Decimal("0.01")),
                 hours=pattern,
-                days_off=tuple(days_off),
+                holidays=tuple(holidays),
                 afternoons_off=tuple(afternoons_off),
             )
         )

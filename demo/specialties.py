@@ -29,6 +29,8 @@ class SpecialtySpec:
     children: bool  # sees the paediatric pool instead of adults
     medications: tuple[str, ...]  # price-list names it prescribes
     visits: tuple[Visit, ...]
+    procedures: tuple[str, ...] = ()  # price-list procedures its visits lead to
+    surgery_share: float = 0.0  # of its completed visits, the share that records one
 
 
 # name | base consultation fee | weight: doctors, relatively [| children: sees children]
@@ -59,6 +61,16 @@ Psychiatry | 160 | 2
 Pulmonology | 170 | 2
     Salbutamol inhaler, Fluticasone inhaler, Tiotropium inhaler, Montelukast
 """
+# specialty | share of its completed visits that record a surgery | the listed procedures
+_PROCEDURES = """
+General Surgery | 0.12 | Appendectomy, Laparoscopic cholecystectomy, Inguinal hernia repair, Skin lesion excision
+Orthopedics | 0.08 | Knee arthroscopy, Total knee replacement, Total hip replacement, Carpal tunnel release, Spinal fusion
+Ophthalmology | 0.06 | Cataract surgery
+Cardiology | 0.04 | Cardiac catheterization, Coronary artery bypass graft
+Gastroenterology | 0.05 | Colonoscopy with polypectomy, Laparoscopic cholecystectomy
+Dermatology | 0.05 | Skin lesion excision
+Pediatrics | 0.01 | Tonsillectomy
+"""  # noqa: E501
 # specialty | reason [| chronic: the diagnosis goes on the problem list]
 # then, indented: concerns, symptoms, diagnosis
 _VISITS = """
@@ -256,6 +268,13 @@ def _records(text: str) -> list[tuple[list[str], list[str]]]:
     return records
 
 
+_SURGERY = {
+    name: (float(share), tuple(p.strip() for p in procedures.split(",")))
+    for name, share, procedures in (
+        [f.strip() for f in line.split("|")] for line in _PROCEDURES.strip().splitlines()
+    )
+}
+
 SPECIALTIES: tuple[SpecialtySpec, ...] = tuple(
     SpecialtySpec(
         name=name,
@@ -268,6 +287,8 @@ SPECIALTIES: tuple[SpecialtySpec, ...] = tuple(
             for head, lines in _records(_VISITS)
             if head[0] == name
         ),
+        surgery_share=_SURGERY.get(name, (0.0, ()))[0],
+        procedures=_SURGERY.get(name, (0.0, ()))[1],
     )
     for head, (medications,) in _records(_SPECIALTIES)
     for name, fee, weight in [head[:3]]

@@ -13,8 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
-from billing.models import BillingSettings, MedicationCost, ProcedureFee
+from billing.models import BillingSettings, Invoice, MedicationCost, Payment, ProcedureFee
 from core import roles
+from demo import invoices, loading
+from demo.management.commands import seed_demo
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 from patients.models import HistoryKind, MedicalHistory, Patient
 from tests.factories import DoctorFactory, PatientFactory
@@ -176,55 +178,88 @@ def test_it_books_only_inside_working_hours_and_outside_time_off(seeded):
         ), a
 
 
-def _digest() -> str:
-    """Everything a user would see of the seeded hospital, without database ids."""
+def _digest(first_mrn: int = 1, first_code: int = 1) -> str:
+    """Everything a user would see of one seeded hospital, without database ids: its patients
+    (MRNs from `first_mrn`) and doctors (codes from `first_code`), named by their place in it,
+    with their appointments, history, invoices (without their numbers, which continue those
+    of an earlier hospital) and payments."""
     h = hashlib.sha256()
-    for row in Patient.objects.order_by("mrn").values_list(
-        "mrn", "first_name", "last_name", "date_of_birth", "sex", "phone", "email",
+    patients = Patient.objects.filter(mrn__gte=f"P{first_mrn:07d}").exclude(
+        mrn__gte=f"P{first_mrn + SMALL['patients']:07d}"
+    )
+    place = {p.pk: int(p.mrn[1:]) - first_mrn for p in patients}
+    codes = [f"D{first_code + n:04d}" for n in range(SMALL["doctors"])]
+    doctors = {d.pk: int(d.code[1:]) - first_code for d in Doctor.objects.filter(code__in=codes)}
+    for row in patients.order_by("mrn").values_list(
+        "first_name", "last_name", "date_of_birth", "sex", "phone", "email",
         "address_line1", "city", "emergency_contact_name", "created_at",
     ):  # fmt: skip
         h.update(repr(row).encode())
-    for row in Doctor.objects.order_by("code").values_list(
-        "code", "first_name", "last_name", "specialty__name", "consultation_fee"
+    for row in (
+        Doctor.objects.filter(pk__in=doctors)
+        .order_by("code")
+        .values_list("first_name", "last_name", "specialty__name", "consultation_fee")
     ):
         h.update(repr(row).encode())
-    for row in Appointment.objects.order_by("doctor__code", "start").values_list(
-        "doctor__code", "start", "patient__mrn", "status", "reason", "cancel_reason",
+    rows = Appointment.objects.filter(patient__in=patients).values_list(
+        "doctor", "start", "patient", "status", "reason", "cancel_reason",
         "attendance__diagnosis", "attendance__completed_at", "created_at",
-    ):  # fmt: skip
+    )  # fmt: skip
+    for row in sorted((doctors[r[0]], r[1], place[r[2]], *r[3:]) for r in rows):
         h.update(repr(row).encode())
-    for row in MedicalHistory.objects.order_by(
-        "patient__mrn", "kind", "description", "recorded_on"
-    ).values_list("patient__mrn", "kind", "description", "medication__name", "recorded_on"):
+    rows = MedicalHistory.objects.filter(patient__in=patients).values_list(
+        "patient", "kind", "description", "medication__name", "recorded_on", "quantity",
+        "is_billable",
+    )  # fmt: skip
+    for row in sorted((place[r[0]], *r[1:]) for r in rows):
+        h.update(repr(row).encode())
+    invoices = Invoice.objects.filter(patient__in=patients)
+    rows = invoices.values_list(
+        "patient", "status", "issued_at", "total", "void_reason", "lines__description",
+        "lines__amount", "lines__is_active",
+    )  # fmt: skip
+    for row in sorted((place[r[0]], *r[1:]) for r in rows):
+        h.update(repr(row).encode())
+    rows = Payment.objects.filter(invoice__in=invoices).values_list(
+        "invoice__patient", "amount", "method", "received_at"
+    )
+    for row in sorted((place[r[0]], *r[1:]) for r in rows):
         h.update(repr(row).encode())
     return h.hexdigest()
 
 
-def _delete_demo() -> None:
-    for model in (MedicalHistory, Attendance, Appointment, Patient, TimeOff, WorkingHours, Doctor):
-        model.objects.all().delete()
-
-
 def test_it_builds_the_same_hospital_from_the_same_seed(debug):
+    # Issued invoices are never deleted: the second hospital is seeded beside the first.
     _seed()
     first = _digest()
-    _delete_demo()
+    assert Invoice.objects.exists()
+    _seed(force=True)
+    assert _digest(first_mrn=301, first_code=6) == first
+    _seed(force=True, seed=8)
+    assert _digest(first_mrn=601, first_code=11) != first
+
+
+# Parallel loaders and big seeds commit on their own, so the tests commit too.
+@pytest.mark.django_db(transaction=True)
+def test_it_builds_the_same_hospital_committing_as_it_goes(debug, monkeypatch):
+    """The way of a big seed: a transaction per few patients (here 40) of each block of
+    patients, period of appointments and chunk of invoices."""
     _seed()
-    assert _digest() == first
-    _delete_demo()
-    _seed(seed=8)
-    assert _digest() != first
+    first = _digest()
+    monkeypatch.setattr(seed_demo, "COMMIT_EACH_FROM", 0)
+    monkeypatch.setattr(loading, "TRANSACTION_PATIENTS", 40)
+    monkeypatch.setattr(invoices, "PATIENT_CHUNK", 40)
+    _seed(force=True)
+    assert _digest(first_mrn=301, first_code=6) == first
 
 
-# Parallel loaders commit on their own connections, so the test commits too (transaction=True).
 @pytest.mark.django_db(transaction=True)
 def test_it_builds_the_same_hospital_with_parallel_loaders(debug):
     _seed(jobs=1)
     first = _digest()
-    _delete_demo()
-    output = _seed(jobs=2)  # 34 days: three 14-day periods shared by the two loaders
+    output = _seed(jobs=2, force=True)  # 34 days: three 14-day periods shared by the two loaders
     assert "2 loader(s)" in output
-    assert _digest() == first
+    assert _digest(first_mrn=301, first_code=6) == first
 
 
 def test_it_refuses_to_run_with_debug_off_unless_forced(settings):

@@ -1,7 +1,12 @@
 """`manage.py report NAME [--format csv|table] [--from DATE] [--to DATE] [--doctor CODE]`.
 
 Prints a report of the registry to stdout: the same rows as its page and CSV download.
-`csv` streams any number of rows; `table` (the default) lines up the columns for reading.
+`csv` streams any number of rows at constant memory: the selector reads through a server-side
+cursor (`stream=True`), a chunk at a time, and each line is written as its row arrives, inside
+a transaction so that PostgreSQL sends the first rows while it is still reading the last (a
+cursor outside one is kept past its commit, so the server would run the whole query first).
+`table` (the default) lines up the columns for reading, so it holds every row: it refuses a
+report of more than --max-rows rows (10,000 unless told) and points at `--format csv`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from core.dates import parse_day
 from doctors.models import Doctor
@@ -26,6 +32,9 @@ def _date(value: str) -> datetime.date:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+TABLE_ROWS = 10_000
+
+
 class Command(BaseCommand):
     help = "Print a report (" + ", ".join(REPORTS) + ") as CSV or as a table."
 
@@ -35,6 +44,13 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
         parser.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
         parser.add_argument("--doctor", metavar="CODE", help="A doctor's code, e.g. D0001.")
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=TABLE_ROWS,
+            metavar="N",
+            help=f"The most rows a table prints (default {TABLE_ROWS:,}); csv has no bound.",
+        )
 
     def handle(self, *args, **options) -> None:
         report = REPORTS[options["name"]]
@@ -56,10 +72,20 @@ class Command(BaseCommand):
         filters = Filters(date_from=given[FROM], date_to=given[TO], doctor=doctor)
         try:
             if options["format"] == "csv":
-                for line in csv_lines(report.rows(filters, stream=True)):
-                    self.stdout.write(line, ending="")
+                with transaction.atomic():
+                    for line in csv_lines(report.rows(filters, stream=True)):
+                        self.stdout.write(line, ending="")
             else:
-                for line in text_table(report.rows(filters)):
+                bound = max(0, options["max_rows"])
+                result = report.rows(filters, limit=bound + 1)
+                rows = list(result.rows)
+                if len(rows) > bound:
+                    raise CommandError(
+                        f"The {report.name} report has more than {bound:,} rows: a table holds "
+                        "them all to line them up. Use --format csv (it streams any number), "
+                        "narrow it with --from/--to/--doctor, or raise --max-rows."
+                    )
+                for line in text_table(type(result)(result.columns, rows)):
                     self.stdout.write(line)
             self.stdout.flush()
         except BrokenPipeError:
