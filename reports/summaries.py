@@ -12,6 +12,7 @@ from django.db import connection
 
 from appointments.rollups import rollups_rebuild
 from billing import bill_summary
+from billing import summaries as billing_summaries
 
 
 def defer() -> None:
@@ -22,9 +23,10 @@ def defer() -> None:
 
 def rebuild() -> None:
     """Recompute every summary from the committed rows (a few seconds per 100,000 patients),
-    the patients' bills (billing.bill_summary) and the appointment roll-ups
-    (appointments.rollups) included."""
+    the patients' bills (billing.bill_summary), the invoices' tallies (billing.summaries) and
+    the appointment roll-ups (appointments.rollups) included."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reports_rebuild_summaries()")
     bill_summary.rebuild()
+    billing_summaries.rebuild()
     rollups_rebuild()
