@@ -13,12 +13,14 @@ About 2 % of statements were voided a day after issue and issued again; 5 % of i
 never paid (overdue); the others are paid 3-60 days after issue, 8 % of them in two
 instalments, so the recent ones are still open, some partly paid.
 
-Written with INSERT … SELECT over what the seed has just loaded, in the seeding connection:
-the same rows a clerk's draft and issue would write (invoice, lines carrying `source_key`
-`attendance:<id>` / `history:<id>`, payments, the year's number counter), so every constraint
-and trigger of billing holds and fires (the issue's immutability, billed-once, payments within
-the balance, checked again at commit). Deterministic: every choice hashes the seed, the
-patient's place in the seed and the cycle (`hashint8extended`).
+Written with INSERT … SELECT over what the seed has just loaded, in the seeding connection,
+the items priced by the billing rule's own SQL function (`billing_unbilled_items`, what a
+clerk's draft bills): the same rows a draft and its issue would write (invoice, lines carrying
+`source_key` `attendance:<id>` / `history:<id>`, payments, the year's number counter), so
+every constraint and trigger of billing holds and fires (the issue's immutability,
+billed-once, payments within the balance and the summaries, checked again at commit).
+Deterministic: every choice hashes the seed, the patient's place in the seed and the cycle
+(`hashint8extended`).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def load_invoices(
         "cycle": billing.cycle,
         "zone": timezone.get_current_timezone_name(),
         "tax_rate": settings.tax_rate,
+        "surgery_fee": settings.default_surgery_fee,
         "currency": settings.currency,
         "terms": settings.payment_terms_days,
         "hospital": Jsonb(hospital),
@@ -167,37 +170,21 @@ def _statements(idx: str, phase: str, salt: int) -> list[str]:
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in VOID_REASONS) + "]"
     return [
         "DROP TABLE IF EXISTS demo_item, demo_invoice",
-        # Items the hospital gave this seed's patients (the billing rule's prices: the
-        # seeded entries all name their price-list row), each on its cycle's statement.
+        # Every unbilled item of this seed's patients, priced by the billing rule itself (its
+        # one SQL function: the prices a clerk's draft would show), on its cycle's statement.
         f"""
         CREATE TEMP TABLE demo_item AS
         SELECT *, (service_date - %(first_day)s::date + {phase}) / %(cycle)s AS cycle,
                {phase} AS phase
         FROM (
-            SELECT at.patient_id, 'consultation'::text AS kind, 0 AS rank, at.id AS item_id,
-                   'attendance:' || at.id AS source_key,
-                   'Consultation with Dr ' || trim(d.first_name || ' ' || d.last_name)
-                       AS description,
-                   (a.start AT TIME ZONE %(zone)s)::date AS service_date, 1::numeric AS quantity,
-                   d.consultation_fee AS unit_price, round(d.consultation_fee, 2) AS amount
-            FROM appointments_attendance at
-            JOIN appointments_appointment a ON a.id = at.appointment_id
-            JOIN doctors_doctor d ON d.id = a.doctor_id
-            WHERE at.patient_id >= %(lo)s AND at.patient_id < %(hi)s
-              AND a.status IN ('checked_in', 'completed')
-            UNION ALL
-            SELECT h.patient_id, h.kind, CASE h.kind WHEN 'surgery' THEN 1 ELSE 2 END, h.id,
-                   'history:' || h.id, COALESCE(m.name, p.name), h.recorded_on,
-                   CASE h.kind WHEN 'medication' THEN h.quantity ELSE 1 END,
-                   COALESCE(m.unit_cost, p.fee),
-                   round(COALESCE(m.unit_cost * h.quantity, p.fee), 2)
-            FROM patients_medicalhistory h
-            LEFT JOIN billing_medicationcost m ON m.id = h.medication_id
-            LEFT JOIN billing_procedurefee p ON p.id = h.procedure_id
-            WHERE h.patient_id >= %(lo)s AND h.patient_id < %(hi)s AND h.is_billable
-              AND h.attendance_id IS NOT NULL
-              AND (h.kind = 'medication' AND m.id IS NOT NULL
-                   OR h.kind = 'surgery' AND p.id IS NOT NULL)
+            SELECT i.patient_id, i.kind, i.source_key, i.description, i.service_date,
+                   i.quantity, i.unit_price, i.amount, i.unpriced,
+                   CASE i.kind WHEN 'consultation' THEN 0 WHEN 'surgery' THEN 1 ELSE 2 END
+                       AS rank,
+                   split_part(i.source_key, ':', 2)::bigint AS item_id
+            FROM billing_unbilled_items(
+                ARRAY(SELECT generate_series(%(lo)s::bigint, %(hi)s - 1)),
+                %(surgery_fee)s, %(zone)s) i
         ) items
         WHERE service_date >= %(first_day)s::date
         """,
@@ -205,6 +192,7 @@ def _statements(idx: str, phase: str, salt: int) -> list[str]:
         f"""
         CREATE TEMP TABLE demo_invoice AS
         WITH statement AS (
+            -- each bills a visit (a consultation fee above zero): never the minimum charge
             SELECT patient_id, cycle, {issue_day} AS issue_day, sum(amount) AS subtotal
             FROM demo_item
             GROUP BY patient_id, cycle, phase
@@ -328,7 +316,7 @@ INSERT INTO billing_invoiceline (
     created_at, updated_at, invoice_id, kind, description, quantity, unit_price, amount,
     source_key, is_active, service_date, unpriced)
 SELECT i.at - interval '20 minutes', i.at - interval '20 minutes', i.id, t.kind, t.description,
-       t.quantity, t.unit_price, t.amount, t.source_key, NOT i.void, t.service_date, false
+       t.quantity, t.unit_price, t.amount, t.source_key, NOT i.void, t.service_date, t.unpriced
 FROM demo_invoice i
 JOIN demo_item t ON t.patient_id = i.patient_id AND t.cycle = i.cycle
 WHERE i.patient_id >= %(chunk_lo)s AND i.patient_id < %(chunk_hi)s
