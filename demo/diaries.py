@@ -79,35 +79,6 @@ class DiaryChunk:
     appointments: list[str] = field(default_factory=list)  # lines without the leading id
     attendances: list[tuple[int, str]] = field(default_factory=list)  # (appointment #, rest)
     history: list[tuple[int, str]] = field(default_factory=list)  # (attendance #, rest)
-    patients: list[int] = field(default_factory=list)  # each appointment's, ascending
-
-    def split(self, most: int) -> list[DiaryChunk]:
-        """The chunk in parts of at most `most` patients each, rows in the same order (the
-        positions of visits and of what was given at them are taken to each part)."""
-        parts: list[DiaryChunk] = []
-        n = len(self.appointments)
-        start = visit = given = 0
-        while start < n:
-            end, seen = start, 0
-            while end < n:
-                if end == start or self.patients[end] != self.patients[end - 1]:
-                    if seen == most:
-                        break
-                    seen += 1
-                end += 1
-            part = DiaryChunk(self.appointments[start:end], patients=self.patients[start:end])
-            first_visit = visit
-            while visit < len(self.attendances) and self.attendances[visit][0] < end:
-                pos, rest = self.attendances[visit]
-                part.attendances.append((pos - start, rest))
-                visit += 1
-            while given < len(self.history) and self.history[given][0] < visit:
-                pos, rest = self.history[given]
-                part.history.append((pos - first_visit, rest))
-                given += 1
-            parts.append(part)
-            start = end
-        return parts
 
 
 @dataclass
@@ -270,13 +241,12 @@ def period_diary(
                 )
     rows.sort(key=_by_patient)
     out = DiaryChunk()
-    for pid, line, attendance, history in rows:
+    for _, line, attendance, history in rows:
         if attendance is not None:
             out.attendances.append((len(out.appointments), attendance))
             visit_no = len(out.attendances) - 1
             out.history.extend((visit_no, h) for h in history)
         out.appointments.append(line)
-        out.patients.append(pid)
     return out
 
 

@@ -37,12 +37,12 @@ from psycopg.types.json import Jsonb
 
 from billing.models import BillingSettings
 from billing.pdf import header_for
-from demo.loading import TRANSACTION_PATIENTS, prepare_session, set_constraints
+from demo.loading import committed, prepare_session, set_constraints
 from demo.plan import Plan
 from patients.models import Patient
 
 MAX_NUMBER = 999_999  # INV-YYYY-NNNNNN
-PATIENT_CHUNK = TRANSACTION_PATIENTS  # patients whose invoices are written together
+PATIENT_CHUNK = 50_000  # patients whose invoices are written in one transaction
 # A year's statements, at most, for a cycle to be chosen: room left for the clerks' own.
 YEAR_BUDGET = 800_000
 CYCLES = (30, 91, 182, 365)  # days: a month, a quarter, half a year, a year
@@ -94,10 +94,9 @@ def load_invoices(
     """Issue, pay and void the seed's past statements; return rows written per table.
 
     Worked out once for all the seed's patients (temporary tables of this session), then
-    written PATIENT_CHUNK patients at a time, each chunk its own transaction when
-    `commit_each` (else all in the caller's): the summary triggers of billing update the same
-    few rows per day for every invoice, and a transaction's old versions of a row are only
-    pruned once it commits.
+    written PATIENT_CHUNK patients at a time: with `commit_each`, each chunk is a bulk
+    loader's transaction of its own (demo.loading.committed: the summaries are left to the
+    seed's one rebuild at its end), else all go in the caller's transaction, triggers and all.
     """
     if not plan.patients or plan.days < 1:
         return {}
@@ -128,8 +127,8 @@ def load_invoices(
         total = cursor.fetchone()[0]
     for lo in range(params["lo"], params["hi"], PATIENT_CHUNK):
         chunk = {**params, "chunk_lo": lo, "chunk_hi": min(lo + PATIENT_CHUNK, params["hi"])}
-        with transaction.atomic() if commit_each else nullcontext(), connection.cursor() as cursor:
-            names = prepare_session(cursor, TABLES.values())
+        with committed(commit_each, TABLES.values()), connection.cursor() as cursor:
+            names = [] if commit_each else prepare_session(cursor, TABLES.values())
             for table, sql in zip(TABLES, _INSERTS, strict=True):
                 cursor.execute(sql, chunk)
                 counts[table] += cursor.rowcount

@@ -28,10 +28,6 @@ from demo.people import HISTORY_COLUMNS, PATIENT_COLUMNS, patient_block
 from demo.plan import Calendar, Lookups, Plan
 from reports import summaries
 
-# Patients whose rows one transaction writes, at most, when committing as it goes: the bill
-# summary's triggers (billing 0011) take an advisory lock per patient until the commit, and
-# PostgreSQL's lock table holds about max_locks_per_transaction (64) x max_connections (100).
-TRANSACTION_PATIENTS = 4_000
 TABLES = {
     "patients": "patients_patient",
     "medical history": "patients_medicalhistory",
@@ -158,17 +154,22 @@ def _prefetch(items: Iterable, depth: int = 2) -> Iterator:
                 worker.join(0.05)
 
 
-def committed(commit_each: bool) -> AbstractContextManager:
+def committed(commit_each: bool, tables: Iterable[str] = TABLES.values()) -> AbstractContextManager:
     """A transaction of its own for one block of rows when `commit_each`, else nothing (the
     caller's transaction holds them all)."""
-    return _committed() if commit_each else nullcontext()
+    return _committed(tables) if commit_each else nullcontext()
 
 
 @contextmanager
-def _committed() -> Iterator[None]:
+def _committed(tables: Iterable[str]) -> Iterator[None]:
+    """A bulk loader's transaction: foreign keys checked as it goes, the summaries left to
+    one `reports.summaries.rebuild()` once everything is committed (their triggers would
+    otherwise lock every patient a block touches and update the same few rows of totals
+    for every row, making a big seed take hours)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            prepare_session(cursor)
+            prepare_session(cursor, tables)
+        summaries.defer()
         yield
 
 
@@ -179,27 +180,10 @@ def load_patients(
     with connection.connection.cursor() as cursor:
         for patients, history in _prefetch(patient_block(plan, cal, look, b) for b in blocks):
             loader.check()
-            for some, theirs in (
-                _by_patients(patients, history) if commit_each else [(patients, history)]
-            ):
-                with committed(commit_each):
-                    loader.copy(cursor, "patients", PATIENT_COLUMNS, some)
-                    loader.copy(cursor, "medical history", HISTORY_COLUMNS, theirs)
+            with committed(commit_each):
+                loader.copy(cursor, "patients", PATIENT_COLUMNS, patients)
+                loader.copy(cursor, "medical history", HISTORY_COLUMNS, history)
             loader.progress("patients")
-
-
-def _by_patients(patients: list[str], history: list[str]) -> Iterator[tuple[list[str], list]]:
-    """A block's lines in parts of TRANSACTION_PATIENTS patients, each with their history
-    (both lists are in patient order and start with the patient's id)."""
-    given = 0
-    for start in range(0, len(patients), TRANSACTION_PATIENTS):
-        some = patients[start : start + TRANSACTION_PATIENTS]
-        last = int(some[-1].partition("\t")[0])
-        end = given
-        while end < len(history) and int(history[end].partition("\t")[0]) <= last:
-            end += 1
-        yield some, history[given:end]
-        given = end
 
 
 class Periods:
@@ -246,9 +230,8 @@ def load_diaries(
             loader.check()
             if not chunk.appointments:
                 continue
-            for part in chunk.split(TRANSACTION_PATIENTS) if commit_each else [chunk]:
-                with committed(commit_each):
-                    _load_period(loader, cursor, part)
+            with committed(commit_each):
+                _load_period(loader, cursor, chunk)
             loader.progress("appointments")
 
 

@@ -15,10 +15,11 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from billing.models import BillingSettings, Invoice, MedicationCost, Payment, ProcedureFee
 from core import roles
-from demo import invoices, loading
+from demo import invoices
 from demo.management.commands import seed_demo
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 from patients.models import HistoryKind, MedicalHistory, Patient
+from reports import selectors
 from tests.factories import DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,15 +243,34 @@ def test_it_builds_the_same_hospital_from_the_same_seed(debug):
 # Parallel loaders and big seeds commit on their own, so the tests commit too.
 @pytest.mark.django_db(transaction=True)
 def test_it_builds_the_same_hospital_committing_as_it_goes(debug, monkeypatch):
-    """The way of a big seed: a transaction per few patients (here 40) of each block of
-    patients, period of appointments and chunk of invoices."""
+    """The way of a big seed: each block of patients, period of appointments and chunk of
+    invoices (here 40 patients) committed, the summaries deferred, then rebuilt: the same
+    hospital, and the same figures the triggers kept for the first one."""
     _seed()
     first = _digest()
+    bills, health = _summaries(1), _summaries(1, "reports_patienthealthsummary")
+    revenue = list(selectors.revenue_report().rows)
     monkeypatch.setattr(seed_demo, "COMMIT_EACH_FROM", 0)
-    monkeypatch.setattr(loading, "TRANSACTION_PATIENTS", 40)
     monkeypatch.setattr(invoices, "PATIENT_CHUNK", 40)
-    _seed(force=True)
+    assert "summaries rebuilt" in _seed(force=True)
     assert _digest(first_mrn=301, first_code=6) == first
+    assert _summaries(301) == bills and bills
+    assert _summaries(301, "reports_patienthealthsummary") == health and health
+    # Both hospitals' invoices and payments: every month's money twice the first's.
+    doubled = [(month, *(2 * v for v in figures)) for month, *figures in revenue]
+    assert list(selectors.revenue_report().rows) == doubled
+
+
+def _summaries(first_mrn: int, table: str = "billing_patientbill") -> list[tuple]:
+    """A summary table's rows of one hospital's patients, by their place in it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT substr(p.mrn, 2)::int - %s, s.* FROM {table} s "
+            "JOIN patients_patient p ON p.id = s.patient_id "
+            "WHERE substr(p.mrn, 2)::int BETWEEN %s AND %s",
+            [first_mrn, first_mrn, first_mrn + SMALL["patients"] - 1],
+        )
+        return sorted((row[0], *row[2:]) for row in cursor.fetchall())
 
 
 @pytest.mark.django_db(transaction=True)

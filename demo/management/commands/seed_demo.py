@@ -52,12 +52,10 @@ class Command(BaseCommand):
             type=int,
             default=1,
             help=(
-                "parallel loaders (default 1). One loader loads a seed below "
-                f"{COMMIT_EACH_FROM:,} patients in one transaction, a bigger one block by block, "
-                "each committed. More commit the reference data, patients and appointments in "
-                "turn, each loader in one transaction of its own; the billing summary's "
-                "triggers lock each patient's bill until then, so two loaders over the same "
-                "patients can deadlock."
+                f"parallel loaders (default 1). A seed below {COMMIT_EACH_FROM:,} patients with "
+                "one loader is one transaction, the summaries kept by their triggers as rows "
+                "arrive; a bigger one, or more loaders, commit block by block with the "
+                "summaries deferred, then rebuild them once (reports.summaries)."
             ),
         )
         parser.add_argument(
