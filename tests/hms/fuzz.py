@@ -286,9 +286,10 @@ def _rows_sql(model: Any, select: str) -> str:
 
 def database_fingerprint() -> dict[str, str]:
     """A digest of every row of the project's tables, per table, in one query."""
-    digest = "md5(coalesce(string_agg((to_jsonb(t) - 'last_login')::text, ',' ORDER BY t.id), ''))"
+    digest = "md5(coalesce(string_agg((to_jsonb(t) - 'last_login')::text, ',' ORDER BY t.{}), ''))"
     sql = " UNION ALL ".join(
-        _rows_sql(model, f"'{model._meta.label}', {digest}") for model in _models()
+        _rows_sql(model, f"'{model._meta.label}', {digest.format(model._meta.pk.column)}")
+        for model in _models()
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)

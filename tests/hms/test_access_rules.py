@@ -184,12 +184,13 @@ def test_it_shows_a_doctor_only_their_own_appointments_and_workload(login, docto
     AppointmentFactory(doctor=other_doctor.doctor, start=at(day, 9), end=at(day, 9, 30))
     client = login(doctor)
 
-    page = client.get(reverse("reports:report_detail", args=["appointments"]))
+    period = {"from": day, "to": day}  # the pages cover the last 90 days unless asked
+    page = client.get(reverse("reports:report_detail", args=["appointments"]), period)
     assert [row[0] for row in page.context["rows"]] == [str(mine.pk)]
     assert "doctor" not in page.context["form"].fields  # no choosing another doctor
     assert doctor.doctor.code in page.text
 
-    workload = client.get(reverse("reports:report_detail", args=["doctor-workload"]))
+    workload = client.get(reverse("reports:report_detail", args=["doctor-workload"]), period)
     assert [row[0] for row in workload.context["rows"]] == [doctor.doctor.code]
 
     csv = client.get(reverse("reports:report_csv", args=["appointments"]))
