@@ -38,6 +38,7 @@ SUMMARY_TABLES = (
     "billing_patientbill",
     "billing_billtotalsshard",
     "billing_invoice_tally",
+    "billing_invoice_rollup",
     "billing_revenue_day",
     "billing_summary_zone",
     "reports_patienthealthsummary",

@@ -11,9 +11,13 @@
 # * overdue (open, due before today): the due years before this one, this year's months
 #   before this one, this month's days before today.
 #
-# Kept by the same deltas as the tally (`billing_tally_add`, replaced here to add them to
-# both), in the writer's transaction. Every row of each delta is taken in one order (all
-# time, year, month, day), so two writers of one shard queue rather than deadlock.
+# The tally and the roll-up are kept per statement now (transition tables), in the writer's
+# transaction: a loader's INSERT of 100,000 invoices adds up its deltas once, where 0012's
+# row trigger upserted a tally row per invoice. Each statement takes its summary rows in key
+# order, so two writers queue rather than deadlock. The row trigger keeps the revenue per day
+# and the check that a new invoice is paid nothing yet. The functions' names match
+# hms.dbroles.SUMMARY_WRITERS: they run as the owner, and the application's login only reads
+# the roll-up (hms.dbroles.SUMMARY_TABLES).
 #
 # Bulk loaders that set `hms.defer_summaries = 'on'` (reports.summaries.defer) leave the
 # tally, the revenue per day and these rows to `billing_summaries_rebuild()`, which
@@ -46,7 +50,132 @@ def _grains(day: str, due: str, state: str) -> str:
     ) AS g(axis, level, start)"""
 
 
+def _original(name: str) -> str:
+    """0012's CREATE FUNCTION `name` statement, as OR REPLACE (to put it back)."""
+    start = _0012.FORWARD.index(f"CREATE FUNCTION {name}(")
+    end = _0012.FORWARD.index("\n$$;", start) + len("\n$$;")
+    return _0012.FORWARD[start:end].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
+# 0012's row trigger of invoices without its tally: the revenue per day and the new-invoice
+# check only (the statement triggers below keep the tally).
+KINDS = _0012.KINDS
+ROW_TRIGGER = f"""
+CREATE OR REPLACE FUNCTION billing_invoice_summaries() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+DECLARE
+    k record;
+    old_counted boolean := TG_OP <> 'INSERT' AND OLD.status IN ('issued', 'paid')
+                           AND OLD.issued_at IS NOT NULL;
+    new_counted boolean := TG_OP <> 'DELETE' AND NEW.status IN ('issued', 'paid')
+                           AND NEW.issued_at IS NOT NULL;
+    inv_id bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END;
+    shard int := mod(inv_id, 8);
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.amount_paid <> 0 THEN
+        RAISE EXCEPTION 'a new invoice has been paid nothing yet (amount_paid %)', NEW.amount_paid
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'billing_money_balances';
+    END IF;
+    IF NOT (old_counted OR new_counted)
+       OR current_setting('hms.defer_summaries', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' AND (NEW.status, NEW.total, NEW.tax, NEW.amount_paid, NEW.issued_at)
+        IS NOT DISTINCT FROM (OLD.status, OLD.total, OLD.tax, OLD.amount_paid, OLD.issued_at) THEN
+        RETURN NULL;
+    END IF;
+    IF old_counted AND new_counted
+       AND billing_local_day(OLD.issued_at) = billing_local_day(NEW.issued_at) THEN
+        PERFORM billing_revenue_add(billing_local_day(NEW.issued_at), shard, 0, 0,
+            NEW.total - OLD.total, NEW.tax - OLD.tax, 0, 0, 0, 0, 0,
+            (NEW.total - NEW.amount_paid) - (OLD.total - OLD.amount_paid), 0);
+        RETURN NULL;
+    END IF;
+    SELECT * INTO k FROM billing_invoice_kinds(inv_id);
+    IF old_counted THEN
+        PERFORM billing_revenue_add(billing_local_day(OLD.issued_at), shard, -1, 0,
+            -OLD.total, -OLD.tax, {", ".join(f"-k.{k}" for k in KINDS)},
+            -(OLD.total - OLD.amount_paid), 0);
+    END IF;
+    IF new_counted THEN
+        PERFORM billing_revenue_add(billing_local_day(NEW.issued_at), shard, 1, 0,
+            NEW.total, NEW.tax, {", ".join(f"k.{k}" for k in KINDS)},
+            NEW.total - NEW.amount_paid, 0);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+_SUMS = "invoices = {t}.invoices + EXCLUDED.invoices, total = {t}.total + EXCLUDED.total, paid = {t}.paid + EXCLUDED.paid"
+_TRANSITIONS = {
+    "insert": ("REFERENCING NEW TABLE AS new_rows", [("new_rows", "1")]),
+    "update": (
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [("old_rows", "-1"), ("new_rows", "1")],
+    ),
+    "delete": ("REFERENCING OLD TABLE AS old_rows", [("old_rows", "-1")]),
+}
+
+
+def _statement_trigger(event: str) -> str:
+    """The tally and the roll-up moved by one statement's invoices: their deltas added up
+    (an update that moves no figure adds nothing), then each row upserted in key order."""
+    referencing, sources = _TRANSITIONS[event]
+    rows = "\n            UNION ALL\n".join(
+        f"""            SELECT billing_local_day(COALESCE(r.issued_at, r.created_at)) AS day,
+                   r.due_date AS due, billing_invoice_state(r.status, r.amount_paid) AS state,
+                   mod(r.id, 8)::smallint AS shard, {sign} AS n, {sign} * r.total AS total,
+                   {sign} * r.amount_paid AS paid
+            FROM {table} r"""
+        for table, sign in sources
+    )
+    return f"""
+CREATE FUNCTION billing_tally_statement_{event}() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('hms.defer_summaries', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    WITH d AS MATERIALIZED (
+        SELECT x.day, x.due, x.state, x.shard, sum(x.n) AS n, sum(x.total) AS total,
+               sum(x.paid) AS paid
+        FROM (
+{rows}
+        ) x
+        GROUP BY 1, 2, 3, 4
+        HAVING (sum(x.n), sum(x.total), sum(x.paid)) <> (0, 0, 0)
+    ), tally AS (
+        INSERT INTO billing_invoice_tally AS t (day, due_date, state, shard, invoices, total,
+                                                paid)
+        SELECT d.day, d.due, d.state, d.shard, d.n, d.total, d.paid
+        FROM d
+        ORDER BY d.day, d.due, d.state, d.shard
+        ON CONFLICT ON CONSTRAINT billing_invoice_tally_key DO UPDATE SET {_SUMS.format(t="t")}
+    )
+    INSERT INTO billing_invoice_rollup AS r (axis, level, start, state, shard, invoices, total,
+                                             paid)
+    SELECT g.axis, g.level, g.start, d.state, d.shard, sum(d.n), sum(d.total), sum(d.paid)
+    FROM d CROSS JOIN LATERAL {_grains("d.day", "d.due", "d.state")}
+    WHERE g.start IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+    HAVING (sum(d.n), sum(d.total), sum(d.paid)) <> (0, 0, 0)
+    ORDER BY 1, 2 DESC, 3, 4, 5
+    ON CONFLICT ON CONSTRAINT billing_invoice_rollup_key DO UPDATE SET {_SUMS.format(t="r")};
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER billing_tally_statement_{event} AFTER {event.upper()} ON billing_invoice
+    {referencing} FOR EACH STATEMENT EXECUTE FUNCTION billing_tally_statement_{event}();
+"""
+
+
+STATEMENT_TRIGGERS = ROW_TRIGGER + "".join(_statement_trigger(e) for e in _TRANSITIONS)
+
+
 FORWARD = rf"""
+LOCK TABLE billing_invoice IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE billing_invoice_rollup (
     axis text NOT NULL CONSTRAINT billing_invoice_rollup_axis CHECK (axis IN ('day', 'due')),
     level smallint NOT NULL CONSTRAINT billing_invoice_rollup_level CHECK (level BETWEEN 0 AND 3),
@@ -62,37 +191,7 @@ COMMENT ON TABLE billing_invoice_rollup IS
     'Invoices by state and shard per day/month/year/all time of the invoice day (axis day) '
     'and per day/month/year of the due date for open states (axis due); billing 0013.';
 
-CREATE FUNCTION billing_rollup_add(
-    p_day date, p_due date, p_state text, p_shard int, p_n int, p_total numeric, p_paid numeric
-) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO billing_invoice_rollup AS r (axis, level, start, state, shard, invoices, total,
-                                             paid)
-    SELECT g.axis, g.level, g.start, p_state, p_shard, p_n, p_total, p_paid
-    FROM {_grains("p_day", "p_due", "p_state")}
-    WHERE g.start IS NOT NULL
-    ORDER BY g.axis, g.level DESC
-    ON CONFLICT ON CONSTRAINT billing_invoice_rollup_key DO UPDATE
-        SET invoices = r.invoices + EXCLUDED.invoices, total = r.total + EXCLUDED.total,
-            paid = r.paid + EXCLUDED.paid
-$$;
-
--- Each delta of the tally now also moves the roll-up; deferred loaders skip both.
-CREATE OR REPLACE FUNCTION billing_tally_add(
-    p_day date, p_due date, p_state text, p_shard int, p_n int, p_total numeric, p_paid numeric
-) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('hms.defer_summaries', true) = 'on' THEN
-        RETURN;
-    END IF;
-    INSERT INTO billing_invoice_tally AS t (day, due_date, state, shard, invoices, total, paid)
-    VALUES (p_day, p_due, p_state, p_shard, p_n, p_total, p_paid)
-    ON CONFLICT ON CONSTRAINT billing_invoice_tally_key DO UPDATE
-        SET invoices = t.invoices + EXCLUDED.invoices, total = t.total + EXCLUDED.total,
-            paid = t.paid + EXCLUDED.paid;
-    PERFORM billing_rollup_add(p_day, p_due, p_state, p_shard, p_n, p_total, p_paid);
-END
-$$;
-
+{STATEMENT_TRIGGERS}
 CREATE OR REPLACE FUNCTION billing_revenue_add(
     p_day date, p_shard int, p_invoices int, p_payments int,
     {_cols("p_{c} numeric")}
@@ -110,7 +209,7 @@ END
 $$;
 
 -- The roll-up again from the invoices.
-CREATE FUNCTION billing_invoice_rollup_rebuild() RETURNS void
+CREATE FUNCTION billing_tally_rollup_rebuild() RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
     LOCK TABLE billing_invoice IN SHARE ROW EXCLUSIVE MODE;
@@ -138,37 +237,26 @@ CREATE FUNCTION billing_summaries_rebuild() RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM billing_summaries_rebuild_0012();
-    PERFORM billing_invoice_rollup_rebuild();
+    PERFORM billing_tally_rollup_rebuild();
 END
 $$;
 """
 
-BACKFILL = "SELECT billing_invoice_rollup_rebuild()"
+BACKFILL = "SELECT billing_tally_rollup_rebuild()"
 
-BACKWARD = rf"""
+DROP_COUNTS = "".join(
+    f"DROP TRIGGER IF EXISTS billing_tally_statement_{e} ON billing_invoice;\n"
+    f"DROP FUNCTION IF EXISTS billing_tally_statement_{e}();\n"
+    for e in _TRANSITIONS
+)
+
+BACKWARD = f"""
 DROP FUNCTION IF EXISTS billing_summaries_rebuild();
 ALTER FUNCTION billing_summaries_rebuild_0012() RENAME TO billing_summaries_rebuild;
-DROP FUNCTION IF EXISTS billing_invoice_rollup_rebuild();
-CREATE OR REPLACE FUNCTION billing_revenue_add(
-    p_day date, p_shard int, p_invoices int, p_payments int,
-    {_cols("p_{c} numeric")}
-) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO billing_revenue_day AS t (day, shard, invoices, payments, {_cols("{c}")})
-    VALUES (p_day, p_shard, p_invoices, p_payments, {_cols("p_{c}")})
-    ON CONFLICT ON CONSTRAINT billing_revenue_day_key DO UPDATE
-        SET invoices = t.invoices + EXCLUDED.invoices, payments = t.payments + EXCLUDED.payments,
-            {_cols("{c} = t.{c} + EXCLUDED.{c}")}
-$$;
-CREATE OR REPLACE FUNCTION billing_tally_add(
-    p_day date, p_due date, p_state text, p_shard int, p_n int, p_total numeric, p_paid numeric
-) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO billing_invoice_tally AS t (day, due_date, state, shard, invoices, total, paid)
-    VALUES (p_day, p_due, p_state, p_shard, p_n, p_total, p_paid)
-    ON CONFLICT ON CONSTRAINT billing_invoice_tally_key DO UPDATE
-        SET invoices = t.invoices + EXCLUDED.invoices, total = t.total + EXCLUDED.total,
-            paid = t.paid + EXCLUDED.paid
-$$;
-DROP FUNCTION IF EXISTS billing_rollup_add(date, date, text, int, int, numeric, numeric);
+DROP FUNCTION IF EXISTS billing_tally_rollup_rebuild();
+{DROP_COUNTS}
+{_original("billing_invoice_summaries")}
+{_original("billing_revenue_add")}
 DROP TABLE IF EXISTS billing_invoice_rollup;
 """
 
