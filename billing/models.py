@@ -323,6 +323,18 @@ HISTORY_PREFIX = "history:"
 ATTENDANCE_PREFIX = "attendance:"
 
 
+def _typed_key(prefix: str) -> models.GeneratedField:
+    """The id after `prefix` in source_key, as a bigint the database computes and stores."""
+    digits = Substr("source_key", len(prefix) + 1)
+    return models.GeneratedField(
+        expression=Case(
+            When(source_key__startswith=prefix, then=Cast(digits, models.BigIntegerField()))
+        ),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
+
+
 class LineKind(models.TextChoices):
     MEDICATION = "medication", "Medication"
     SURGERY = "surgery", "Surgery"
@@ -346,28 +358,8 @@ class InvoiceLine(TimeStampedModel):
     )
     # The billed item as typed keys, computed by the database from source_key: "already
     # billed" is an index probe on these (see the constraints), never a string join.
-    history_id = models.GeneratedField(
-        expression=Case(
-            When(
-                source_key__startswith=HISTORY_PREFIX,
-                then=Cast(Substr("source_key", len(HISTORY_PREFIX) + 1), models.BigIntegerField()),
-            ),
-        ),
-        output_field=models.BigIntegerField(null=True),
-        db_persist=True,
-    )
-    attendance_id = models.GeneratedField(
-        expression=Case(
-            When(
-                source_key__startswith=ATTENDANCE_PREFIX,
-                then=Cast(
-                    Substr("source_key", len(ATTENDANCE_PREFIX) + 1), models.BigIntegerField()
-                ),
-            ),
-        ),
-        output_field=models.BigIntegerField(null=True),
-        db_persist=True,
-    )
+    history_id = _typed_key(HISTORY_PREFIX)
+    attendance_id = _typed_key(ATTENDANCE_PREFIX)
     is_active = models.BooleanField(default=True)
     service_date = models.DateField(
         null=True, blank=True, help_text="When the billed item was given or recorded."
