@@ -12,7 +12,7 @@ demo seed's COPY, or a psql session with the application's login.
 Why triggers and not a materialised view refreshed by a job: a clerk must never see a bill
 that differs from the invoice drafting would make, and a refreshed view is as old as its last
 refresh. Each write re-prices only the patients it touched (a few rows, through indexes),
-under a per-patient advisory lock taken before reading, so two transactions on one patient
+with each patient's bill row locked before reading, so two transactions on one patient
 never lose each other's change.
 
 The settings that apply to every patient at once stay out of the tables so that changing them

@@ -23,8 +23,6 @@ from core.nothing import NOTHING
 
 _NOTHING = ", ".join(f"'{v}'" for v in NOTHING)
 _ATTENDED = "'checked_in', 'completed'"
-# pg_advisory_xact_lock(class, key): one lock per patient while their bill is re-priced.
-_LOCK = "pg_advisory_xact_lock(hashtext('billing_patient_bill'), ({id} % 2147483647)::int)"
 
 FUNCTIONS = f"""
 CREATE INDEX billing_history_name_key ON patients_medicalhistory (lower(trim(description)))
@@ -80,7 +78,7 @@ CREATE FUNCTION billing_unbilled_items(
 $$;
 
 -- Re-price the bills of the given patients from the rule: one row per patient with unbilled
--- items, none for the others. Locks each patient (in id order) before reading, so a
+-- items, none for the others. Locks each patient's row (in id order) before reading, so a
 -- concurrent transaction's change to the same patient is seen (READ COMMITTED takes a fresh
 -- snapshot per statement) or re-priced by that transaction after this one commits.
 CREATE FUNCTION billing_bill_compute(p_patients bigint[]) RETURNS void
@@ -93,7 +91,13 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    PERFORM {_LOCK.format(id="x")} FROM unnest(ids) x;
+    -- Each patient's bill row, made if missing and locked in id order: a row lock, not an
+    -- entry of the shared lock table, so an import of 100,000 patients locks them all.
+    INSERT INTO billing_patientbill (patient_id)
+    SELECT x FROM unnest(ids) x ORDER BY x
+    ON CONFLICT (patient_id) DO NOTHING;
+    PERFORM 1 FROM billing_patientbill WHERE patient_id = ANY(ids)
+    ORDER BY patient_id FOR UPDATE;
     WITH fresh AS (
         SELECT i.patient_id,
                count(*)::int AS items,

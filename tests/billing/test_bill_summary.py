@@ -14,7 +14,7 @@ from appointments.models import AppointmentStatus
 from billing import bill_summary, services
 from billing import selectors as billing_selectors
 from billing.models import PatientBill
-from patients.models import HistoryKind
+from patients.models import HistoryKind, Patient
 from reports import selectors
 from tests.billing.factories import drafted, issued, medication, settings, surgery, visit
 from tests.concurrency import together
@@ -223,3 +223,21 @@ def test_the_applications_login_cannot_write_a_bill(prices):
             with connection.cursor() as cursor:
                 cursor.execute(statement)
     assert bill(patient)[0] == D("12.50")
+
+
+def test_a_write_for_thousands_of_patients_at_once_is_priced_in_one_transaction(prices):
+    """An import's statement touches every patient it brings: each bill row is locked, and
+    PostgreSQL's shared lock table (a few thousand entries) is not what holds them."""
+    patients = Patient.objects.bulk_create(PatientFactory.build_batch(8000))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO patients_medicalhistory (created_at, updated_at, patient_id, kind,"
+            " description, recorded_on, is_billable, legacy_id, quantity)"
+            " SELECT now(), now(), id, 'medication', 'Metformin', current_date, true, '', 1"
+            " FROM patients_patient"
+        )
+    assert PatientBill.objects.count() == len(patients)
+    totals = selectors.patient_bill_totals()
+    assert (totals.patients, totals.medication_total) == (8000, D("12.50") * 8000)
+    bill_summary.rebuild()
+    assert selectors.patient_bill_totals() == totals
