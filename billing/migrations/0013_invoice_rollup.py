@@ -107,31 +107,42 @@ END
 $$;
 """
 
+FIGURES = ("status", "total", "amount_paid", "issued_at", "created_at", "due_date")
 _SUMS = "invoices = {t}.invoices + EXCLUDED.invoices, total = {t}.total + EXCLUDED.total, paid = {t}.paid + EXCLUDED.paid"
+# Inserts and deletes per statement (a loader's thousands of rows at once); updates per row,
+# and only when a figure moves (a payment is one row: no transition table to plan each time).
 _TRANSITIONS = {
-    "insert": ("REFERENCING NEW TABLE AS new_rows", [("new_rows", "1")]),
+    "insert": ("STATEMENT", "REFERENCING NEW TABLE AS new_rows", [("r", "new_rows r", "1")]),
     "update": (
-        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        [("old_rows", "-1"), ("new_rows", "1")],
+        "ROW",
+        "",
+        [("OLD", "", "-1"), ("NEW", "", "1")],
     ),
-    "delete": ("REFERENCING OLD TABLE AS old_rows", [("old_rows", "-1")]),
+    "delete": ("STATEMENT", "REFERENCING OLD TABLE AS old_rows", [("r", "old_rows r", "-1")]),
 }
+_MOVED = ", ".join(f"{{r}}.{c}" for c in FIGURES)
 
 
 def _statement_trigger(event: str) -> str:
-    """The tally and the roll-up moved by one statement's invoices: their deltas added up
-    (an update that moves no figure adds nothing), then each row upserted in key order."""
-    referencing, sources = _TRANSITIONS[event]
+    """The tally and the roll-up moved by one statement's (or row's) invoices: their deltas
+    added up (an update that moves no figure adds nothing), then each row upserted in key
+    order."""
+    level, referencing, sources = _TRANSITIONS[event]
     rows = "\n            UNION ALL\n".join(
-        f"""            SELECT billing_local_day(COALESCE(r.issued_at, r.created_at)) AS day,
-                   r.due_date AS due, billing_invoice_state(r.status, r.amount_paid) AS state,
-                   mod(r.id, 8)::smallint AS shard, {sign} AS n, {sign} * r.total AS total,
-                   {sign} * r.amount_paid AS paid
-            FROM {table} r"""
-        for table, sign in sources
+        f"""            SELECT billing_local_day(COALESCE({r}.issued_at, {r}.created_at)) AS day,
+                   {r}.due_date AS due, billing_invoice_state({r}.status, {r}.amount_paid) AS state,
+                   mod({r}.id, 8)::smallint AS shard, {sign} AS n, {sign} * {r}.total AS total,
+                   {sign} * {r}.amount_paid AS paid
+            {"FROM " + table if table else ""}"""
+        for r, table, sign in sources
+    )
+    when = (
+        f"WHEN (({_MOVED.format(r='OLD')}) IS DISTINCT FROM ({_MOVED.format(r='NEW')}))"
+        if level == "ROW"
+        else ""
     )
     return f"""
-CREATE FUNCTION billing_tally_statement_{event}() RETURNS trigger
+CREATE FUNCTION billing_tally_keep_{event}() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('hms.defer_summaries', true) = 'on' THEN
@@ -165,8 +176,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER billing_tally_statement_{event} AFTER {event.upper()} ON billing_invoice
-    {referencing} FOR EACH STATEMENT EXECUTE FUNCTION billing_tally_statement_{event}();
+CREATE TRIGGER billing_tally_keep_{event} AFTER {event.upper()} ON billing_invoice
+    {referencing} FOR EACH {level} {when}
+    EXECUTE FUNCTION billing_tally_keep_{event}();
 """
 
 
@@ -245,8 +257,8 @@ $$;
 BACKFILL = "SELECT billing_tally_rollup_rebuild()"
 
 DROP_COUNTS = "".join(
-    f"DROP TRIGGER IF EXISTS billing_tally_statement_{e} ON billing_invoice;\n"
-    f"DROP FUNCTION IF EXISTS billing_tally_statement_{e}();\n"
+    f"DROP TRIGGER IF EXISTS billing_tally_keep_{e} ON billing_invoice;\n"
+    f"DROP FUNCTION IF EXISTS billing_tally_keep_{e}();\n"
     for e in _TRANSITIONS
 )
 
