@@ -43,6 +43,7 @@ from patients.models import Patient
 
 MAX_NUMBER = 999_999  # INV-YYYY-NNNNNN
 PATIENT_CHUNK = 50_000  # patients whose invoices are written in one transaction
+RULE_PATIENTS = 5_000  # patients priced by one call of the billing rule's function
 # A year's statements, at most, for a cycle to be chosen: room left for the clerks' own.
 YEAR_BUDGET = 800_000
 CYCLES = (30, 91, 182, 365)  # days: a month, a quarter, half a year, a year
@@ -76,6 +77,11 @@ def billing_cycle(plan: Plan, appointments: int) -> Billing:
         if expected <= YEAR_BUDGET:
             break
     return Billing(cycle, int(expected))
+
+
+def _none(params: dict) -> dict:
+    """`params` for a statement that reads no patient (the items' table made empty)."""
+    return {**params, "item_lo": 0, "item_hi": 0}
 
 
 def _u(key: str, salt: int) -> str:
@@ -121,6 +127,12 @@ def load_invoices(
     counts = dict.fromkeys(TABLES, 0)
     started = last = time.perf_counter()
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS demo_item, demo_invoice")
+        items = _items(phase)
+        cursor.execute(f"CREATE TEMP TABLE demo_item AS {items} WITH NO DATA", _none(params))
+        for lo in range(params["lo"], params["hi"], RULE_PATIENTS):
+            some = {**params, "item_lo": lo, "item_hi": min(lo + RULE_PATIENTS, params["hi"])}
+            cursor.execute(f"INSERT INTO demo_item {items}", some)
         for statement in _statements(idx, phase, salt):
             cursor.execute(statement, params)
         cursor.execute("SELECT count(*) FROM demo_invoice")
@@ -141,6 +153,28 @@ def load_invoices(
         cursor.execute(_COUNTERS)
         cursor.execute("DROP TABLE demo_item, demo_invoice")
     return counts
+
+
+def _items(phase: str) -> str:
+    """Every unbilled item of the patients `item_lo`..`item_hi`, priced by the billing rule
+    itself (its one SQL function: the prices a clerk's draft would show), with the cycle of
+    the statement it goes on. The rule's function takes a few thousand patients at a time:
+    it finds their items through the patient indexes, one probe per patient."""
+    return f"""
+        SELECT *, (service_date - %(first_day)s::date + {phase}) / %(cycle)s AS cycle,
+               {phase} AS phase
+        FROM (
+            SELECT i.patient_id, i.kind, i.source_key, i.description, i.service_date,
+                   i.quantity, i.unit_price, i.amount, i.unpriced,
+                   CASE i.kind WHEN 'consultation' THEN 0 WHEN 'surgery' THEN 1 ELSE 2 END
+                       AS rank,
+                   split_part(i.source_key, ':', 2)::bigint AS item_id
+            FROM billing_unbilled_items(
+                ARRAY(SELECT generate_series(%(item_lo)s::bigint, %(item_hi)s - 1)),
+                %(surgery_fee)s, %(zone)s) i
+        ) items
+        WHERE service_date >= %(first_day)s::date
+        """
 
 
 def _statements(idx: str, phase: str, salt: int) -> list[str]:
@@ -168,25 +202,6 @@ def _statements(idx: str, phase: str, salt: int) -> list[str]:
 
     reasons = "ARRAY[" + ", ".join(f"'{r}'" for r in VOID_REASONS) + "]"
     return [
-        "DROP TABLE IF EXISTS demo_item, demo_invoice",
-        # Every unbilled item of this seed's patients, priced by the billing rule itself (its
-        # one SQL function: the prices a clerk's draft would show), on its cycle's statement.
-        f"""
-        CREATE TEMP TABLE demo_item AS
-        SELECT *, (service_date - %(first_day)s::date + {phase}) / %(cycle)s AS cycle,
-               {phase} AS phase
-        FROM (
-            SELECT i.patient_id, i.kind, i.source_key, i.description, i.service_date,
-                   i.quantity, i.unit_price, i.amount, i.unpriced,
-                   CASE i.kind WHEN 'consultation' THEN 0 WHEN 'surgery' THEN 1 ELSE 2 END
-                       AS rank,
-                   split_part(i.source_key, ':', 2)::bigint AS item_id
-            FROM billing_unbilled_items(
-                ARRAY(SELECT generate_series(%(lo)s::bigint, %(hi)s - 1)),
-                %(surgery_fee)s, %(zone)s) i
-        ) items
-        WHERE service_date >= %(first_day)s::date
-        """,
         # Statements issued before today; a voided one is issued again when voided.
         f"""
         CREATE TEMP TABLE demo_invoice AS
