@@ -11,9 +11,10 @@
 # * overdue (open, due before today): the due years before this one, this year's months
 #   before this one, this month's days before today.
 #
-# The tally and the roll-up are kept per statement now (transition tables), in the writer's
-# transaction: a loader's INSERT of 100,000 invoices adds up its deltas once, where 0012's
-# row trigger upserted a tally row per invoice. Each statement takes its summary rows in key
+# The tally and the roll-up are kept here now, in the writer's transaction: inserts and
+# deletes per statement (transition tables: a loader's INSERT of 100,000 invoices adds up its
+# deltas once, where 0012's row trigger upserted a tally row per invoice), updates per row and
+# only when a figure moves (a payment updates one invoice). Summary rows are taken in key
 # order, so two writers queue rather than deadlock. The row trigger keeps the revenue per day
 # and the check that a new invoice is paid nothing yet. The functions' names match
 # hms.dbroles.SUMMARY_WRITERS: they run as the owner, and the application's login only reads
