@@ -16,10 +16,10 @@ seeded days, from 20 doctors and 60 days at 2,000 patients to ~500 doctors and 3
 million. A small seed is one transaction, every summary trigger firing as rows arrive. A big one
 (`commit_each`) is a bulk loader: it commits each block of patients, period of appointments
 and chunk of invoices, with the summaries deferred (reports.summaries), then rebuilds them
-once from everything committed, exact as the triggers would have left them. Fired row by row,
-the bill summary locks each patient a block touches until its commit (past the lock table
-with a few thousand patients), and the invoice list's totals update the same few rows for
-every invoice and payment: 20,840 invoices took 229 s of a 259 s seed of 10,000 patients.
+once from everything committed, exact as the triggers would have left them. Fired as rows
+arrive, the summaries re-price every patient a block touches and update the same few rows of
+totals again and again in one transaction: on 2026-12-07 the invoices of 10,000 patients
+took 229 s of a 259 s seed that way, against 44 s for the whole seed deferred.
 
 Same seed, same numbers, same day → the same hospital, whatever the number of jobs and
 transactions (only the appointment and attendance ids depend on how parallel loaders

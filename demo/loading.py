@@ -164,8 +164,8 @@ def committed(commit_each: bool, tables: Iterable[str] = TABLES.values()) -> Abs
 def _committed(tables: Iterable[str]) -> Iterator[None]:
     """A bulk loader's transaction: foreign keys checked as it goes, the summaries left to
     one `reports.summaries.rebuild()` once everything is committed (their triggers would
-    otherwise lock every patient a block touches and update the same few rows of totals
-    for every row, making a big seed take hours)."""
+    otherwise re-price every patient a block touches and update the same few rows of totals
+    for every row, making a big seed take hours: demo.generator)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             prepare_session(cursor, tables)
