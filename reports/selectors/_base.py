@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from appointments.models import Appointment, Attendance
 from billing.models import Invoice, InvoiceLine, MedicationCost, Payment, ProcedureFee
@@ -62,7 +62,10 @@ def fetch(
 
 
 def stream_rows(sql: str, params: dict[str, Any], chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
-    with connection.chunked_cursor() as cursor:
+    """Rows a chunk at a time from a server-side cursor, opened in a transaction: outside one
+    the cursor is declared WITH HOLD and PostgreSQL runs the whole query before the first row
+    (the CSV view and the `report` command both stream through here)."""
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk):
             yield from rows

@@ -17,7 +17,6 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from core.dates import parse_day
 from doctors.models import Doctor
@@ -72,9 +71,8 @@ class Command(BaseCommand):
         filters = Filters(date_from=given[FROM], date_to=given[TO], doctor=doctor)
         try:
             if options["format"] == "csv":
-                with transaction.atomic():
-                    for line in csv_lines(report.rows(filters, stream=True)):
-                        self.stdout.write(line, ending="")
+                for line in csv_lines(report.rows(filters, stream=True)):
+                    self.stdout.write(line, ending="")
             else:
                 bound = max(0, options["max_rows"])
                 result = report.rows(filters, limit=bound + 1)
