@@ -64,8 +64,9 @@ def report_detail(request: HttpRequest, name: str) -> HttpResponse:
         filters = form.filters()
         page = _page(report, filters, form)
         shown = page["rows"]
-        context.update(page, filters=filters, csv_query=QueryDict(mutable=True))
-        context["csv_query"].update(filters.as_query())
+        csv_query = QueryDict(mutable=True)
+        csv_query.update(filters.as_query())
+        context.update(page, filters=filters, csv_query=csv_query)
         if report.page_context:
             context.update(report.page_context(filters, shown))
         if report.clinical:
