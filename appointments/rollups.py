@@ -142,7 +142,7 @@ class DoctorLeadCount(_StatusCounts):
     """
 
     doctor = models.ForeignKey(
-        Doctor, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Doctor, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     whole_month = models.BooleanField()
     day = models.DateField()
@@ -157,6 +157,12 @@ class DoctorLeadCount(_StatusCounts):
                 fields=["whole_month", "day", "doctor", "lead_days"],
                 name="%(app_label)s_%(class)s_key_unique",
                 violation_error_message="One row per doctor, day or month, and lead time.",
+            ),
+        ]
+        indexes = [
+            # Appointment-patterns' page of doctors: each doctor's months and days.
+            models.Index(
+                fields=["doctor", "whole_month", "day"], name="appt_rollup_doctorlead_doc_idx"
             ),
         ]
 

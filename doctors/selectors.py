@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
+from core.search import Unaccent
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 
 
@@ -91,3 +93,27 @@ def doctor_week(*, doctor: Doctor, monday: datetime.date) -> list[ScheduleDay]:
             )
         )
     return week
+
+
+# --- finding a doctor by what a person types -----------------------------------------------
+
+DOCTOR_MATCHES = 20
+
+
+def doctors_matching(text: str, *, limit: int = DOCTOR_MATCHES) -> list[Doctor]:
+    """Doctors whose code is `text` (case-blind; that one alone), or whose name or code holds
+    it (accent- and case-blind), by name, at most `limit`; an empty `text`: the first
+    `limit` by name. A hospital has hundreds of doctors, not millions: a scan of them is
+    cheap, and only `limit` rows leave the database."""
+    text = " ".join(text.split())
+    doctors = Doctor.objects.select_related("specialty")
+    if text:
+        exact = list(doctors.filter(code__iexact=text)[:1])
+        if exact:
+            return exact
+        folded = Unaccent(Lower(Value(text)))
+        doctors = doctors.alias(
+            name=Unaccent(Lower(Concat("first_name", Value(" "), "last_name"))),
+            folded_code=Lower("code"),
+        ).filter(Q(name__contains=folded) | Q(folded_code__contains=folded))
+    return list(doctors.order_by("last_name", "first_name", "code")[:limit])

@@ -6,10 +6,12 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from core.forms import BoundedDateField
 from doctors.models import Doctor
+from doctors.selectors import doctors_matching
 from reports.registry import (
     DEFAULT_PERIOD_DAYS,
     DOCTOR,
@@ -24,9 +26,43 @@ from reports.registry import (
 SIZE, AFTER = "size", "after"
 
 
-class DoctorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Doctor) -> str:
-        return f"{obj.full_name} ({obj.code})"
+class DoctorField(forms.CharField):
+    """A doctor by code, or by part of a name only one doctor has; blank: all doctors. A text
+    box with suggestions as the person types (`reports:doctor_options`), not a drop-down of
+    every doctor: a large hospital has hundreds, and the page would draw them all."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {
+            "class": "form-control",
+            "list": "doctor-options",
+            "autocomplete": "off",
+            "placeholder": "All doctors",
+            "hx-get": reverse_lazy("reports:doctor_options"),
+            "hx-trigger": "input changed delay:250ms, focus once",
+            "hx-target": "#doctor-options",
+            "aria-describedby": "doctor-help",
+        }
+        super().__init__(
+            required=False, max_length=100, widget=forms.TextInput(attrs=attrs), **kwargs
+        )
+
+    def clean(self, value: Any) -> Doctor | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        found = doctors_matching(text, limit=6)
+        if not found:
+            raise forms.ValidationError(
+                f"No doctor has the code or name “{text}”: type part of a name and pick one "
+                "from the list, or leave it blank for all doctors."
+            )
+        if len(found) > 1:
+            names = ", ".join(f"{d.full_name} ({d.code})" for d in found[:5])
+            more = " and more" if len(found) > 5 else ""
+            raise forms.ValidationError(
+                f"Several doctors match “{text}”: {names}{more}. Type the code of the one you mean."
+            )
+        return found[0]
 
 
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -65,17 +101,10 @@ class ReportFilterForm(forms.Form):
         if TO in report.filters:
             self.fields[TO] = BoundedDateField(label="To", required=False, widget=date)
         if DOCTOR in report.filters and own_doctor is None:
-            self.fields[DOCTOR] = DoctorChoiceField(
-                label="Doctor",
-                queryset=Doctor.objects.order_by("last_name", "first_name", "code"),
-                to_field_name="code",
-                required=False,
-                empty_label="All doctors",
-                widget=forms.Select(attrs={"class": "form-select"}),
-            )
-        if page and report.paged:
+            self.fields[DOCTOR] = DoctorField(label="Doctor")
+        if page and (report.paged or report.doctor_paged):
             self.fields[SIZE] = forms.IntegerField(
-                label="Rows per page",
+                label="Doctors per page" if report.doctor_paged else "Rows per page",
                 required=False,
                 min_value=1,
                 max_value=MAX_PAGE_SIZE,

@@ -88,6 +88,9 @@ class Report:
     # rows, 50 unless asked) by keyset on the selector's page key. Its selector takes `after`
     # (a page token; rows strictly after it) and `keyed` (each row then ends with its token).
     paged: bool = False
+    # Aggregate rows with one grouping per doctor (appointment-patterns): the page lists a
+    # page of `size` doctors by code after `after`; its selector takes `after` and `doctors`.
+    doctor_paged: bool = False
     # Blank `from` and `to` mean the last DEFAULT_PERIOD_DAYS days on the page (shown in the
     # filter bar); the CSV and the command take the period as given.
     default_period: bool = False
@@ -107,10 +110,13 @@ class Report:
         stream: bool = False,
         after: str | None = None,
         keyed: bool = False,
+        doctors: int | None = None,
     ):
         kwargs = filters.as_kwargs(self)
         if self.paged:
             kwargs.update(after=after, keyed=keyed)
+        if doctors is not None:
+            kwargs.update(after=after, doctors=doctors)
         return self.selector(**kwargs, limit=limit, stream=stream)
 
     def allows(self, role: str | None) -> bool:
@@ -240,7 +246,7 @@ REPORTS: dict[str, Report] = {
             default_period=True,
             page_context=_patterns_context,
             body_template="reports/_appointment_patterns.html",
-            page_rows=2000,
+            doctor_paged=True,
         ),
         _report(
             name="revenue",

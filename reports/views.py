@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
+from core import roles
 from core.audit import Action, audit_record, audit_view
+from doctors.selectors import doctors_matching
 from patients.selectors import patient_ids_for_mrns
 from reports.access import get_report_for_user, reports_for_user
 from reports.export import csv_lines
@@ -20,30 +24,49 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report_list.html", {"reports": allowed})
 
 
+def doctor_options(request: HttpRequest) -> HttpResponse:
+    """The doctor filter's suggestions (an htmx swap into its datalist): doctors whose code or
+    name holds what was typed (`?doctor=`), at most twenty. Staff who open reports only; a
+    doctor's reports are pinned to their own figures, so they get no list."""
+    reports_for_user(request)
+    doctors = []
+    if roles.role_of(request.user) != roles.DOCTOR:
+        doctors = doctors_matching(request.GET.get("doctor", "")[:100])
+    return render(request, "reports/_doctor_options.html", {"doctors": doctors})
+
+
 def _page(report: Report, filters: Filters, form: ReportFilterForm) -> dict:
     """The rows of one page. A paged report reads `size` rows after the page token by keyset
     (one more tells whether a next page exists); an aggregate report its first rows."""
-    if not report.paged:
+    if not (report.paged or report.doctor_paged):
         rows = list(report.rows(filters, limit=report.page_rows + 1).rows)
         shown = rows[: report.page_rows]
         return {"rows": shown, "truncated": len(rows) > len(shown)}
     size, after = form.page_size(), form.after()
     stale = form.stale_page
+    if report.doctor_paged:
+        read = partial(report.rows, filters, doctors=size + 1)
+    else:
+        read = partial(report.rows, filters, limit=size + 1, keyed=True)
     try:
-        rows = list(report.rows(filters, limit=size + 1, after=after, keyed=True).rows)
+        rows = list(read(after=after).rows)
     except BadPageKey:
         stale, after = True, None
-        rows = list(report.rows(filters, limit=size + 1, keyed=True).rows)
-    width = len(report.columns)
-    shown = [row[:width] for row in rows[:size]]
+        rows = list(read().rows)
+    if report.doctor_paged:
+        shown, last = _doctor_page(report, rows, size)
+    else:
+        width = len(report.columns)
+        shown = [row[:width] for row in rows[:size]]
+        last = rows[size - 1][width] if len(rows) > size else None
     query = QueryDict(mutable=True)
     query.update(filters.as_query())
     if size != PAGE_SIZE:
         query[SIZE] = str(size)
     first = query.urlencode()
     next_query = None
-    if len(rows) > size:
-        query[AFTER] = rows[size - 1][width]
+    if last is not None:
+        query[AFTER] = last
         next_query = query.urlencode()
     return {
         "rows": shown,
@@ -53,6 +76,17 @@ def _page(report: Report, filters: Filters, form: ReportFilterForm) -> dict:
         "next_page": next_query,
         "stale_page": stale,
     }
+
+
+def _doctor_page(report: Report, rows: list[tuple], size: int) -> tuple[list[tuple], str | None]:
+    """The rows with at most `size` doctors (the selector read one more, which tells that a
+    next page exists), and the code of the last doctor shown when it does."""
+    dimension, code = report.columns.index("dimension"), report.columns.index("doctor_code")
+    doctors = [row for row in rows if row[dimension] == "doctor"]
+    if len(doctors) <= size:
+        return rows, None
+    extra = doctors[size]
+    return [row for row in rows if row is not extra], doctors[size - 1][code]
 
 
 def report_detail(request: HttpRequest, name: str) -> HttpResponse:

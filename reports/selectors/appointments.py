@@ -299,24 +299,29 @@ _LEAD_SUM = "sum(CASE WHEN lead_days >= 0 THEN lead_days * n END)"
 _TOTAL = "scheduled + checked_in + completed + cancelled + no_show"
 
 
-def _hospital_sources(date_from, date_to) -> tuple[str, dict]:
+def _hospital_sources(date_from, date_to, paged: bool) -> tuple[str, dict]:
     """h (weekday, hour, statuses, lead_count, lead_days_sum), lh (weekday, lead_days, n)
-    and dl (doctor_id, lead_days, statuses) of the whole hospital from the roll-ups."""
+    and dl (doctor_id, lead_days, statuses) of the whole hospital from the roll-ups; `paged`:
+    dl of the page's doctors (pd) only, each read on the (doctor, whole_month, day) index."""
     clauses, params = day_clauses("r.day", date_from, date_to)
     where = " AND ".join(clauses) or "TRUE"
     sums = ", ".join(f"sum(r.{s}) AS {s}" for s in _STATUSES)
-    signed = ", ".join(f"sum(s.sign * r.{s}) AS {s}" for s in _STATUSES)
+    signed = ", ".join(f"sum(s.sign * s.{s}) AS {s}" for s in _STATUSES)
     spans = doctor_spans(date_from, date_to)
-    values = ", ".join(
-        f"(%(m{i})s::boolean, %(lo{i})s::date, %(hi{i})s::date, %(sign{i})s::int)"
-        for i in range(len(spans))
-    )
     for i, (whole, lo, hi, sign) in enumerate(spans):
         params.update({f"m{i}": whole, f"lo{i}": lo, f"hi{i}": hi, f"sign{i}": sign})
+    # One index range of (whole_month, day, ...) per span: a join on a VALUES list of the
+    # spans would have PostgreSQL hash-join it against every row of the table instead.
+    page = "JOIN pd ON pd.id = r.doctor_id" if paged else ""
+    span_rows = " UNION ALL ".join(
+        f"""SELECT %(sign{i})s::int AS sign, r.*
+            FROM {_DOCTOR_LEAD} r {page}
+            WHERE r.whole_month = %(m{i})s AND r.day BETWEEN %(lo{i})s AND %(hi{i})s"""
+        for i in range(len(spans))
+    )
     doctor_rows = (
-        f"""SELECT r.doctor_id, r.lead_days, {signed}
-            FROM (VALUES {values}) AS s(m, lo, hi, sign)
-            JOIN {_DOCTOR_LEAD} r ON r.whole_month = s.m AND r.day BETWEEN s.lo AND s.hi
+        f"""SELECT s.doctor_id, s.lead_days, {signed}
+            FROM ({span_rows}) s
             GROUP BY 1, 2"""
         if spans
         else f"""SELECT NULL::bigint AS doctor_id, 0 AS lead_days, {sums}
@@ -364,6 +369,30 @@ def _doctor_sources(date_from, date_to, doctor: Doctor) -> tuple[str, dict]:
     return sql, {**params, **tz_param()}
 
 
+def _doctor_page(
+    date_from, date_to, doctor: Doctor | None, after: str | None, doctors: int
+) -> tuple[str, dict]:
+    """pd: the page's doctors, `doctors` of them by code after `after` (the unique index on
+    the code): the active ones and inactive ones with bookings in the period (a probe of the
+    doctor-day roll-up each); or the one doctor of the filter."""
+    code = doctor_after(after)
+    clauses, params = day_clauses("r.day", date_from, date_to)
+    booked = " AND ".join(["r.doctor_id = d.id", *clauses])
+    where = ["(d.is_active OR EXISTS (SELECT 1 FROM " + _DOCTOR_DAY + " r WHERE " + booked + "))"]
+    if code is not None:
+        where.append("d.code > %(after_code)s")
+        params["after_code"] = code
+    if doctor is not None:
+        where.append("d.id = %(doctor_id)s")
+        params["doctor_id"] = doctor.pk
+    params["doctors"] = doctors
+    sql = f"""pd AS MATERIALIZED (
+            SELECT d.id FROM {T["doctor"]} d WHERE {" AND ".join(where)}
+            ORDER BY d.code LIMIT %(doctors)s
+        )"""
+    return sql, params
+
+
 def appointment_patterns_report(
     *,
     date_from: datetime.date | None = None,
@@ -371,6 +400,8 @@ def appointment_patterns_report(
     doctor: Doctor | None = None,
     limit: int | None = None,
     stream: bool = False,
+    after: str | None = None,
+    doctors: int | None = None,
 ) -> ReportRows:
     """Bookings in the period grouped four ways, told apart by `dimension`: `all` (one row),
     `doctor`, `weekday`, `weekday_hour` (the heatmap; only cells with bookings). Weekday
@@ -380,6 +411,11 @@ def appointment_patterns_report(
     appointments booked in the system (imported ones carry no booking time). The heatmap's
     cells give the average lead time, not the median.
 
+    `doctors` (the page): the `doctor` rows are a page of that many doctors by code after
+    the code `after`, every one listed (the active ones, with zeros when they had no
+    bookings, and inactive ones with bookings); the other groupings stay whole. Without it,
+    every doctor with bookings (the CSV and the command).
+
     One query. For the hospital, over the roll-ups (appointments.rollups): hours and lead
     histograms per day of the period, and each doctor's lead histograms per month inside
     the period plus days at its ends (`doctor_spans`), so its cost follows the period's
@@ -387,10 +423,21 @@ def appointment_patterns_report(
     appointments of the period. Medians are read off the running count of each group's lead
     histogram (exact, as percentile_cont would give).
     """
+    paged = doctors is not None
     if doctor is None:
-        sources, params = _hospital_sources(date_from, date_to)
+        sources, params = _hospital_sources(date_from, date_to, paged)
     else:
         sources, params = _doctor_sources(date_from, date_to, doctor)
+    if paged:
+        page, page_params = _doctor_page(date_from, date_to, doctor, after, doctors)
+        sources = f"{page},\n        {sources}"
+        params.update(page_params)
+        doctor_part = """FROM pd LEFT JOIN gd ON gd.doctor_id = pd.id
+            LEFT JOIN m ON m.kind = 'd' AND m.k = pd.id"""
+        doctor_id = "pd.id"
+    else:
+        doctor_part = "FROM gd LEFT JOIN m ON m.kind = 'd' AND m.k = gd.doctor_id"
+        doctor_id = "gd.doctor_id"
     names = ", ".join(f"'{n}'" for n in WEEKDAY_NAMES)
     total = " + ".join(_STATUSES)
     sql = f"""
@@ -442,9 +489,10 @@ def appointment_patterns_report(
             LEFT JOIN m ON m.kind = CASE g.gset WHEN 3 THEN 'a' ELSE 'w' END
                        AND m.k IS NOT DISTINCT FROM g.weekday
             UNION ALL
-            SELECT 1, gd.doctor_id, NULL, NULL, gd.bookings, gd.completed, gd.cancelled,
-                   gd.no_show, m.median, gd.lead_n, gd.lead_sum
-            FROM gd LEFT JOIN m ON m.kind = 'd' AND m.k = gd.doctor_id
+            SELECT 1, {doctor_id}, NULL, NULL, COALESCE(gd.bookings, 0),
+                   COALESCE(gd.completed, 0), COALESCE(gd.cancelled, 0),
+                   COALESCE(gd.no_show, 0), m.median, gd.lead_n, gd.lead_sum
+            {doctor_part}
         )
         SELECT (ARRAY['all', 'doctor', 'weekday', 'weekday_hour'])[o.section + 1],
                d.code, trim(d.first_name || ' ' || d.last_name),

@@ -365,6 +365,7 @@ ROWS: list[Row] = [
     Row("imports:sample_workbook", expect(**ADMIN)),
     # --- Reports: each role its own (the registry's roles) -----------------------------------
     Row("reports:report_list", expect(**EVERY_ROLE)),
+    Row("reports:doctor_options", expect(**EVERY_ROLE)),
     *[row for name in REPORTS for row in _report_rows(name)],
     Row(
         "reports:report_detail",

@@ -90,7 +90,7 @@ def test_it_writes_money_with_two_decimals_in_the_csv(login, billing_clerk):
     [
         ({"from": "2024-13-01"}, "Enter a valid date."),
         ({"from": "2024-03-10", "to": "2024-03-01"}, "The end date is before the start date."),
-        ({"doctor": "NOBODY"}, "Select a valid choice."),
+        ({"doctor": "NOBODY"}, "No doctor has the code or name “NOBODY”"),
     ],
 )
 def test_it_explains_a_wrong_filter_instead_of_guessing(login, admin_user, query, message):
