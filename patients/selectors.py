@@ -253,3 +253,14 @@ def patient_ids_for_mrns(mrns: Iterable[str]) -> list[int]:
     if not wanted:
         return []
     return list(Patient.objects.filter(mrn__in=wanted).values_list("pk", flat=True))
+
+
+def patients_by_mrn_or_name(text: str) -> QuerySet[Patient]:
+    """Patients whose MRN is `text` (as typed or upper-cased: the MRN's unique index) or,
+    for MIN_NAME_LENGTH characters or more, whose "first last" name holds it, accent- and
+    case-blind (the trigram index on the full name): a report's patient filter."""
+    text = " ".join(text.split())
+    match = Q(mrn__in=sorted({text, text.upper()}))
+    if len(text) >= MIN_NAME_LENGTH:
+        match |= Q(search_name__contains=normalised(text))
+    return Patient.objects.alias(search_name=name_expression()).filter(match)

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from core.forms import BoundedDateField
-from doctors.models import Doctor
+from doctors.models import Doctor, Specialty
 from doctors.selectors import doctors_matching
 from reports.registry import (
     DEFAULT_PERIOD_DAYS,
@@ -18,6 +18,8 @@ from reports.registry import (
     FROM,
     MAX_PAGE_SIZE,
     PAGE_SIZE,
+    PATIENT,
+    SPECIALTY,
     TO,
     Filters,
     Report,
@@ -102,6 +104,25 @@ class ReportFilterForm(forms.Form):
             self.fields[TO] = BoundedDateField(label="To", required=False, widget=date)
         if DOCTOR in report.filters and own_doctor is None:
             self.fields[DOCTOR] = DoctorField(label="Doctor")
+        if SPECIALTY in report.filters and own_doctor is None:
+            self.fields[SPECIALTY] = forms.ModelChoiceField(
+                label="Specialty",
+                queryset=Specialty.objects.order_by("name"),
+                to_field_name="name",
+                required=False,
+                empty_label="All specialties",
+                widget=forms.Select(attrs={"class": "form-select"}),
+                error_messages={"invalid_choice": "Pick a specialty from the list."},
+            )
+        if PATIENT in report.filters:
+            self.fields[PATIENT] = forms.CharField(
+                label="Patient",
+                required=False,
+                max_length=100,
+                widget=forms.TextInput(
+                    attrs={"class": "form-control", "placeholder": "MRN or name", "size": 16}
+                ),
+            )
         if page and (report.paged or report.doctor_paged):
             self.fields[SIZE] = forms.IntegerField(
                 label="Doctors per page" if report.doctor_paged else "Rows per page",
@@ -129,6 +150,12 @@ class ReportFilterForm(forms.Form):
             return None
         return token
 
+    def clean_patient(self) -> str | None:
+        text = " ".join(self.cleaned_data.get(PATIENT, "").split())
+        if text and not text.isprintable():
+            raise forms.ValidationError("Type an MRN or part of a patient's name.")
+        return text or None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         start, end = cleaned.get(FROM), cleaned.get(TO)
@@ -141,6 +168,8 @@ class ReportFilterForm(forms.Form):
             date_from=self.cleaned_data.get(FROM),
             date_to=self.cleaned_data.get(TO),
             doctor=self.own_doctor or self.cleaned_data.get(DOCTOR),
+            specialty=self.cleaned_data.get(SPECIALTY),
+            patient=self.cleaned_data.get(PATIENT),
         )
 
     def page_size(self) -> int:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import roles
-from doctors.models import Doctor
+from doctors.models import Doctor, Specialty
 from reports import charts, selectors
 
-FROM, TO, DOCTOR = "from", "to", "doctor"
-FILTERS = (FROM, TO, DOCTOR)
+FROM, TO, DOCTOR, SPECIALTY, PATIENT = "from", "to", "doctor", "specialty", "patient"
+FILTERS = (FROM, TO, DOCTOR, SPECIALTY, PATIENT)
 # The page of a report over events in time (appointments, invoices) covers this many days up
 # to today unless the filter bar says otherwise, so it reads a period's roll-ups, never all.
 DEFAULT_PERIOD_DAYS = 90
@@ -45,6 +45,9 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     doctor: Doctor | None = None
+    specialty: Specialty | None = None
+    # An MRN or part of a name, as typed (reports.selectors.patient_clause reads it).
+    patient: str | None = None
 
     def as_kwargs(self, report: Report) -> dict[str, Any]:
         """The selector's keyword arguments: only the filters the report takes."""
@@ -55,6 +58,10 @@ class Filters:
             kwargs["date_to"] = self.date_to
         if DOCTOR in report.filters:
             kwargs["doctor"] = self.doctor
+        if SPECIALTY in report.filters:
+            kwargs["specialty"] = self.specialty
+        if PATIENT in report.filters:
+            kwargs["patient"] = self.patient
         return kwargs
 
     def as_query(self) -> dict[str, str]:
@@ -66,6 +73,10 @@ class Filters:
             query[TO] = self.date_to.isoformat()
         if self.doctor:
             query[DOCTOR] = self.doctor.code
+        if self.specialty:
+            query[SPECIALTY] = self.specialty.name
+        if self.patient:
+            query[PATIENT] = self.patient
         return query
 
 
@@ -125,7 +136,10 @@ class Report:
 
 def _appointments_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
     counts = selectors.appointment_status_counts(
-        date_from=filters.date_from, date_to=filters.date_to, doctor=filters.doctor
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        doctor=filters.doctor,
+        specialty=filters.specialty,
     )
     return {
         "status_counts": counts,
@@ -165,6 +179,7 @@ def _patterns_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
 
 PERIOD = (FROM, TO)
 PERIOD_AND_DOCTOR = (FROM, TO, DOCTOR)
+PERIOD_AND_DOCTORS = (FROM, TO, DOCTOR, SPECIALTY)
 
 
 def _report(*, also_for: Iterable[str] = (), **fields: Any) -> Report:
@@ -183,7 +198,7 @@ REPORTS: dict[str, Report] = {
             paged=True,
             columns=selectors.APPOINTMENTS_COLUMNS,
             also_for=(roles.FRONT_DESK, roles.DOCTOR),
-            filters=PERIOD_AND_DOCTOR,
+            filters=PERIOD_AND_DOCTORS,
             default_period=True,
             page_context=_appointments_context,
         ),
@@ -198,7 +213,7 @@ REPORTS: dict[str, Report] = {
             paged=True,
             columns=selectors.WORKLOAD_COLUMNS,
             also_for=(roles.DOCTOR,),
-            filters=PERIOD_AND_DOCTOR,
+            filters=PERIOD_AND_DOCTORS,
             default_period=True,
             page_context=_chart(charts.workload_bars),
         ),
@@ -209,7 +224,7 @@ REPORTS: dict[str, Report] = {
             selector=selectors.patient_health_report,
             paged=True,
             columns=selectors.PATIENT_HEALTH_COLUMNS,
-            filters=PERIOD,
+            filters=(*PERIOD, PATIENT),
             clinical=True,
         ),
         _report(
@@ -220,6 +235,7 @@ REPORTS: dict[str, Report] = {
             paged=True,
             columns=selectors.PATIENT_BILLS_COLUMNS,
             also_for=(roles.BILLING_CLERK,),
+            filters=(PATIENT,),
             page_context=_bills_context,
             # Per patient: what their medications and surgeries come to.
             clinical=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from billing.models import Invoice, InvoiceLine, MedicationCost, Payment, Proced
 from core.dates import local_day_bounds
 from doctors.models import Doctor, Specialty, WorkingHours
 from patients.models import MedicalHistory, Patient
+from patients.selectors import patients_by_mrn_or_name
 
 # Table names come from the models so a renamed table cannot silently break a report.
 T = {
@@ -98,6 +100,29 @@ def appointment_filter(
         clauses.append("a.doctor_id = %(doctor_id)s")
         params["doctor_id"] = doctor.pk
     return " AND ".join(clauses) or "TRUE", params
+
+
+def patient_clause(text: str | None, alias: str = "p") -> tuple[str, dict[str, Any]]:
+    """A condition on the patients table as `alias`: the MRN is `text` or the name holds it
+    (patients.selectors.patients_by_mrn_or_name, compiled: the MRN's unique index or the
+    trigram index on the full name), its parameters renamed for the reports' named style.
+    On the row itself, not `id IN (...)`, so PostgreSQL may walk the MRN index and test each
+    patient when many match, or gather the few that match and sort them. ("TRUE", {})
+    without a text."""
+    if not text:
+        return "TRUE", {}
+    query = patients_by_mrn_or_name(text).query
+    sql, values = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    table = connection.ops.quote_name(Patient._meta.db_table)
+    params: dict[str, Any] = {}
+
+    def name(_match: re.Match) -> str:
+        key = f"patient_{len(params)}"
+        params[key] = values[len(params)]
+        return f"%({key})s"
+
+    sql = re.sub(r"(?<!%)%s", name, sql.replace(f"{table}.", f"{alias}."))
+    return f"({sql})", params
 
 
 def day_clauses(

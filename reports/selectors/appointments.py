@@ -8,7 +8,7 @@ from django.db import connection
 
 from appointments.models import AppointmentStatus
 from appointments.rollups import DayCount, DayLeadCount, DoctorDayCount, DoctorLeadCount, HourCount
-from doctors.models import Doctor
+from doctors.models import Doctor, Specialty
 from reports.selectors._base import (
     BadPageKey,
     ReportRows,
@@ -90,6 +90,7 @@ def appointments_report(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     doctor: Doctor | None = None,
+    specialty: Specialty | None = None,
     limit: int | None = None,
     stream: bool = False,
     after: str | None = None,
@@ -97,8 +98,12 @@ def appointments_report(
 ) -> ReportRows:
     """Appointments in the period, oldest first, paged by (start, id). `appointment_id` is
     the legacy AppointmentID of an imported appointment, the database id otherwise. One
-    query that stops after `limit` rows of the index on (start, id), or (doctor, start, id)."""
+    query that stops after `limit` rows of the index on (start, id), or (doctor, start, id).
+    `specialty`: appointments with its doctors only."""
     where, params = appointment_filter(date_from, date_to, doctor)
+    if specialty is not None:
+        where += " AND d.specialty_id = %(specialty_id)s"
+        params["specialty_id"] = specialty.pk
     key = appointment_after(after)
     if key is not None:
         where += " AND (a.start, a.id) > (%(after_start)s, %(after_id)s)"
@@ -133,15 +138,22 @@ def appointment_status_counts(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     doctor: Doctor | None = None,
+    specialty: Specialty | None = None,
 ) -> list[tuple[str, str, int]]:
     """(status, label, count) for every status in the period, zeros included. One query over
-    the roll-up: the hospital's days, or one doctor's."""
+    the roll-up: the hospital's days, one doctor's, or those of a specialty's doctors."""
     clauses, params = day_clauses("r.day", date_from, date_to)
     table = _DAY
     if doctor is not None:
         table = _DOCTOR_DAY
         clauses.append("r.doctor_id = %(doctor_id)s")
         params["doctor_id"] = doctor.pk
+    if specialty is not None:
+        table = _DOCTOR_DAY
+        clauses.append(
+            f"r.doctor_id IN (SELECT id FROM {T['doctor']} WHERE specialty_id = %(specialty_id)s)"
+        )
+        params["specialty_id"] = specialty.pk
     sums = ", ".join(f"COALESCE(sum(r.{s}), 0)" for s in _STATUSES)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -168,6 +180,7 @@ def doctor_workload_report(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     doctor: Doctor | None = None,
+    specialty: Specialty | None = None,
     limit: int | None = None,
     stream: bool = False,
     after: str | None = None,
@@ -200,6 +213,9 @@ def doctor_workload_report(
         period = f"""SELECT COALESCE(%(day_from)s::date, b.first) AS d0,
                             COALESCE(%(day_to)s::date, b.last) AS d1
                      FROM ({bounds}) b"""
+    if specialty is not None:
+        doctor_clause += " AND d.specialty_id = %(specialty_id)s"
+        params["specialty_id"] = specialty.pk
     code = doctor_after(after)
     if code is not None:
         doctor_clause += " AND d.code > %(after_code)s"

@@ -16,13 +16,12 @@ write, so a page costs the same at a million patients as at ten thousand:
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from patients.models import Patient, Sex
 from reports.models import DemographicCount, DemographicMonthCount, PatientHealthSummary
-from reports.selectors._base import BadPageKey, ReportRows, T, fetch
+from reports.selectors._base import BadPageKey, ReportRows, T, fetch, patient_clause
 
 # Column names are a contract (issue 6): the listed ones first, in this order.
 PATIENT_HEALTH_COLUMNS = (
@@ -56,6 +55,7 @@ def patient_health_report(
     *,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
+    patient: str | None = None,
     limit: int | None = None,
     stream: bool = False,
     after: str | None = None,
@@ -65,9 +65,10 @@ def patient_health_report(
     (`recorded_on`; all of it without one), by MRN. Names count once whatever their case or
     surrounding blanks; a medication linked to the price list counts under its price-list
     name; "None", "N/A", "-" are no medication or surgery. Rows strictly after the MRN
-    `after`; with `keyed`, each row ends with its page token. One query."""
-    params: dict[str, Any] = {}
-    clauses = []
+    `after`; with `keyed`, each row ends with its page token. `patient`: only patients whose
+    MRN is it or whose name holds it (reports.selectors.patient_clause). One query."""
+    found, params = patient_clause(patient)
+    clauses = [found] if patient else []
     if (mrn := mrn_after(after)) is not None:
         clauses.append("p.mrn > %(after)s")
         params["after"] = mrn

@@ -10,7 +10,7 @@ from django.db import connection
 
 from billing.models import BillingSettings, BillTotalsShard, PatientBill
 from billing.rule import cents
-from reports.selectors._base import ReportRows, T, fetch
+from reports.selectors._base import ReportRows, T, fetch, patient_clause
 from reports.selectors.health import (  # noqa: F401 (re-exported)
     DEMOGRAPHICS_COLUMNS,
     PATIENT_HEALTH_COLUMNS,
@@ -46,6 +46,7 @@ def _bill_params() -> dict[str, Decimal]:
 
 def patient_bills_report(
     *,
+    patient: str | None = None,
     limit: int | None = None,
     stream: bool = False,
     after: str | None = None,
@@ -55,12 +56,14 @@ def patient_bills_report(
     patient by MRN: the per-patient sums the database keeps from the rule's SQL function
     (billing.bill_summary), then the default surgery fee, the minimum charge and tax as the
     invoice applies them. Rows strictly after the MRN `after`; with `keyed`, each row ends
-    with its page token. Two queries: the billing settings, then a walk of the MRN index
-    with one summary probe per row."""
+    with its page token. `patient`: only patients whose MRN is it or whose name holds it
+    (reports.selectors.patient_clause). Two queries: the billing settings, then a walk of
+    the MRN index with one summary probe per row (with `patient`, of the patients found)."""
     params: dict[str, object] = _bill_params()
-    where = "TRUE"
+    where, found = patient_clause(patient)
+    params.update(found)
     if (mrn := mrn_after(after)) is not None:
-        where = "p.mrn > %(after)s"
+        where += " AND p.mrn > %(after)s"
         params["after"] = mrn
     key = ", mrn" if keyed else ""
     sql = f"""

@@ -1,4 +1,5 @@
-"""`manage.py report NAME [--format csv|table] [--from DATE] [--to DATE] [--doctor CODE]`.
+"""`manage.py report NAME [--format csv|table] [--from DATE] [--to DATE] [--doctor CODE]
+[--specialty NAME] [--patient MRN-OR-NAME]`.
 
 Prints a report of the registry to stdout: the same rows as its page and CSV download.
 `csv` streams any number of rows at constant memory: the selector reads through a server-side
@@ -19,9 +20,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from core.dates import parse_day
-from doctors.models import Doctor
+from doctors.models import Doctor, Specialty
 from reports.export import csv_lines, text_table
-from reports.registry import DOCTOR, FROM, REPORTS, TO, Filters
+from reports.registry import DOCTOR, FROM, PATIENT, REPORTS, SPECIALTY, TO, Filters
 
 
 def _date(value: str) -> datetime.date:
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
         parser.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
         parser.add_argument("--doctor", metavar="CODE", help="A doctor's code, e.g. D0001.")
+        parser.add_argument("--specialty", metavar="NAME", help="A specialty, e.g. Cardiology.")
+        parser.add_argument("--patient", metavar="TEXT", help="An MRN, or part of patients' names.")
         parser.add_argument(
             "--max-rows",
             type=int,
@@ -57,6 +60,8 @@ class Command(BaseCommand):
             FROM: options["date_from"],
             TO: options["date_to"],
             DOCTOR: options["doctor"],
+            SPECIALTY: options["specialty"],
+            PATIENT: options["patient"],
         }
         for name, value in given.items():
             if value is not None and name not in report.filters:
@@ -68,7 +73,19 @@ class Command(BaseCommand):
             doctor = Doctor.objects.filter(code=given[DOCTOR]).first()
             if doctor is None:
                 raise CommandError(f"No doctor has the code {given[DOCTOR]!r}.")
-        filters = Filters(date_from=given[FROM], date_to=given[TO], doctor=doctor)
+        specialty = None
+        if given[SPECIALTY]:
+            specialty = Specialty.objects.filter(name__iexact=given[SPECIALTY]).first()
+            if specialty is None:
+                known = ", ".join(Specialty.objects.order_by("name").values_list("name", flat=True))
+                raise CommandError(f"No specialty {given[SPECIALTY]!r}; there are: {known}.")
+        filters = Filters(
+            date_from=given[FROM],
+            date_to=given[TO],
+            doctor=doctor,
+            specialty=specialty,
+            patient=" ".join((given[PATIENT] or "").split()) or None,
+        )
         try:
             if options["format"] == "csv":
                 for line in csv_lines(report.rows(filters, stream=True)):
@@ -81,7 +98,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"The {report.name} report has more than {bound:,} rows: a table holds "
                         "them all to line them up. Use --format csv (it streams any number), "
-                        "narrow it with --from/--to/--doctor, or raise --max-rows."
+                        "narrow it with its filters (--from, --to, --doctor…), or raise --max-rows."
                     )
                 for line in text_table(type(result)(result.columns, rows)):
                     self.stdout.write(line)
