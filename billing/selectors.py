@@ -33,6 +33,7 @@ from billing.models import (
     ProcedureFee,
 )
 from core.dates import local_day_bounds
+from core.pagination import RowCompare
 from core.search import Unaccent
 from patients.models import Patient
 
@@ -70,8 +71,66 @@ class ReadyRow:
 
 @dataclass(frozen=True)
 class ReadyPage:
+    """`next_key` / `previous_key`: the `after` / `before` tokens of the pages beside it."""
+
     rows: list[ReadyRow]
     count: int
+    next_key: str | None = None
+    previous_key: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_key is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_key is not None
+
+
+# The list's order, the index billing_patientbill_latest's (a bill with no date last), and
+# the same read backwards.
+_NEWEST = (F("latest").desc(nulls_last=True), F("patient_id").desc())
+_OLDEST = (F("latest").asc(nulls_first=True), F("patient_id").asc())
+# "2024-03-01.123": the (latest, patient) of a row; ".123" when it has no latest.
+_READY_KEY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})?\.([0-9]{1,19})")
+
+
+def _ready_key(bill: PatientBill) -> str:
+    return f"{bill.latest.isoformat() if bill.latest else ''}.{bill.patient_id}"
+
+
+def _read_ready_key(token: str) -> tuple[datetime.date | None, int]:
+    """The (latest, patient id) a token names; ValueError for anything else."""
+    match = _READY_KEY.fullmatch(token) if len(token) <= 40 else None
+    if match is None or int(match[2]) >= 2**63:  # past a bigint: no patient, a SQL error
+        raise ValueError(f"Not a page of the ready-to-bill list: {token[:40]!r}")
+    try:
+        return (datetime.date.fromisoformat(match[1]) if match[1] else None), int(match[2])
+    except ValueError as error:  # 2024-02-30, year 0
+        raise ValueError("Not a page of the ready-to-bill list.") from error
+
+
+def _bills_beyond(
+    bills: QuerySet[PatientBill], key: tuple[datetime.date | None, int], *, newer: bool, size: int
+) -> QuerySet[PatientBill]:
+    """The first `size` bills past `key`, in list order (`newer`: backwards from it). One query
+    of index range scans: a row comparison from the key (no OFFSET, no filter over the rows
+    before it), and the bills with no date, which sort last, as a part of their own (a NULL
+    never passes a comparison), merged by a UNION ALL whose parts stop at `size` rows each.
+    The triggers date every bill (each item has a date), but the column allows none."""
+    latest, pk = key
+    order = _OLDEST if newer else _NEWEST
+    if latest is None:  # a key in the last section, the bills with no date
+        undated = bills.filter(latest__isnull=True)
+        same = undated.filter(patient_id__gt=pk) if newer else undated.filter(patient_id__lt=pk)
+        other = bills.filter(latest__isnull=False) if newer else None
+    else:
+        same = bills.filter(RowCompare(("latest", "patient_id"), ">" if newer else "<", key))
+        other = None if newer else bills.filter(latest__isnull=True)
+    same = same.order_by(*order)[:size]
+    if other is None:
+        return same
+    return same.union(other.order_by(*order)[:size], all=True).order_by(*order)[:size]
 
 
 def ready_to_bill(
@@ -80,16 +139,20 @@ def ready_to_bill(
     since: datetime.date | None = None,
     unpriced_only: bool = False,
     limit: int = 50,
-    offset: int = 0,
+    after: str | None = None,
+    before: str | None = None,
 ) -> ReadyPage:
     """Patients with unbilled items, newest item first, with the total their draft would
-    come to. Three queries: settings, the count, the page with its patients.
+    come to: the `limit` after the key `after`, before `before`, or the first. Three queries:
+    settings, the count, the page with its patients. A bad token: ValueError, before any.
 
-    Reads the per-patient sums the database keeps by the billing rule (`PatientBill`); the
-    order is an index (latest desc, patient desc); unfiltered, the count is the sixteen rows
+    Reads the per-patient sums the database keeps by the billing rule (`PatientBill`): the
+    page `limit + 1` rows of the index (latest desc, patient desc) from its key, as cheap deep
+    in a million bills as first (`_bills_beyond`); unfiltered, the count is the sixteen rows
     of sums (`BillTotalsShard.bills`), filtered it counts the matching summaries."""
+    key = _read_ready_key(before or after) if (before or after) else None
     settings_row = BillingSettings.load()
-    bills = PatientBill.objects.all()
+    bills = PatientBill.objects.select_related("patient")
     if q.strip():
         bills = bills.filter(patient__in=patients_matching(q))
     if since is not None:
@@ -100,9 +163,12 @@ def ready_to_bill(
         count = bills.count()
     else:
         count = BillTotalsShard.objects.aggregate(n=Coalesce(Sum("bills"), 0))["n"]
-    page = bills.select_related("patient").order_by(
-        F("latest").desc(nulls_last=True), F("patient_id").desc()
-    )[offset : offset + limit]
+    if key is None:
+        page = list(bills.order_by(*_NEWEST)[: limit + 1])
+    else:
+        page = list(_bills_beyond(bills, key, newer=bool(before), size=limit + 1))
+    more = len(page) > limit
+    page = page[:limit][::-1] if before else page[:limit]
     rows = []
     for bill in page:
         item_sum = bill.item_sum(settings_row.default_surgery_fee)
@@ -116,7 +182,13 @@ def ready_to_bill(
                 preview=rule.preview_totals(item_sum=item_sum, settings=settings_row),
             )
         )
-    return ReadyPage(rows=rows, count=count)
+    older, newer = (True, more) if before else (more, key is not None)
+    return ReadyPage(
+        rows=rows,
+        count=count,
+        next_key=_ready_key(page[-1]) if page and older else None,
+        previous_key=_ready_key(page[0]) if page and newer else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from billing import forms, selectors, services
 from billing.access import Need, get_billing_for_user
-from billing.views._common import PER_PAGE, errors, page_number
+from billing.views._common import PER_PAGE, errors
 from core import audit
 
 
@@ -18,19 +18,23 @@ def ready_to_bill(request: HttpRequest) -> HttpResponse:
     get_billing_for_user(request, Need.BILL)
     form = forms.ReadyToBillFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    number = page_number(request)
-    page = selectors.ready_to_bill(
-        q=filters.get("q") or "",
-        since=filters.get("since"),
-        unpriced_only=bool(filters.get("unpriced")),
-        limit=PER_PAGE,
-        offset=(number - 1) * PER_PAGE,
-    )
+    query = {
+        "q": filters.get("q") or "",
+        "since": filters.get("since"),
+        "unpriced_only": bool(filters.get("unpriced")),
+        "limit": PER_PAGE,
+    }
+    keys = {"after": request.GET.get("after") or None, "before": request.GET.get("before") or None}
+    keyed = bool(keys["after"] or keys["before"])  # a page past the first
+    try:
+        page = selectors.ready_to_bill(**query, **keys)
+    except ValueError:  # edited, cut short, or from another list: nothing was read yet
+        messages.warning(request, "That page link is out of date: here is the first page.")
+        page, keyed = selectors.ready_to_bill(**query), False
     context = {
         "form": form,
         "page": page,
-        "number": number,
-        "has_next": number * PER_PAGE < page.count,
+        "keyed": keyed,
         "page_total": sum((row.preview.total for row in page.rows), start=0),
     }
     return render(request, "billing/patient_ready_to_bill.html", context)
