@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Lower
 
 from billing import rule, summaries
 from billing.models import (
@@ -34,26 +33,17 @@ from billing.models import (
 )
 from core.dates import local_day_bounds
 from core.pagination import RowCompare
-from core.search import Unaccent
 from patients.models import Patient
+from patients.selectors import patients_by_mrn_or_name
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(**MONEY))
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, as `hms_unaccent(lower(...))` does in the database."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def patients_matching(q: str) -> QuerySet[Patient]:
-    """Patients whose MRN is `q` or whose name contains it (accent- and case-blind; the
-    trigram index on the full name serves the LIKE)."""
-    q = q.strip()
-    full_name = Unaccent(Lower(Concat("first_name", Value(" "), "last_name")))
-    return Patient.objects.annotate(search_name=full_name).filter(
-        Q(mrn__iexact=q) | Q(search_name__contains=_fold(q))
-    )
+    """Patients whose MRN is `q` or whose name contains it (accent- and case-blind): the
+    reports' patient filter (patients.selectors.patients_by_mrn_or_name), so the MRN's
+    unique index or the trigram index on the full name answers it."""
+    return patients_by_mrn_or_name(q)
 
 
 # --- Ready to bill -------------------------------------------------------------------------
