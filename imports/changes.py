@@ -2,9 +2,10 @@
 
 Every record an import updates gives one `Change`: the audit log gets a row for it with each
 changed field's value before and after (as an edit by hand does; all of them in one INSERT),
-and the check page lists the first `CHANGES_SHOWN` of each sheet, before → after. Values are
-kept as a person reads them: names and workbook IDs rather than row ids, times in the
-hospital's zone.
+and the check page lists them all, sheet by sheet and a page at a time, before → after, those
+that need care first (`imports.risks`: a doctor who signs in, a patient with visits or
+history). Values are kept as a person reads them: names and workbook IDs rather than row ids,
+times in the hospital's zone.
 """
 
 from __future__ import annotations
@@ -22,8 +23,17 @@ from appointments.models import Appointment
 from core import audit
 from imports.queries import from_micros
 
-# Changes per sheet listed on the check page (the audit log gets them all).
+# Changes per sheet in `ChangeLog.report` (the upload page keeps them all: UploadChange).
 CHANGES_SHOWN = 200
+# The order of the sheets in the list of changes: people first, where updates need most care.
+SHEET_ORDER = (
+    "Doctor",
+    "Patient",
+    "Appointment",
+    "PatientsAttendAppointments",
+    "MedicalHistory",
+    "Medication_Cost",
+)
 
 
 def shown(value: Any) -> Any:
@@ -47,8 +57,12 @@ class Change:
     fields: dict[str, tuple[Any, Any]]
     patient_id: int | None = None
     resolution: str = ""  # the clerk's decision, when it resolved a conflict
-    note: str = ""  # what the clerk should know (a doctor's record holds a login)
+    note: str = ""  # what the clerk should know
     row: int | None = None  # the workbook's row
+    user_id: int | None = None  # a doctor's login
+    # Why the update needs care, as a badge (`risk`) and a sentence (`why`): imports.risks.
+    risk: str = ""
+    why: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """What the check page shows of it."""
@@ -58,6 +72,9 @@ class Change:
             "label": self.label,
             "row": self.row,
             "note": "; ".join(n for n in (self.resolution, self.note) if n),
+            "risk": self.risk,
+            "why": self.why,
+            "user_id": self.user_id,
             "fields": [
                 [str(meta.get_field(name).verbose_name).capitalize(), before, after]
                 for name, (before, after) in self.fields.items()
@@ -86,16 +103,29 @@ class ChangeLog:
             self.changes.append(change)
             self.per_sheet[change.sheet] = self.per_sheet.get(change.sheet, 0) + 1
 
+    def ordered(self) -> list[Change]:
+        """Every change as the check page lists them: sheet by sheet (`SHEET_ORDER`), those
+        that need care first, then in the workbook's order."""
+        rank = {sheet: index for index, sheet in enumerate(SHEET_ORDER)}
+        return sorted(self.changes, key=lambda c: (rank.get(c.sheet, len(rank)), not c.risk))
+
     def report(self) -> list[dict[str, Any]]:
-        """Per sheet, in the order found: how many records change and the first
-        `CHANGES_SHOWN` of them."""
+        """Per sheet (`ordered`): how many records change, how many of them need care, and
+        the first `CHANGES_SHOWN` of them."""
         listed: dict[str, list[dict[str, Any]]] = {}
-        for change in self.changes:
+        risky: dict[str, int] = {}
+        for change in self.ordered():
             rows = listed.setdefault(change.sheet, [])
+            risky[change.sheet] = risky.get(change.sheet, 0) + bool(change.risk)
             if len(rows) < CHANGES_SHOWN:
                 rows.append(change.as_dict())
         return [
-            {"sheet": sheet, "total": self.per_sheet[sheet], "shown": rows}
+            {
+                "sheet": sheet,
+                "total": self.per_sheet[sheet],
+                "risky": risky[sheet],
+                "shown": rows,
+            }
             for sheet, rows in listed.items()
         ]
 

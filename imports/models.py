@@ -63,6 +63,8 @@ class WorkbookUpload(TimeStampedModel):
         related_name="+",
     )
     imported_at = models.DateTimeField(null=True, blank=True)
+    # What the clerk confirmed besides the new records: the updates to existing ones too.
+    apply_updates = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -119,3 +121,41 @@ class WorkbookUpload(TimeStampedModel):
         """Who imported it: the person who confirmed it (the constraints keep an imported
         upload confirmed)."""
         return self.confirmed_by if self.status == UploadStatus.IMPORTED else None
+
+
+class UploadChange(models.Model):
+    """One existing record the checked workbook would update, with each changed field before
+    and after: what the check page lists (a page at a time, per sheet) and the CSV of changes.
+    Written by the check (all of them, with one COPY), replaced by a new check, deleted with
+    the upload's files when it is discarded or fails."""
+
+    # Indexed by the (upload, position) index below.
+    upload = models.ForeignKey(
+        WorkbookUpload, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
+    sheet = models.CharField(max_length=40)
+    # Order within the upload: sheet by sheet, those that need care first.
+    position = models.PositiveIntegerField()
+    key = models.CharField(max_length=100)  # the workbook's ID of the record
+    label = models.CharField(max_length=300)
+    row = models.PositiveIntegerField(null=True, blank=True)  # the workbook's row
+    # Why the update needs care ("" when it does not): imports.risks.
+    risk = models.CharField(max_length=20, blank=True)
+    why = models.TextField(blank=True)
+    note = models.TextField(blank=True)  # the clerk's resolution of a conflict
+    user_id = models.BigIntegerField(null=True, blank=True)  # a doctor's login, if any
+    fields = models.JSONField(default=list)  # [[field label, before, after], ...]
+
+    class Meta:
+        ordering = ["upload", "position"]
+        verbose_name = "change an upload makes"
+        indexes = [
+            # The CSV, in order; the page, a sheet at a time.
+            models.Index(fields=["upload", "position"], name="imports_change_position_idx"),
+            models.Index(
+                fields=["upload", "sheet", "position"], name="imports_change_sheet_pos_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} {self.key}"

@@ -40,14 +40,18 @@ def check_overlaps(
     rows: list[AppointmentRow],
     doctor_ids: dict[str, int],
     patient_ids: dict[str, int],
+    replaced: set[str] | None = None,
 ) -> list[Problem]:
     """Problems for the workbook's appointments (`rows`) that overlap another active one of the
     same doctor or patient. `doctor_ids` and `patient_ids` map codes and MRNs to the ids of
-    those already in the system."""
+    those already in the system; `replaced` are the AppointmentIDs whose appointment in the
+    system the import rewrites (all the workbook's, unless said otherwise)."""
     active = [(r.start_us, r.end_us, r) for r in rows if r.status in ACTIVE]
     if not active:
         return []
-    booked_doctor, booked_patient = _booked(book, active, doctor_ids, patient_ids)
+    if replaced is None:
+        replaced = book.appointment_ids
+    booked_doctor, booked_patient = _booked(replaced, active, doctor_ids, patient_ids)
     by_doctor: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
     by_patient: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
     for item in active:
@@ -77,7 +81,7 @@ def check_overlaps(
 
 
 def _booked(
-    book: Workbook,
+    replaced: set[str],
     active: list[tuple[int, int, AppointmentRow]],
     doctor_ids: dict[str, int],
     patient_ids: dict[str, int],
@@ -107,7 +111,7 @@ def _booked(
         params = [list(ACTIVE_STATUSES), window_end, window_start]
         cursor.execute(sql, params + doctor_params + patient_params)
         for pk, legacy_id, doctor_id, patient_id, start, end in cursor.fetchall():
-            if legacy_id is not None and legacy_id in book.appointment_ids:
+            if legacy_id is not None and legacy_id in replaced:
                 continue  # the workbook's row replaces it
             booked = (start, end, _Booked(pk, legacy_id, start, end))
             if doctor_id in code_by_id:

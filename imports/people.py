@@ -125,8 +125,8 @@ def plan_doctors(plan: Plan, book: Workbook, resolutions: Mapping[str, str]) -> 
                 label,
                 fields,
                 resolution=note,
-                note="has a login" if record.user_id else "",
                 row=row.row,
+                user_id=record.user_id,
             )
         )
     plan.counts["Specialty"].created = len(plan.specialty_create)
@@ -161,7 +161,9 @@ def plan_patients(plan: Plan, book: Workbook, resolutions: Mapping[str, str]) ->
                 plan.patient_create.append((row.mrn, None, (*values, born, estimated), record.mrn))
                 counts.created += 1
                 if linked:
-                    # The PatientID now names the new patient; this one keeps its MRN.
+                    # The PatientID now names the new patient; this one keeps its MRN. (The
+                    # new record needs that update: the ID is unique.)
+                    plan.needs_update.add(row.mrn)
                     _update_patient(
                         plan,
                         record,

@@ -50,6 +50,9 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0  # rows of an unresolved conflict's ID (nothing written for them)
+    # Not applied because the updates were not confirmed: the updates, and the new records
+    # that need one of them (imports.holding).
+    held: int = 0
 
     @property
     def changed(self) -> int:
@@ -95,6 +98,8 @@ class Plan:
     skipped_doctors: set[str] = field(default_factory=set)
     skipped_patients: set[str] = field(default_factory=set)
     skipped_appointments: set[str] = field(default_factory=set)
+    # PatientIDs whose new record needs an update of another (keep both: the ID moves over).
+    needs_update: set[str] = field(default_factory=set)
     # Every update, field by field: the audit log's rows and the check page's list.
     changes: ChangeLog = field(default_factory=ChangeLog)
     source: str = ""  # the workbook's name, for the audit log

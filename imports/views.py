@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.csvstream import write_rows
+from core.csvstream import csv_lines, write_rows
 from imports.access import Need, get_upload_for_user, require
 from imports.docs import SAMPLE_WORKBOOK, format_document_html
 from imports.forms import WorkbookUploadForm
 from imports.forms_resolve import ConflictResolutionForm
 from imports.matching import DECIDED_LABELS, Resolution
-from imports.models import WORKING
-from imports.selectors import recent_uploads
+from imports.models import WORKING, UploadStatus
+from imports.selectors import CHANGES_PER_PAGE, change_pages, changes_for_csv, recent_uploads
 from imports.services import (
     UploadNotConfirmable,
     workbook_upload_check,
@@ -63,6 +63,20 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": report.get("errors", [])[:PROBLEMS_SHOWN],
         "warnings": report.get("warnings", [])[:PROBLEMS_SHOWN],
         "problems_shown": PROBLEMS_SHOWN,
+        # The check's updates, a page per sheet (the sheet and page asked for, the first
+        # page of the others).
+        "change_pages": change_pages(
+            upload=workbook,
+            summary=workbook.report.get("check", {}).get("changes", []),
+            sheet=request.GET.get("sheet", ""),
+            page=request.GET.get("page", ""),
+        )
+        if workbook.status in (UploadStatus.CHECKED, UploadStatus.IMPORTED)
+        else [],
+        "check": workbook.report.get("check", {}),
+        "requested_sheet": request.GET.get("sheet", ""),
+        "per_page": CHANGES_PER_PAGE,
+        "me": request.user.pk,
     }
     if workbook.can_confirm:
         context["resolve_form"] = form = _resolution_form(workbook)
@@ -103,12 +117,16 @@ def upload_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     workbook = get_upload_for_user(request, pk)
+    apply_updates = request.POST.get("apply_updates") == "on"
     try:
-        workbook = workbook_upload_confirm(upload=workbook, by=request.user)
+        workbook = workbook_upload_confirm(
+            upload=workbook, by=request.user, apply_updates=apply_updates
+        )
     except UploadNotConfirmable as refusal:
         messages.warning(request, str(refusal))
     else:
-        messages.success(request, "The import has started; this page follows it.")
+        held = "" if apply_updates else " Records already in the system are left as they are."
+        messages.success(request, "The import has started; this page follows it." + held)
     return redirect(workbook)
 
 
@@ -150,6 +168,22 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     # Column names and messages quote the workbook's cells: neutralise formulas.
     write_rows(response, [["kind", "sheet", "row", "column", "message"], *rows])
+    return response
+
+
+def upload_changes(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every update the upload's check found, field by field, as CSV."""
+    workbook = get_upload_for_user(request, pk)
+    columns = ["sheet", "row", "record", "workbook_id", "needs_care", "field", "before", "after"]
+    rows = (
+        [sheet, row or "", label, key, why, field, before, after]
+        for sheet, row, label, key, why, fields in changes_for_csv(upload=workbook)
+        for field, before, after in fields
+    )
+    response = StreamingHttpResponse(
+        csv_lines(columns, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="upload-{workbook.pk}-changes.csv"'
     return response
 
 

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from imports.models import WORKING, UploadStatus, WorkbookUpload
+from imports.services.upload_changes import upload_changes_delete, upload_changes_replace
 from imports.services.upload_files import delete_files_on_commit, upload_path
 from imports.services.workbook import COUNT_ORDER, COUNT_UNITS, ImportReport, workbook_import
 from imports.workbook import Problem
@@ -133,13 +134,28 @@ def _report_data(report: ImportReport) -> dict[str, Any]:
                 "updated": report.counts[sheet].updated,
                 "unchanged": report.counts[sheet].unchanged,
                 "skipped": report.counts[sheet].skipped,
+                "held": report.counts[sheet].held,
             }
             for sheet in COUNT_ORDER
         ],
         "conflicts": report.conflicts[:CONFLICTS_KEPT],
         "conflict_total": len(report.conflicts),
         "unresolved": report.unresolved,
-        "changes": report.changes,
+        # Per sheet, how many records change and how many of those need care; the changes
+        # themselves are UploadChange rows.
+        "changes": [
+            {"sheet": block["sheet"], "total": block["total"], "risky": block["risky"]}
+            for block in report.changes
+        ],
+        "updates": sum(block["total"] for block in report.changes),
+        "risky": sum(block["risky"] for block in report.changes),
+        # What confirming without the updates creates, and what it holds back with them.
+        "created_alone": sum(c.created for name, c in report.alone.items() if name != "Specialty"),
+        "held_alone": sum(c.held - report.counts[name].updated for name, c in report.alone.items()),
+        "created": sum(c.created for name, c in report.counts.items() if name != "Specialty"),
+        "digests": report.digests,
+        "updates_applied": report.updates_applied,
+        "rechecked": report.stale,
         "seconds": round(report.seconds, 1),
         "at": timezone.now().isoformat(),
     }
@@ -187,12 +203,26 @@ class _ProgressWriter:
 def _run_import(
     upload: WorkbookUpload, progress: _ProgressWriter, *, dry_run: bool, by: Any = None
 ) -> ImportReport:
+    """The check (`dry_run`), or the import of what the clerk confirmed: the new records, and
+    the updates only if confirmed too; only the very plan the check showed (its digest),
+    else nothing is written and the report is a new check (`ImportReport.stale`)."""
+    if dry_run:
+        return workbook_import(
+            path_or_file=upload_path(upload),
+            dry_run=True,
+            progress=progress,
+            resolutions=upload.report.get("resolutions", {}),
+        )
+    digests = upload.report.get("check", {}).get("digests", {})
+    part = "all" if upload.apply_updates else "creations"
     return workbook_import(
         path_or_file=upload_path(upload),
-        dry_run=dry_run,
         by=by,
         progress=progress,
         resolutions=upload.report.get("resolutions", {}),
+        apply_updates=upload.apply_updates,
+        # A check without digests (made before they were kept) is checked again.
+        expect=digests.get(part, ""),
     )
 
 
@@ -215,8 +245,17 @@ def _finish(upload_id: int, report: ImportReport, *, stage: str, done: str, **st
                 setattr(upload, name, value)
         upload.progress = ""
         upload.report = {**upload.report, stage: _report_data(report)}
+        if stage == "check":
+            # Checked again at the import (the system changed): confirm again, afresh.
+            upload.report.pop("import", None)
+            upload.confirmed_at = upload.confirmed_by = None
+            upload.apply_updates = False
         upload.full_clean()
         upload.save()
+        if upload.status == UploadStatus.CHECKED:
+            upload_changes_replace(upload, report.change_list)
+        elif upload.status != UploadStatus.IMPORTED:
+            upload_changes_delete(upload)  # nothing of it will be imported
         if upload.status != UploadStatus.CHECKED:
             delete_files_on_commit(upload)
 
@@ -230,6 +269,7 @@ def _fail(upload_id: int, exc: Exception) -> None:
         upload.progress = ""
         upload.report = {**upload.report, "failure": f"{type(exc).__name__}: {exc}"}
         upload.save(update_fields=["status", "progress", "report", "updated_at"])
+        upload_changes_delete(upload)
         delete_files_on_commit(upload)
 
 
@@ -275,6 +315,10 @@ def _import(upload: WorkbookUpload, progress: _ProgressWriter) -> None:
     # One transaction: the records and the upload's new status commit together or not at all.
     with transaction.atomic():
         report = _run_import(upload, progress, dry_run=False, by=upload.confirmed_by)
+        if report.stale:
+            # Not what the clerk read: nothing written; the page shows the new check.
+            _finish(upload.pk, report, stage="check", done=UploadStatus.CHECKED)
+            return
         _finish(
             upload.pk,
             report,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from core import audit
 from core.actors import acting_user
 from imports.models import UploadStatus, WorkbookUpload
+from imports.services.upload_changes import upload_changes_delete
 from imports.services.upload_files import (
     UPLOAD_DIR,
     delete_files_on_commit,
@@ -67,6 +68,7 @@ def _expire_stale_uploads(*, now: datetime.datetime) -> None:
         upload.progress = ""
         upload.report = {**upload.report, "discarded": f"expired: {why}"}
         upload.save(update_fields=["status", "progress", "report", "updated_at"])
+        upload_changes_delete(upload)
         delete_files_on_commit(upload)
 
 
@@ -133,16 +135,29 @@ def _locked(upload: WorkbookUpload) -> WorkbookUpload:
 
 
 @transaction.atomic
-def workbook_upload_confirm(*, upload: WorkbookUpload, by: Any) -> WorkbookUpload:
-    """Queue the import of a checked upload (run by a worker). The workbook is checked again
-    against the system as it is then (a booking made since the check may conflict): any
-    problem imports nothing and the upload becomes `rejected` with the new report. Two
+def workbook_upload_confirm(
+    *, upload: WorkbookUpload, by: Any, apply_updates: bool = False
+) -> WorkbookUpload:
+    """Queue the import of a checked upload (run by a worker): its new records, and its updates
+    to records already in the system only with `apply_updates` (the clerk confirms them
+    apart). The workbook is checked again against the system as it is then: any problem
+    imports nothing and the upload becomes `rejected` with the new report; a plan that is not
+    the one the check showed (a record changed meanwhile) imports nothing either, and the
+    upload is `checked` again with the new check, to be read and confirmed afresh. Two
     confirmations at once import once: the upload's row is locked and only a `checked` upload
-    moves to `importing`; the other is refused with UploadNotConfirmable.
+    moves to `importing`; the other is refused with UploadNotConfirmable, as is a
+    confirmation that would import nothing (updates only, not confirmed).
     Cost here: four statements (lock, update, the job's INSERT, its id)."""
     upload = _locked(upload)
     if upload.status != UploadStatus.CHECKED:
         raise _refusal(upload, "imported")
+    check = upload.report.get("check", {})
+    if not apply_updates and check.get("updates") and not check.get("created_alone"):
+        raise UploadNotConfirmable(
+            "This workbook only updates records already in the system: tick “Also apply the "
+            "updates” to import it. Nothing was done."
+        )
+    upload.apply_updates = apply_updates
     upload.status = UploadStatus.IMPORTING
     upload.confirmed_at = timezone.now()
     upload.confirmed_by = acting_user(by)
@@ -199,6 +214,7 @@ def workbook_upload_discard(*, upload: WorkbookUpload, by: Any) -> WorkbookUploa
     upload.confirmed_at = upload.confirmed_by = None
     upload.report = {**upload.report, "discarded": f"by {by.get_username()}"}
     upload.save()
+    upload_changes_delete(upload)
     delete_files_on_commit(upload)
     audit.audit_record(
         actor=by, action=audit.Action.UPDATE, obj=upload, changes={"status": "discarded"}

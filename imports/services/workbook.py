@@ -2,7 +2,9 @@
 
 `workbook_import` reads and checks the whole workbook first; only a workbook without a single
 problem is written, in one transaction, so an import is all or nothing. The command and the
-upload page both call it and show its `ImportReport`.
+upload page both call it and show its `ImportReport`. Its updates to records already in the
+system are applied only with `apply_updates` (imports.holding: the new records alone
+otherwise), and `expect` makes it write only the very plan a check showed.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from core import audit
+from imports.changes import Change
+from imports.holding import has_updates, plan_digest, without_updates
 from imports.matching import Resolution, describe
 from imports.plan import Counts, build_plan
+from imports.risks import assess
 from imports.workbook import SHEETS, Problem, read_workbook
 from imports.writer import write_plan
 
@@ -57,6 +62,15 @@ class ImportReport:
     # clerk's resolution of each; and per sheet, the updates field by field (the first ones).
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # Every update, in the order the check page lists them (imports.changes.ChangeLog.ordered).
+    change_list: list[Change] = field(default_factory=list, repr=False)
+    # What the new records alone would do (imports.holding.without_updates), per sheet.
+    alone: dict[str, Counts] = field(default_factory=dict)
+    # Fingerprints of the plan: "all" (creations and updates) and "creations" (alone).
+    digests: dict[str, str] = field(default_factory=dict)
+    updates_applied: bool = True
+    # The plan differed from the one `expect` named: nothing was written; this is a new check.
+    stale: bool = False
     written: bool = False
     seconds: float = 0.0
 
@@ -73,6 +87,11 @@ class ImportReport:
     def changed(self) -> bool:
         return any(c.changed for c in self.counts.values())
 
+    @property
+    def held(self) -> int:
+        """Updates (and the new records that need them) left out, not being confirmed."""
+        return sum(c.held for c in self.counts.values())
+
     def count_lines(self) -> list[str]:
         verb = "would be " if self.dry_run or self.errors else ""
         lines = []
@@ -80,9 +99,10 @@ class ImportReport:
             c = self.counts[name]
             unit = f" ({COUNT_UNITS[name]})" if name in COUNT_UNITS else ""
             skipped = f", {c.skipped:,} skipped (conflicts)" if c.skipped else ""
+            held = f", {c.held:,} held back (updates not applied)" if c.held else ""
             lines.append(
                 f"{name}{unit}: {c.created:,} {verb}created, {c.updated:,} {verb}updated, "
-                f"{c.unchanged:,} unchanged{skipped}"
+                f"{c.unchanged:,} unchanged{skipped}{held}"
             )
         return lines
 
@@ -103,7 +123,24 @@ class ImportReport:
             if self.unresolved
             else ""
         )
+        if self.stale and not self.changed:
+            return (
+                "The records in the system changed after the check, and now already match "
+                "the workbook: there is nothing left to import."
+            )
+        if self.stale:
+            return (
+                "The records in the system changed after the check, so nothing was imported: "
+                "this is the workbook checked again. Read it and confirm again."
+            )
+        if self.held:
+            held += (
+                f" {self.held:,} update(s) to existing records (and the new records that need "
+                "them) were not applied, as confirmed."
+            )
         if not self.changed:
+            if self.held:
+                return "Nothing was created." + held
             return "Nothing to change: the system already matches the workbook." + held
         if self.dry_run:
             return "Dry run: the workbook is valid; nothing was written." + held
@@ -124,6 +161,8 @@ def workbook_import(
     by: Any = None,
     progress: Progress | None = None,
     resolutions: Mapping[str, str] | None = None,
+    apply_updates: bool = True,
+    expect: str | None = None,
 ) -> ImportReport:
     """Import the seed-shaped workbook at `path_or_file`: an `.xlsx` path or open file, or a
     folder of CSV files named after the sheets.
@@ -137,6 +176,10 @@ def workbook_import(
     for it, nor for the rows that use it, unless `resolutions` (conflict id -> Resolution)
     says "keep both" or "same person"; the rest is imported. Every record updated gets an
     audit row with its fields before and after.
+    Without `apply_updates`, only the new records are written, and no record in the system
+    changes (imports.holding). With `expect` (a digest the check gave, `report.digests`),
+    nothing is written unless the plan is that very one: otherwise the report is `stale`, a
+    new check.
     Cost: a few queries per 10,000 rows to read what exists, then a few statements per sheet.
     """
     started = time.monotonic()
@@ -155,14 +198,31 @@ def workbook_import(
 
     say("Checking against the records in the system")
     plan = build_plan(book, report.counts, resolutions)
+    assess(plan)
     describe(plan.conflicts, book)
     report.conflicts = [conflict.as_dict() for conflict in plan.conflicts]
+    report.change_list = plan.changes.ordered()
     report.changes = plan.changes.report()
     report.errors = _sort(report.errors + plan.errors)
     report.warnings = _sort(plan.warnings)
-    if report.errors or dry_run or not report.changed:
+    if report.errors:
         report.seconds = time.monotonic() - started
         return report
+    alone = without_updates(plan, book)
+    report.alone = alone.counts
+    whole = plan_digest(plan)
+    report.digests = {"all": whole, "creations": plan_digest(alone) if has_updates(plan) else whole}
+    chosen = "all" if apply_updates else "creations"
+    if expect is not None and report.digests[chosen] != expect:
+        report.stale = report.dry_run = True
+    if report.stale or dry_run or not report.changed:
+        report.seconds = time.monotonic() - started
+        return report
+    if not apply_updates:
+        plan, report.counts, report.updates_applied = alone, alone.counts, False
+        if not report.changed:
+            report.seconds = time.monotonic() - started
+            return report
 
     try:
         # One audit INSERT for the summary and every record changed (audit.batch).
@@ -180,10 +240,12 @@ def workbook_import(
                                 "updated": c.updated,
                                 "unchanged": c.unchanged,
                                 "skipped": c.skipped,
+                                "held": c.held,
                             }
                             for name, c in report.counts.items()
                         },
                         "conflicts": {c.id: c.resolution for c in plan.conflicts},
+                        "updates": "applied" if apply_updates else "not applied",
                     }
                 },
             )

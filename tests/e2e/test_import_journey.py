@@ -1,5 +1,7 @@
 """An administrator brings in the hospital's workbook in a real browser: upload, read the
-check, confirm, then answer "how busy is each doctor?" on screen and as CSV."""
+check, confirm, then answer "how busy is each doctor?" on screen and as CSV; then uploads a
+corrected workbook, reads each update field by field (a doctor's old and new name) and
+confirms the updates apart from the new records."""
 
 import csv
 import re
@@ -9,10 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from core import roles
+from doctors.models import Doctor
 from patients.models import Patient
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_login_journey import PASSWORD, log_in
 from tests.factories import UserFactory
-from tests.imports.helpers import SAMPLE_XLSX, sample_rows
+from tests.imports.helpers import HEADERS, SAMPLE_XLSX, copy_sample, sample_rows
 from tests.jobs.helpers import worker_process
 
 pytestmark = pytest.mark.e2e
@@ -99,4 +103,43 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
         for row in rows
     }
     assert got == expected
+
+    # A corrected workbook: D0001, whose record is now a doctor's login, renamed; one patient
+    # more.
+    first = sample_rows("Doctor")[0]
+    lambert = UserFactory(username="drlambert", role=roles.DOCTOR)
+    Doctor.objects.filter(code=first["DoctorID"]).update(user=lambert)
+    patient = {**sample_rows("Patient")[0], "PatientID": "P0999", "Fname": "Newly"}
+
+    def correct(sheet, rows):
+        if sheet == "Doctor":
+            rows[0]["Fname"] = "Lesley"
+        if sheet == "Patient":
+            rows.append(patient)
+
+    folder = copy_sample(tmp_path / "corrected", correct)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    page.get_by_label(re.compile(r"^\s*Workbook\W*$")).set_input_files(
+        [folder / f"{name}.csv" for name in HEADERS]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_test_id("outcome")).to_contain_text("The workbook is valid", timeout=60_000)
+    expect(page.get_by_test_id("plan-summary")).to_contain_text("update 1 record")
+    change = page.locator('[data-testid=changes] tr[data-change="D0001"]')
+    expect(change).to_contain_text("First name")
+    expect(change.locator("td").nth(2)).to_have_text(first["Fname"])
+    expect(change.locator("td").nth(3)).to_have_text("Lesley")
+    expect(change).to_contain_text("Signs in")
+    expect(change).to_contain_text("drlambert signs in as this doctor")
+    assert_accessible(page, "import check listing an update field by field")
+    updates = page.get_by_label("Also apply 1 update to existing records")
+    expect(updates).not_to_be_checked()
+    updates.check()
+    page.get_by_role("button", name="Confirm and import").click()
+
+    expect(page.get_by_test_id("outcome")).to_contain_text("Imported in", timeout=60_000)
+    expect(page.get_by_role("heading", name=re.compile("What was updated"))).to_be_visible()
+    assert_accessible(page, "import done, with the updates applied")
+    assert Doctor.objects.get(code=first["DoctorID"]).first_name == "Lesley"
+    assert Patient.objects.filter(mrn="P0999").exists()
     assert console_errors == []

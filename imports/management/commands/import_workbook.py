@@ -1,5 +1,5 @@
-"""`python manage.py import_workbook PATH [--dry-run] [--resolve KIND:ID=ANSWER ...]`: the
-seed-shaped hospital workbook."""
+"""`python manage.py import_workbook PATH [--dry-run] [--creations-only]
+[--resolve KIND:ID=ANSWER ...]`: the seed-shaped hospital workbook."""
 
 import re
 import time
@@ -37,6 +37,14 @@ class Command(BaseCommand):
             help="check the workbook and show what would change, without writing anything",
         )
         parser.add_argument(
+            "--creations-only",
+            action="store_true",
+            help=(
+                "write the new records only: no record already in the system is changed (its "
+                "updates, and the new records that need one, are held back and counted)"
+            ),
+        )
+        parser.add_argument(
             "--resolve",
             action="append",
             default=[],
@@ -49,7 +57,15 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, path: str, dry_run: bool, resolve: list[str], **options) -> None:
+    def handle(
+        self,
+        *args,
+        path: str,
+        dry_run: bool,
+        creations_only: bool,
+        resolve: list[str],
+        **options,
+    ) -> None:
         started = time.monotonic()
         resolutions = {}
         for answer in resolve:
@@ -66,7 +82,11 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         report = workbook_import(
-            path_or_file=path, dry_run=dry_run, progress=progress, resolutions=resolutions
+            path_or_file=path,
+            dry_run=dry_run,
+            progress=progress,
+            resolutions=resolutions,
+            apply_updates=not creations_only,
         )
         if report.rows_read:
             read = ", ".join(f"{name} {count:,}" for name, count in report.rows_read.items())
