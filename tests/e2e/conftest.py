@@ -7,7 +7,7 @@ elsewhere). Without it the journeys are skipped on a developer machine, and fail
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -96,3 +96,13 @@ def role_groups(transactional_db) -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     sync_groups(apps, create_perms=False)
+
+
+@pytest.fixture
+def axe(page) -> "Callable[[str], None]":
+    """`axe("booking page with slots")`: axe-core on the page as it stands; fails listing every
+    serious or critical violation (tests/e2e/axe.py). Journeys call it on each state they reach.
+    """
+    from tests.e2e.axe import assert_accessible
+
+    return lambda label: assert_accessible(page, label)
