@@ -39,10 +39,12 @@ def appointments_between(
 
 
 def arrivals(*, day: datetime.date, doctor: Doctor | None = None) -> QuerySet[Appointment]:
-    """The day's appointments for the arrivals desk, with the check-in time (and nothing
-    else of the visit record: the front desk sees no clinical content). One query."""
+    """The day's appointments for the arrivals desk, with the check-in time and when the
+    visit started (and nothing else of the visit record: the front desk sees no clinical
+    content). One query."""
     appointments = appointments_between(day_from=day, day_to=day).annotate(
-        checked_in_at=F("attendance__checked_in_at")
+        checked_in_at=F("attendance__checked_in_at"),
+        visit_started_at=F("attendance__started_at"),
     )
     if doctor is not None:
         appointments = appointments.filter(doctor=doctor)
@@ -50,11 +52,14 @@ def arrivals(*, day: datetime.date, doctor: Doctor | None = None) -> QuerySet[Ap
 
 
 def appointment_detail(*, pk: int) -> Appointment:
-    """One appointment with its patient, doctor and specialty. One query; Http404-able
-    through `Appointment.DoesNotExist`."""
+    """One appointment with its patient, doctor and specialty, when it was checked in and
+    when its visit started. One query; Http404-able through `Appointment.DoesNotExist`."""
     return (
         Appointment.objects.select_related("patient", "doctor__specialty", "booked_by")
-        .annotate(checked_in_at=F("attendance__checked_in_at"))
+        .annotate(
+            checked_in_at=F("attendance__checked_in_at"),
+            visit_started_at=F("attendance__started_at"),
+        )
         .get(pk=pk)
     )
 

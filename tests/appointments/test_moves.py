@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from appointments.models import AppointmentStatus, AppointmentStatusChange, Attendance
 from appointments.services import (
+    ALLOWED_MOVES,
     MoveRefused,
     appointment_cancel,
     appointment_check_in,
     appointment_no_show,
     appointment_reschedule,
+    appointment_undo_check_in,
 )
 from core.models import AuditEvent
 from tests.appointments.factories import at, doctor_with_hours
@@ -101,6 +103,19 @@ def test_it_lets_a_checked_in_patient_leave_by_cancelling(front_desk):
     assert last_change(appointment).from_status == S.CHECKED_IN
 
 
+def test_it_asks_the_allowed_moves_table_before_undoing_a_check_in(front_desk, monkeypatch):
+    appointment = today_appointment()
+    appointment_check_in(appointment=appointment, by=front_desk)
+    monkeypatch.setitem(ALLOWED_MOVES, S.CHECKED_IN, frozenset({S.COMPLETED, S.CANCELLED}))
+
+    with pytest.raises(MoveRefused, match="^A checked in appointment cannot be set back to"):
+        appointment_undo_check_in(appointment=appointment, by=front_desk)
+
+    appointment.refresh_from_db()
+    assert appointment.status == S.CHECKED_IN
+    assert Attendance.objects.filter(appointment=appointment).exists()
+
+
 def test_it_marks_a_no_show_once_the_start_has_passed(front_desk):
     appointment = AppointmentFactory(start=at(9), end=at(9, 30))
 
@@ -126,6 +141,10 @@ def test_it_marks_a_no_show_once_the_start_has_passed(front_desk):
         (S.COMPLETED, "check_in"),
         (S.CHECKED_IN, "check_in"),
         (S.CHECKED_IN, "no_show"),
+        (S.SCHEDULED, "undo_check_in"),
+        (S.COMPLETED, "undo_check_in"),
+        (S.CANCELLED, "undo_check_in"),
+        (S.NO_SHOW, "undo_check_in"),
     ],
 )
 def test_it_refuses_moves_outside_the_status_rules(front_desk, status, move):
@@ -135,6 +154,7 @@ def test_it_refuses_moves_outside_the_status_rules(front_desk, status, move):
         "check_in": lambda: appointment_check_in(appointment=appointment, by=front_desk),
         "no_show": lambda: appointment_no_show(appointment=appointment, by=front_desk, now=later),
         "cancel": lambda: appointment_cancel(appointment=appointment, reason="x", by=front_desk),
+        "undo_check_in": lambda: appointment_undo_check_in(appointment=appointment, by=front_desk),
     }
 
     with pytest.raises(MoveRefused, match=f"A {status.label.lower()} appointment cannot be"):
