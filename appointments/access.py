@@ -2,7 +2,8 @@
 
 DESIGN.md's roles: the front desk and administrators book, reschedule, cancel, check in and
 mark no-shows; a doctor views every appointment and marks their own patients as no-shows
-(starting and completing visits is `clinical.access`); billing clerks view. The messages sent to
+(starting and completing visits is `clinical.access`); billing clerks view. The printed day
+list is the desk's (every doctor's) and each doctor's own. The messages sent to
 patients are the desk's: it sees them and sends them again.
 """
 
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest
 from appointments import selectors
 from appointments.models import Appointment
 from core.access import AccessTable
+from doctors.models import Doctor
 
 
 class Need(enum.Enum):
@@ -28,6 +30,8 @@ class Need(enum.Enum):
     NO_SHOW = "mark patients as no-shows"  # a doctor: their own only (may_mark_no_show)
     NO_SHOW_ANY = "mark any doctor's patients as no-shows"
     MESSAGES = "see the messages sent to patients"
+    DAY_LIST = "print any doctor's day list"
+    DAY_LIST_OWN = "print your own day list"  # a doctor: get_day_list_doctor checks whose
     RESEND = "send messages to patients again"
 
 
@@ -46,6 +50,8 @@ TABLE = AccessTable(
         Need.NO_SHOW: ("appointments.view_appointment", "appointments.change_appointment"),
         Need.NO_SHOW_ANY: _DESK_MOVE,
         Need.MESSAGES: ("appointments.view_appointment", "appointments.view_appointmentmessage"),
+        Need.DAY_LIST: _DESK,
+        Need.DAY_LIST_OWN: ("appointments.view_appointment", "appointments.change_appointment"),
         Need.RESEND: (
             "appointments.view_appointment",
             "appointments.view_appointmentmessage",
@@ -76,3 +82,23 @@ def get_appointment_for_user(request: HttpRequest, pk: int, *, need: Need) -> Ap
     if need is Need.NO_SHOW and not may_mark_no_show(request.user, appointment):
         raise PermissionDenied("Doctors mark their own patients only.")
     return appointment
+
+
+def get_day_list_doctor(request: HttpRequest, code: str) -> Doctor | None:
+    """Whose day list the user may print: for the desk, the doctor of `code` (Http404 when
+    there is none) or None for every doctor; for a doctor, their own (with their code or
+    without one), PermissionDenied for another's code or a login linked to no doctor."""
+    if has_need(request.user, Need.DAY_LIST):
+        if not code:
+            return None
+        doctor = Doctor.objects.select_related("specialty").filter(code=code).first()
+        if doctor is None:
+            raise Http404("No doctor has this code.")
+        return doctor
+    require(request, Need.DAY_LIST_OWN)
+    own = Doctor.objects.select_related("specialty").filter(user=request.user).first()
+    if own is None:
+        raise PermissionDenied("Your login is not linked to a doctor.")
+    if code and code != own.code:
+        raise PermissionDenied("Doctors print their own day list only.")
+    return own

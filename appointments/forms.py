@@ -9,7 +9,9 @@ from collections import defaultdict
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -87,28 +89,47 @@ class SlotFilterForm(forms.Form):
         }
 
 
-class BookingForm(VisibleTextForm, SlotFilterForm):
-    """Book: the patient (chosen before), the filters, one free slot, a reason."""
+class _Folded(Div):
+    """The booking's doctor, day and slot, folded under a summary of the chosen slot once one
+    is chosen (a free calendar cell chooses it), so that the booking needs only the patient;
+    open when no slot is chosen yet."""
 
-    patient = forms.ModelChoiceField(Patient.objects.active(), widget=forms.HiddenInput)
+    template = "appointments/_booking_when.html"
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        return render_to_string(self.template, {"fields": fields, "chosen": context.get("chosen")})
+
+
+class BookingForm(VisibleTextForm, SlotFilterForm):
+    """Book: the patient (searched for on the page, or chosen before), the filters, one free
+    slot (preselected from a calendar cell's `time`), a reason."""
+
+    patient = forms.ModelChoiceField(
+        Patient.objects.active(),
+        widget=forms.HiddenInput,
+        required=False,  # the page asks for the patient; booking without one says so
+        error_messages={
+            "invalid_choice": "That patient cannot be booked (unknown or deactivated): "
+            "choose another."
+        },
+    )
     slot = forms.CharField(required=False)
+    # The start of the free calendar cell the booking came from: its slot is preselected.
+    time = forms.TimeField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label="Reason for the visit", max_length=255, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Doctors grouped by specialty, with the specialty in each label too. One query.
-        groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for doctor in bookable_doctors():
-            groups[doctor.specialty.name].append((doctor.pk, f"{doctor} · {doctor.specialty}"))
-        self.fields["doctor"].widget.choices = [("", "Any doctor of the specialty")] + sorted(
-            groups.items()
-        )
+        self.fields["doctor"].widget.choices = [
+            ("", "Any doctor of the specialty"),
+            *doctor_choices(),
+        ]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            "patient",
-            Fieldset(
-                "Doctor",
+            HTML('{% include "appointments/_booking_patient.html" %}'),
+            _Folded(
                 Row(
                     Column("specialty", css_class="col-md-3"),
                     Column("doctor", css_class="col-md-4"),
@@ -116,11 +137,13 @@ class BookingForm(VisibleTextForm, SlotFilterForm):
                     Column("from_date", css_class="col-md-2"),
                 ),
                 _SHOW_BUTTONS,
+                Fieldset("Free slots", _PICKER),
             ),
-            Fieldset("Free slots", _PICKER),
+            "time",
             Div("reason", css_class="col-md-8"),
             HTML(
-                '<button type="submit" name="action" value="book" class="btn btn-primary btn-lg">'
+                '<button type="submit" name="action" value="book" id="book-button"'
+                ' class="btn btn-primary btn-lg"{% if patient and chosen %} autofocus{% endif %}>'
                 "Book appointment</button>"
             ),
         )
@@ -132,6 +155,15 @@ class BookingForm(VisibleTextForm, SlotFilterForm):
         if raw and data["slot_choice"] is None:
             self.add_error("slot", "That slot is not valid any more — pick another.")
         return data
+
+
+def doctor_choices() -> list:
+    """Every bookable doctor, grouped by specialty (optgroups), each label with the specialty
+    too, for a select a keyboard can walk through. One query."""
+    groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for doctor in bookable_doctors():
+        groups[doctor.specialty.name].append((doctor.pk, f"{doctor} · {doctor.specialty}"))
+    return sorted(groups.items())
 
 
 class RescheduleForm(forms.Form):
@@ -236,6 +268,9 @@ class WeekFilterForm(forms.Form):
 
 
 class DayFilterForm(forms.Form):
+    """The day calendar's and the day list's filters: the day and a specialty, one row; the
+    calendar's grid or list choice (`view`) and the day list's one doctor ride along unchanged."""
+
     day = CalendarDateField()
     specialty = forms.ModelChoiceField(
         Specialty.objects.order_by("name"), required=False, empty_label="All specialties"
@@ -243,15 +278,18 @@ class DayFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # A new specialty shows at once (static/appointments/calendar.js); "Show" without JS.
+        self.fields["specialty"].widget.attrs["data-autosubmit"] = ""
         self.helper = FormHelper()
         self.helper.form_method = "get"
+        self.helper.form_class = "day-filters d-flex flex-wrap align-items-center gap-2 mb-2"
         self.helper.layout = Layout(
-            Row(
-                Column("day", css_class="col-md-3"),
-                Column("specialty", css_class="col-md-4"),
-                Column(
-                    HTML('<button type="submit" class="btn btn-secondary">Show</button>'),
-                    css_class="col-md-2 pt-md-4",
-                ),
-            )
+            "day",
+            "specialty",
+            HTML(
+                '{% if view %}<input type="hidden" name="view" value="{{ view }}">{% endif %}'
+                '{% if doctor_code %}<input type="hidden" name="doctor" value="{{ doctor_code }}">'
+                "{% endif %}"
+                '<button type="submit" class="btn btn-secondary btn-sm">Show</button>'
+            ),
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views
+from appointments import day_list_pages, views
 from appointments.messaging import views as messaging_views
 
 app_name = "appointments"
@@ -9,7 +9,10 @@ urlpatterns = [
     path("", views.calendar_day, name="calendar_day"),
     path("week/", views.calendar_week, name="calendar_week"),
     path("arrivals/", views.arrivals, name="arrivals"),
+    path("day-list/", day_list_pages.day_list, name="day_list"),
+    path("day-list.csv", day_list_pages.day_list_csv, name="day_list_csv"),
     path("book/", views.appointment_book, name="appointment_book"),
+    path("book/patient/", views.booking_patient, name="booking_patient"),
     path("slots/", views.slot_picker, name="slot_picker"),
     path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
     path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),

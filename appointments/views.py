@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +34,8 @@ from appointments.messaging.selectors import appointment_messages
 from appointments.messaging.services import channels
 from appointments.models import Appointment, AppointmentStatus
 from doctors.selectors import week_start
-from patients.forms import BOOKING_KEYS
+from patients.models import Patient
+from patients.selectors import parse_query, patient_search
 
 
 def _grid_links() -> dict:
@@ -60,40 +61,47 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 
 def calendar_day(request: HttpRequest) -> HttpResponse:
-    """A page of the doctors working that day, a column each; free cells link to booking.
-    `?page=` picks the page; without it, `?doctor=` opens the page that holds that doctor."""
+    """Every doctor working that day, a column each, on one screen (a list per doctor on a
+    small screen, or with `?view=list`); free cells book that slot. `?highlight=` marks an
+    appointment (the one just booked) and brings it into view. Five queries whatever the
+    number of doctors and appointments (specialties, doctors, hours, time off, appointments).
+    """
     require(request, Need.VIEW)
     query = request.GET.copy()
     query.setdefault("day", timezone.localdate().isoformat())
     form = DayFilterForm(query)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("day") or timezone.localdate()
-    doctor = request.GET.get("doctor", "")
-    page = selectors.calendar_day_doctors(
-        day=day,
-        specialty=data.get("specialty"),
-        page=request.GET.get("page"),
-        doctor_pk=int(doctor) if doctor.isascii() and doctor.isdigit() else None,
-    )
+    specialty = data.get("specialty")
+    view = request.GET.get("view") if request.GET.get("view") in ("grid", "list") else ""
+    doctors = selectors.calendar_day_doctors(day=day, specialty=specialty)
+    grid = selectors.calendar_day(day=day, doctors=doctors)
     context = {
         "form": form,
         "day": day,
         "today": timezone.localdate(),
-        "page": page,
-        "grid": selectors.calendar_day(day=day, doctors=page.object_list),
-        "links": {**_grid_links(), **_day_links(day, data.get("specialty"), page)},
+        "view": view,
+        "grid": grid,
+        "compact": len(grid.columns) > selectors.WIDE_COLUMNS,
+        "lists": selectors.day_lists(grid) if view != "grid" else [],
+        "highlight": _number(request.GET.get("highlight", "")),
+        "links": {**_grid_links(), **_day_links(day, specialty, view)},
         "can_book": has_need(request.user, Need.BOOK),
     }
     return render(request, "appointments/calendar_day.html", context)
 
 
-def _day_links(day: datetime.date, specialty, page) -> dict[str, str]:
-    """Query strings of the day calendar's navigation. Another day keeps the specialty and
-    the page of doctors; another page keeps the day and the specialty."""
+def _number(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+def _day_links(day: datetime.date, specialty, view: str) -> dict[str, str]:
+    """Query strings of the day calendar's navigation: another day, or the grid or the list,
+    each keeping the rest (the specialty, the day, the view)."""
 
     def query(**changes) -> str:
         params = {"day": day.isoformat(), "specialty": specialty.pk if specialty else ""}
-        params |= {"page": page.number if page.number > 1 else "", **changes}
+        params |= {"view": view, **changes}
         return "?" + urlencode({key: value for key, value in params.items() if value})
 
     one = datetime.timedelta(days=1)
@@ -101,8 +109,9 @@ def _day_links(day: datetime.date, specialty, page) -> dict[str, str]:
         "previous_day": query(day=(day - one).isoformat()),
         "next_day": query(day=(day + one).isoformat()),
         "today": query(day=""),
-        "previous_page": query(page=page.previous_page_number()) if page.has_previous() else "",
-        "next_page": query(page=page.next_page_number()) if page.has_next() else "",
+        "grid": query(view="grid"),
+        "list": query(view="list"),
+        "day_list": reverse("appointments:day_list") + query(view=""),
     }
 
 
@@ -187,23 +196,22 @@ def _picker(filters: dict, *, first: bool = False, selected: str = ""):
 
 
 def appointment_book(request: HttpRequest) -> HttpResponse:
-    """Pick a doctor or specialty and a free slot for the patient, then book."""
+    """Book: the patient (searched for on the page as one types), a doctor or specialty and a
+    free slot (a free calendar cell sends its doctor, day and `time`, and that slot comes
+    preselected), then confirm. A refusal (the slot taken meanwhile) keeps every choice."""
     require(request, Need.BOOK)
     form = BookingForm(request.POST if request.method == "POST" else request.GET)
-    if "patient" in form.errors:
-        messages.info(request, "First choose the patient to book for.")
-        carried = urlencode({k: v for k, v in request.GET.items() if k in BOOKING_KEYS and v})
-        query = urlencode({"pick": "book", "book": carried}) if carried else "pick=book"
-        return redirect(f"{reverse('patients:patient_list')}?{query}")
     action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
     if request.method == "POST" and action == "book" and form.is_valid():
-        chosen = form.cleaned_data["slot_choice"]
-        if chosen is None:
+        patient, chosen = form.cleaned_data["patient"], form.cleaned_data["slot_choice"]
+        if patient is None:
+            form.add_error("patient", "Choose the patient to book for.")
+        elif chosen is None:
             form.add_error("slot", "Pick a free slot.")
         else:
             try:
                 appointment = services.appointment_book(
-                    patient=form.cleaned_data["patient"],
+                    patient=patient,
                     doctor=chosen[0],
                     start=chosen[1],
                     end=chosen[2],
@@ -214,9 +222,79 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)  # e.g. "That slot was just taken — pick another."
             else:
                 return _booked(request, appointment)
-    picker = _picker(form.filters(), first=action == "first", selected=request.POST.get("slot", ""))
-    context = {"form": form, "patient": form.cleaned_data.get("patient"), "picker": picker}
+    context = _booking_context(request, form, first=action == "first")
     return render(request, "appointments/appointment_book.html", context)
+
+
+def _booking_context(request: HttpRequest, form: BookingForm, *, first: bool) -> dict:
+    """The booking page's slot picker (a calendar cell's slot preselected), the chosen slot,
+    and while no patient is chosen, the suggestions for what was typed (without htmx)."""
+    filters = form.filters()
+    picker = _picker(filters, first=first, selected=request.POST.get("slot", ""))
+    cell_time = form.cleaned_data.get("time")
+    if not picker.selected and filters["doctor"] and cell_time:
+        _preselect(picker, filters["from_date"], cell_time)
+    patient = form.cleaned_data.get("patient")
+    data = request.POST if request.method == "POST" else request.GET
+    query = data.get("q", "").strip() if patient is None else ""
+    return {
+        "form": form,
+        "patient": patient,
+        "picker": picker,
+        "chosen": _chosen(picker),
+        "q": query,
+        "suggestions": _suggestions(query) if query else None,
+    }
+
+
+def _preselect(picker, day: datetime.date, at: datetime.time) -> None:
+    """Select the free slot of `day` that starts at `at` (a calendar cell's time), else the
+    one under it (a doctor's slots longer than the calendar's rows)."""
+    moment = timezone.make_aware(datetime.datetime.combine(day, at))
+    slots = [
+        choice for shown_day, choices, _ in picker.days if shown_day == day for choice in choices
+    ]
+    exact = [choice for choice in slots if choice.start == moment]
+    under = [choice for choice in slots if choice.start <= moment < choice.end]
+    if exact or under:
+        picker.selected = (exact or under)[0].value
+
+
+def _chosen(picker):
+    """The picker's selected slot, if it is still offered."""
+    if not picker.selected:
+        return None
+    return next(
+        (c for _, choices, _ in picker.days for c in choices if c.value == picker.selected), None
+    )
+
+
+BOOKING_SUGGESTIONS = 8
+
+
+def _suggestions(query: str) -> dict:
+    """The booking page's patient suggestions for `query`: the few best matches of the
+    patient search (one query), and what to say when there are none."""
+    parsed = parse_query(query)
+    patients = list(patient_search(query=query)[:BOOKING_SUGGESTIONS]) if query else []
+    return {"query": query, "too_short": parsed.too_short, "patients": patients}
+
+
+@require_GET
+def booking_patient(request: HttpRequest) -> HttpResponse:
+    """The booking page's patient, alone (htmx): `?q=` suggests patients as one types;
+    `?patient=` is the one picked (its card, and the hidden field that books for them);
+    `?patient=` empty asks again."""
+    require(request, Need.BOOK)
+    if "patient" not in request.GET:
+        context = {"suggestions": _suggestions(request.GET.get("q", "").strip())}
+        return render(request, "appointments/_patient_suggestions.html", context)
+    pk = _number(request.GET["patient"])
+    patient = Patient.objects.active().filter(pk=pk).first() if pk else None
+    if request.GET["patient"] and patient is None:
+        raise Http404("No such active patient.")
+    context = {"patient": patient, "picked": True}
+    return render(request, "appointments/_booking_patient.html", context)
 
 
 def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
@@ -226,10 +304,11 @@ def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
         f"Booked {appointment.patient.full_name} with {appointment.doctor} on "
         f"{local:%A %d %B at %H:%M}.",
     )
-    # The page of the calendar that holds the doctor's column, so the new visit is in sight.
+    # The whole day, the new visit highlighted and scrolled into view below the doctors' row
+    # (static/appointments/calendar.js), the message above it.
     url = reverse("appointments:calendar_day")
-    query = urlencode({"day": f"{local:%Y-%m-%d}", "doctor": appointment.doctor_id})
-    return redirect(f"{url}?{query}#appointment-{appointment.pk}")
+    query = urlencode({"day": f"{local:%Y-%m-%d}", "highlight": appointment.pk})
+    return redirect(f"{url}?{query}")
 
 
 @require_GET

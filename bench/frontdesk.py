@@ -394,7 +394,6 @@ def main() -> int:
     cookie = session_cookie()
 
     from appointments.models import Appointment
-    from appointments.selectors import DAY_COLUMNS_PER_PAGE
     from doctors.models import Doctor
     from patients.models import Patient
 
@@ -425,9 +424,9 @@ def main() -> int:
             targets.mrn,
             htmx=True,
         ),
-        # The page a clerk opens: the first page of the day's doctors, all specialties.
+        # The page a clerk opens: every doctor of the day, all specialties.
         Page(
-            f"day calendar {targets.day}, a page of {DAY_COLUMNS_PER_PAGE} doctors",
+            f"day calendar {targets.day}, every doctor of the day",
             f"/appointments/?day={targets.day}",
             'data-testid="calendar"',
         ),

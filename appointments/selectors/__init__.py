@@ -1,6 +1,7 @@
 """Reads on appointments (DESIGN.md's contract: `available_slots`): free slots and the
-working hours that make them, the front desk's lists and calendar grids. A package of three
-modules; every name is re-exported here, so callers import from `appointments.selectors`."""
+working hours that make them, the front desk's lists, calendar grids and printed day list. A
+package of four modules; every name is re-exported here, so callers import from
+`appointments.selectors`."""
 
 from appointments.selectors.availability import (
     FIRST_FREE_HORIZON_DAYS,
@@ -23,14 +24,22 @@ from appointments.selectors.availability import (
     working_hours_covering,
 )
 from appointments.selectors.calendar import (
-    DAY_COLUMNS_PER_PAGE,
+    WIDE_COLUMNS,
     Cell,
     Column,
+    DoctorDay,
     Grid,
     Row,
     calendar_day,
     calendar_day_doctors,
     calendar_week,
+    day_lists,
+)
+from appointments.selectors.day_list import (
+    DAY_LIST_COLUMNS,
+    DoctorDayList,
+    day_list,
+    day_list_rows,
 )
 from appointments.selectors.lists import (
     appointment_detail,
@@ -41,7 +50,7 @@ from appointments.selectors.lists import (
 )
 
 __all__ = [
-    "DAY_COLUMNS_PER_PAGE",
+    "DAY_LIST_COLUMNS",
     "FIRST_FREE_HORIZON_DAYS",
     "FIRST_FREE_WINDOW_DAYS",
     "OFFERED_MINUTES",
@@ -49,11 +58,14 @@ __all__ = [
     "PICKER_PER_DAY",
     "Cell",
     "Column",
+    "DoctorDay",
+    "DoctorDayList",
     "Grid",
     "Row",
     "Slot",
     "SlotChoice",
     "SlotPicker",
+    "WIDE_COLUMNS",
     "appointment_detail",
     "appointment_history",
     "appointments_between",
@@ -64,6 +76,9 @@ __all__ = [
     "calendar_day",
     "calendar_day_doctors",
     "calendar_week",
+    "day_list",
+    "day_list_rows",
+    "day_lists",
     "first_free_slot",
     "free_slots_by_doctor",
     "local_date",

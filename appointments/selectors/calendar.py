@@ -1,6 +1,6 @@
-"""Calendar grids: the front desk's day (a column per doctor, a page of doctors at a time) and
-a doctor's week (a column per day), with hours, time off and appointments laid on one time
-grid."""
+"""Calendar grids: the front desk's day (a column per doctor, every doctor of the day at once)
+and a doctor's week (a column per day), with hours, time off and appointments laid on one time
+grid; and the day turned around, a list per doctor, for small screens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -24,9 +23,10 @@ from appointments.selectors.availability import (
 from appointments.selectors.lists import _day_bounds, appointments_between
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 
-# Doctor columns on one page of the day calendar: a page that stays the same size at a
-# hospital of 40 doctors or of 1,500, and still fits a wide screen.
-DAY_COLUMNS_PER_PAGE = 12
+# Up to this many columns a grid has room for names; beyond it the day is drawn compact
+# (narrow columns headed by a short name, patients' initials, the rest in tooltips), so that
+# 40 doctors fit a 1280-pixel screen.
+WIDE_COLUMNS = 12
 
 
 def _grid_appointments(
@@ -72,6 +72,7 @@ def _cell(kind: str, **values) -> Cell:
         "status_label": "",
         "tone": "",  # Bootstrap table colour by status (the badge says it in words too)
         "name": "",  # "Last, First" of the patient
+        "initials": "",  # "FL" of the patient, for a compact grid's narrow cell
         "times": "",  # local "HH:MM" (free) or "HH:MM–HH:MM" (appointment), formatted once
         "day": "",  # ISO date of a free cell, for its booking link
         "bookable": False,
@@ -170,6 +171,7 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
             status_label=appointment.get_status_display(),
             tone=_TONES.get(appointment.status, "table-info"),
             name=f"{appointment.patient.last_name}, {appointment.patient.first_name}",
+            initials=f"{appointment.patient.first_name[:1]}{appointment.patient.last_name[:1]}",
             times=f"{start:%H:%M}–{end:%H:%M}",
         )
         for below in range(index + 1, min(len(cells), index + span)):
@@ -220,23 +222,13 @@ def _hours_and_time_off(doctors: Sequence[Doctor], day_from: datetime.date, day_
     return hours, time_off
 
 
-def calendar_day_doctors(
-    *,
-    day: datetime.date,
-    specialty: Specialty | None = None,
-    page: int | str | None = None,
-    doctor_pk: int | None = None,
-) -> Page:
-    """The page of the day calendar's doctors: active doctors (optionally of one specialty)
-    who work on `day` or have an appointment on it (of any status, so that every appointment
-    of the day is on some page), by name as everywhere else, `DAY_COLUMNS_PER_PAGE` a page.
+def calendar_day_doctors(*, day: datetime.date, specialty: Specialty | None = None) -> list[Doctor]:
+    """Every doctor of the day calendar: active doctors (optionally of one specialty) who work
+    on `day` or have an appointment on it (of any status, so that every appointment of the
+    day has its column), by name as everywhere else, with their specialty.
 
-    `page` is the page number (invalid: the first; past the end: the last); without one,
-    the page that holds `doctor_pk` (the first when it is not there). The page's
-    `object_list` holds the doctors with their specialty.
-
-    Two queries whatever the number of doctors: the ids of all of them in order (integers
-    only, two index lookups each), then the page's doctors.
+    One query whatever the number of doctors: two index lookups per doctor (its hours of that
+    weekday, its first appointment of the day).
     """
     start, end = _day_bounds(day, day)
     works = WorkingHours.objects.filter(
@@ -246,18 +238,7 @@ def calendar_day_doctors(
         valid_from__lte=day,
     )
     booked = Appointment.objects.filter(doctor=OuterRef("pk"), start__gte=start, start__lt=end)
-    ids = list(
-        bookable_doctors(specialty=specialty)
-        .filter(Exists(works) | Exists(booked))
-        .values_list("pk", flat=True)
-    )
-    paginator = Paginator(ids, DAY_COLUMNS_PER_PAGE)
-    if page in (None, "") and doctor_pk in ids:
-        page = ids.index(doctor_pk) // DAY_COLUMNS_PER_PAGE + 1
-    current = paginator.get_page(page)
-    by_pk = Doctor.objects.select_related("specialty").in_bulk(current.object_list)
-    current.object_list = [by_pk[pk] for pk in current.object_list if pk in by_pk]
-    return current
+    return list(bookable_doctors(specialty=specialty).filter(Exists(works) | Exists(booked)))
 
 
 def calendar_day(
@@ -323,3 +304,45 @@ def calendar_week(
             )
         )
     return _grid(columns, others, now or timezone.now())
+
+
+@dataclass
+class DoctorDay:
+    """One column of a day grid turned into a list, for a small screen: the doctor's
+    appointments in time order, their free slots, and their time away as spans."""
+
+    column: Column
+    appointments: list[Cell]
+    free: list[Cell]
+    away: list[str]  # "HH:MM–HH:MM"
+
+    @property
+    def doctor(self) -> Doctor:
+        return self.column.doctor
+
+
+def day_lists(grid: Grid) -> list[DoctorDay]:
+    """The grid's columns as lists, read from its cells (no query)."""
+    step = datetime.timedelta(minutes=grid.step_minutes)
+    days = []
+    for index, column in enumerate(grid.columns):
+        appointments, free, away = [], [], []
+        run_start: datetime.time | None = None
+        for row in grid.rows + [None]:
+            cell = row.cells[index] if row is not None else None
+            if cell is not None and cell["kind"] == "away":
+                run_start = run_start or row.time
+                run_end = row.time
+                continue
+            if run_start is not None:
+                until = (datetime.datetime.combine(column.day, run_end) + step).time()
+                away.append(f"{run_start:%H:%M}–{until:%H:%M}")
+                run_start = None
+            if cell is None:
+                continue
+            if cell["kind"] == "appointment":
+                appointments.append(cell)
+            elif cell["kind"] == "free":
+                free.append(cell)
+        days.append(DoctorDay(column, appointments, free, away))
+    return days

@@ -1,5 +1,6 @@
-"""The day calendar shows a page of doctors at a time, so it is the same size at a hospital of
-five doctors or of fifteen hundred."""
+"""The day calendar shows every doctor of the day on one screen (a compact grid beyond
+WIDE_COLUMNS doctors, a list per doctor on small screens), in a fixed number of queries; a
+free cell books its slot, and the appointment just booked comes back highlighted."""
 
 import datetime
 import re
@@ -11,13 +12,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from appointments.models import Appointment, AppointmentStatus
-from appointments.selectors import DAY_COLUMNS_PER_PAGE, slot_choices
+from appointments.selectors import WIDE_COLUMNS, slot_choices
 from tests.appointments.factories import MONDAY, TUESDAY, at, doctor_with_hours
-from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory
+from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
-
-PER_PAGE = DAY_COLUMNS_PER_PAGE
 
 
 @pytest.fixture
@@ -43,9 +42,15 @@ def day_page(desk, **params) -> str:
 
 
 def columns(html: str) -> list[str]:
-    """The doctors heading the grid's columns, left to right."""
+    """The doctors heading the grid's columns, left to right (each header's tooltip starts
+    with the doctor's full name)."""
     header = html.split("<thead", 1)[1].split("</thead>", 1)[0] if "<thead" in html else ""
-    return re.findall(r'<a href="[^"]*\?doctor=\d+&amp;week=[^"]*">([^<]+)</a>', header)
+    return re.findall(r'<th scope="col" class="calendar-doctor" title="([^"]+?) · ', header)
+
+
+def listed(html: str) -> list[str]:
+    """The doctors of the list mode, top to bottom."""
+    return re.findall(r'<h2 class="h6 mb-1" id="list-doctor-\d+">([^<]+?) <span', html)
 
 
 def names(doctors) -> list[str]:
@@ -54,71 +59,109 @@ def names(doctors) -> list[str]:
 
 def href(html: str, text: str) -> str:
     """The address of the link whose text is `text` (HTML-escaped, as in the page)."""
-    match = re.search(rf'href="([^"]*)">{re.escape(text)}</a>', html)
+    match = re.search(rf'href="([^"]*)"[^>]*>{re.escape(text)}</a>', html)
     assert match, f"no link {text!r}"
     return match.group(1)
 
 
-def test_it_shows_the_first_page_of_doctors_and_not_the_others(desk):
-    doctors = staff(PER_PAGE + 3)
+def test_it_shows_every_doctor_working_that_day_at_once(desk):
+    doctors = staff(40)
+    staff(3, name="Tuesday", weekdays=(1,))
 
     html = day_page(desk)
 
-    assert columns(html) == names(doctors[:PER_PAGE])
-    assert all(doctor.last_name not in html for doctor in doctors[PER_PAGE:])
-    assert f"Doctors 1–{PER_PAGE} of {PER_PAGE + 3} (page 1 of 2)" in html
-    assert href(html, "Next doctors") == f"?day={MONDAY}&amp;page=2"
-    assert "Previous doctors" not in html
+    assert columns(html) == names(doctors)
+    assert listed(html) == names(doctors)
+    assert "Tuesday" not in html
+    assert "Next doctors" not in html and "page=" not in html
 
 
-def test_it_shows_the_next_doctors_on_the_next_page(desk):
-    doctors = staff(PER_PAGE + 3)
+def test_it_draws_many_doctors_compact_and_a_few_with_their_names(desk):
+    doctors = staff(WIDE_COLUMNS)
 
-    html = day_page(desk, page=2)
+    wide = day_page(desk)
+    doctor_with_hours(first_name="Ward", last_name="Extra")
+    compact = day_page(desk)
 
-    assert columns(html) == names(doctors[PER_PAGE:])
-    assert doctors[0].last_name not in html
-    assert href(html, "Previous doctors") == f"?day={MONDAY}&amp;page=1"
-    assert "Next doctors" not in html
+    assert "calendar-compact" not in wide
+    assert "calendar-compact" in compact
+    # A short name on the column, the whole of it in the tooltip and for screen readers.
+    first = doctors[0]
+    assert f'title="{first} · {first.specialty} · {first.code}"' in compact
+    assert f'<span class="cal-short" aria-hidden="true">W. {first.last_name}</span>' in compact
+    assert f'<span class="cal-full">{first} <span class="cal-specialty">' in compact
 
 
-def test_it_shows_only_the_chosen_specialtys_doctors_and_pages_within_it(desk):
+def test_it_shows_only_the_chosen_specialtys_doctors(desk):
     cardiology = SpecialtyFactory(name="Cardiology")
     dermatology = SpecialtyFactory(name="Dermatology")
-    cardiologists = staff(PER_PAGE + 1, name="Heart", specialty=cardiology)
+    cardiologists = staff(WIDE_COLUMNS + 1, name="Heart", specialty=cardiology)
     dermatologists = staff(2, name="Skin", specialty=dermatology)
 
     skin = day_page(desk, specialty=dermatology.pk)
     heart = day_page(desk, specialty=cardiology.pk)
 
     assert columns(skin) == names(dermatologists)
-    assert "Next doctors" not in skin
-    assert columns(heart) == names(cardiologists[:PER_PAGE])
-    next_page = f"?day={MONDAY}&amp;specialty={cardiology.pk}&amp;page=2"
-    assert href(heart, "Next doctors") == next_page
-    assert columns(day_page(desk, specialty=cardiology.pk, page=2)) == names(cardiologists[-1:])
+    assert f'<option value="{dermatology.pk}" selected>Dermatology</option>' in skin
+    assert columns(heart) == names(cardiologists)
 
 
-def test_it_keeps_the_specialty_and_the_page_from_day_to_day(desk):
+def test_it_keeps_the_specialty_and_the_view_from_day_to_day(desk):
     specialty = SpecialtyFactory(name="Cardiology")
-    staff(PER_PAGE + 1, specialty=specialty)
+    staff(2, specialty=specialty)
 
-    html = day_page(desk, specialty=specialty.pk, page=2)
+    html = day_page(desk, specialty=specialty.pk, view="list")
 
-    assert href(html, "Next day") == f"?day={TUESDAY}&amp;specialty={specialty.pk}&amp;page=2"
+    assert href(html, "Next day") == f"?day={TUESDAY}&amp;specialty={specialty.pk}&amp;view=list"
     sunday = MONDAY - datetime.timedelta(days=1)
-    assert href(html, "Previous day") == f"?day={sunday}&amp;specialty={specialty.pk}&amp;page=2"
-    assert href(html, "Today") == f"?specialty={specialty.pk}&amp;page=2"
+    assert href(html, "Previous day") == f"?day={sunday}&amp;specialty={specialty.pk}&amp;view=list"
+    assert href(html, "Today") == f"?specialty={specialty.pk}&amp;view=list"
+    assert href(html, "Grid") == f"?day={MONDAY}&amp;specialty={specialty.pk}&amp;view=grid"
+    assert '<input type="hidden" name="view" value="list">' in html  # the filters keep it
 
 
-def test_it_pages_only_the_doctors_working_that_day(desk):
-    monday = staff(PER_PAGE + 1, name="Monday")
-    staff(5, name="Tuesday", weekdays=(1,))
+def test_it_gives_the_keyboard_shortcuts_their_links(desk):
+    staff(1)
 
-    html = day_page(desk, page=2)
+    html = day_page(desk)
 
-    assert columns(html) == names(monday[-1:])
-    assert f"of {PER_PAGE + 1} (page 2 of 2)" in html
+    assert re.search(r'href="\?day=2030-03-03"[^>]*data-shortcut="previous-day"', html)
+    assert re.search(r'href="\?day=2030-03-05"[^>]*data-shortcut="next-day"', html)
+    book = reverse("appointments:appointment_book")
+    assert f'href="{book}?from_date=2030-03-04" data-shortcut="new-booking"' in html
+
+
+def test_it_shows_the_list_alone_or_the_grid_alone_when_asked(desk):
+    doctor = doctor_with_hours(last_name="Okafor")
+    AppointmentFactory(doctor=doctor, start=at(9), end=at(9, 30), patient__last_name="Lund")
+
+    as_list = day_page(desk, view="list")
+    as_grid = day_page(desk, view="grid")
+
+    assert 'data-testid="calendar"' not in as_list
+    assert listed(as_list) == [str(doctor)]
+    assert "Lund" in as_list and ">09:30<span" in as_list  # a free slot, to book
+    assert 'data-testid="calendar-list"' not in as_grid
+    assert columns(as_grid) == [str(doctor)]
+
+
+def test_it_lists_time_away_as_one_span(desk):
+    doctor = doctor_with_hours(last_name="Okafor")
+    TimeOffFactory(doctor=doctor, start=at(12), end=at(13, 30))
+
+    html = day_page(desk, view="list")
+
+    assert "Away 12:00–13:30" in html
+
+
+def test_it_links_a_free_cell_to_booking_that_slot(desk):
+    doctor = doctor_with_hours(last_name="Okafor")
+
+    html = day_page(desk, view="grid")
+
+    book = reverse("appointments:appointment_book")
+    link = f"{book}?doctor={doctor.pk}&amp;from_date={MONDAY}&amp;time=10:30"
+    assert f'href="{link}" title="Book {doctor} at 10:30"' in html
 
 
 def test_it_keeps_a_column_for_a_doctor_away_that_day_with_a_cancelled_visit(desk):
@@ -139,29 +182,15 @@ def test_it_keeps_a_column_for_a_doctor_away_that_day_with_a_cancelled_visit(des
     assert "Nyström" in html and "Doctor away" in html
 
 
-def test_it_clamps_a_page_out_of_range_and_reads_a_bad_one_as_the_first(desk):
-    doctors = staff(PER_PAGE + 1)
-
-    assert columns(day_page(desk, page=99)) == names(doctors[-1:])
-    assert columns(day_page(desk, page="two")) == names(doctors[:PER_PAGE])
-
-
-def test_it_opens_the_page_holding_a_doctor(desk):
-    doctors = staff(PER_PAGE + 2)
-
-    assert columns(day_page(desk, doctor=doctors[-1].pk)) == names(doctors[PER_PAGE:])
-    assert columns(day_page(desk, doctor=doctors[-1].pk, page=1)) == names(doctors[:PER_PAGE])
-
-
-def test_it_shows_a_new_booking_on_the_page_of_its_doctor(desk):
-    doctors = staff(PER_PAGE + 2)
+def test_it_brings_back_a_new_booking_highlighted_with_its_message(desk):
+    doctors = staff(30)
     doctor = doctors[-1]
     monday = {"doctors": [doctor], "day_from": MONDAY, "day_to": MONDAY}
 
     response = desk.post(
         reverse("appointments:appointment_book"),
         {
-            "patient": PatientFactory(last_name="Lindqvist").pk,
+            "patient": PatientFactory(first_name="Lina", last_name="Lindqvist").pk,
             "doctor": doctor.pk,
             "slot": next(c.value for c in slot_choices(**monday) if c.start == at(10)),
             "action": "book",
@@ -170,9 +199,16 @@ def test_it_shows_a_new_booking_on_the_page_of_its_doctor(desk):
 
     appointment = Appointment.objects.get(doctor=doctor)
     assert response.status_code == 302
+    assert response.url == (
+        reverse("appointments:calendar_day") + f"?day={MONDAY}&highlight={appointment.pk}"
+    )
     html = desk.get(response.url).content.decode()
     assert str(doctor) in columns(html)
-    assert f'id="appointment-{appointment.pk}"' in html
+    cell = re.search(rf'<td [^>]*id="appointment-{appointment.pk}"[^>]*>', html).group(0)
+    assert "cal-highlight" in cell and "data-highlight" in cell
+    assert html.count("data-highlight") == 2  # the grid's cell and the list's line
+    assert html.count("Just booked") == 2
+    assert "Booked Lina Lindqvist with " in html
 
 
 def test_it_reads_as_many_queries_for_forty_doctors_as_for_five(desk):
@@ -189,6 +225,6 @@ def test_it_reads_as_many_queries_for_forty_doctors_as_for_five(desk):
     five = queries(shown=5)
     for doctor in staff(35, name="Second"):
         AppointmentFactory(doctor=doctor, start=at(9), end=at(9, 30))
-    forty = queries(shown=PER_PAGE)
+    forty = queries(shown=40)
 
     assert forty == five

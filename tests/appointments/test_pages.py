@@ -169,16 +169,15 @@ def test_it_shows_appointments_and_no_clinical_content_on_the_patient_page(desk)
 # --- booking -----------------------------------------------------------------------------
 
 
-def test_it_asks_for_the_patient_first_and_carries_the_doctor_through(desk):
+def test_it_asks_for_the_patient_on_the_booking_page_keeping_the_doctor(desk):
     doctor = doctor_with_hours()
 
     response = desk.get(reverse("appointments:appointment_book") + f"?doctor={doctor.pk}")
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("patients:patient_list") + "?pick=book")
-    patient = PatientFactory(last_name="Quist")
-    results = desk.get(response.url + "&q=quist").content.decode()
-    assert f"?patient={patient.pk}&amp;doctor={doctor.pk}" in results
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="patient-search"' in html
+    assert f'<option value="{doctor.pk}" selected>' in html
 
 
 def test_it_preselects_the_first_free_slot(desk):

@@ -82,9 +82,9 @@ def test_it_shows_a_patient_with_many_appointments_in_a_fixed_number_of_queries(
 def test_it_draws_a_full_day_calendar_in_a_fixed_number_of_queries(
     desk, busy_day, django_assert_max_num_queries
 ):
-    # Specialties of the filter, the day's doctor ids, the page's doctors, hours, time off,
-    # appointments.
-    with django_assert_max_num_queries(BASE + 6):
+    # Specialties of the filter, the day's doctors, hours, time off, appointments: however
+    # many doctors (every one of the day is shown, no pages of them).
+    with django_assert_max_num_queries(BASE + 5):
         response = desk.get(reverse("appointments:calendar_day") + f"?day={MONDAY}")
 
     assert response.status_code == 200

@@ -1,5 +1,5 @@
 """A front-desk morning in a real browser: register a patient, book the first free slot with
-a doctor, find the visit on the day calendar, check the patient in on arrival.
+a doctor, find the visit highlighted on the day calendar, check the patient in on arrival.
 
 The hospital's clock is set to a fixed Monday morning for the journey, so that the first free
 slot, the calendar and the arrivals desk all fall on that day whatever the time the test runs
@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from appointments.models import Appointment, AppointmentStatus
-from appointments.selectors import DAY_COLUMNS_PER_PAGE
+from appointments.selectors import WIDE_COLUMNS
 from core import roles
 from patients.models import Patient
 from tests.e2e.second_factor import complete_sign_in
@@ -74,9 +74,9 @@ def working_weekdays(doctor, start: datetime.time, end: datetime.time) -> None:
 @pytest.fixture
 def grace_hopper(transactional_db, role_groups):
     """A cardiologist working weekdays 09:00–17:00, named after more colleagues than the day
-    calendar shows on one page: her column is on its second page."""
+    calendar has room to name in full: the grid is compact, every doctor still on one screen."""
     cardiology = SpecialtyFactory(name="Cardiology")
-    for n in range(DAY_COLUMNS_PER_PAGE):
+    for n in range(WIDE_COLUMNS):
         colleague = DoctorFactory(first_name="Ada", last_name=f"Abbot{n:02d}", specialty=cardiology)
         working_weekdays(colleague, datetime.time(9, 0), datetime.time(12, 0))
     doctor = DoctorFactory(first_name="Grace", last_name="Hopper", specialty=cardiology)
@@ -114,7 +114,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     page.get_by_label("Reason for the visit").fill("Palpitations")
     page.get_by_role("button", name="Book appointment").click()
 
-    # The day calendar opens on the page of the doctor's column and shows the visit.
+    # The day calendar shows the whole day, the new visit highlighted, the message above it.
     appointment = Appointment.objects.get(patient=patient)
     assert timezone.localtime(appointment.start) == timezone.make_aware(
         datetime.datetime.combine(JOURNEY_DAY, datetime.time(9, 0))
@@ -123,16 +123,15 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
         "Booked Ada Byron with Dr Grace Hopper on Monday 04 March at 09:00"
     )
     expect(page.locator("h1")).to_have_text(re.compile(r"^Monday 4 March 2030\s+Today$"))
-    expect(page.get_by_test_id("doctor-pages")).to_contain_text("page 2 of 2")
     cell = page.locator(f"#appointment-{appointment.pk}")
     expect(cell).to_contain_text("Byron, Ada")
+    expect(cell).to_have_class(re.compile(r"\bcal-highlight\b"))
     expect(page.get_by_role("columnheader", name=re.compile("Dr Grace Hopper"))).to_be_visible()
-
-    # Her colleagues are a page back, on the same day.
-    page.get_by_role("link", name="Previous doctors").click()
+    # Her colleagues are on the same screen.
     expect(page.get_by_role("columnheader", name=re.compile("Dr Ada Abbot00"))).to_be_visible()
-    expect(page.get_by_role("columnheader", name=re.compile("Dr Grace Hopper"))).to_have_count(0)
-    expect(page.locator("h1")).to_contain_text("Monday 4 March 2030")
+    expect(page.get_by_role("columnheader", name=re.compile(r"^Dr "))).to_have_count(
+        WIDE_COLUMNS + 1
+    )
 
     # The patient arrives.
     page.get_by_role("navigation").get_by_role("link", name="Arrivals").click()

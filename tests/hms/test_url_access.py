@@ -104,6 +104,7 @@ def _staff_member(objects: Objects):
 OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "patient": lambda o: PatientFactory(),
     "own_doctor": _own_doctor,
+    "own_doctor_code": lambda o: SimpleNamespace(pk=o["own_doctor"].code),  # ?doctor=CODE
     "specialty": lambda o: o["own_doctor"].specialty,
     "hours": lambda o: WorkingHoursFactory(doctor=o["own_doctor"]),
     "time_off": lambda o: TimeOffFactory(doctor=o["own_doctor"]),

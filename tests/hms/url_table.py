@@ -155,6 +155,22 @@ ROWS: list[Row] = [
     Row("appointments:calendar_day", expect(**EVERY_ROLE)),
     Row("appointments:calendar_week", expect(**EVERY_ROLE)),
     Row("appointments:arrivals", expect(**EVERY_ROLE)),
+    # The day list to print: the desk's of every doctor, a doctor's of their own only.
+    Row("appointments:day_list", expect(**DESK, doctor=OK, other_doctor=OK)),
+    Row(
+        "appointments:day_list",
+        expect(**DESK, doctor=OK),
+        query="?doctor={own_doctor_code}",
+        label="one doctor",
+    ),
+    Row("appointments:day_list_csv", expect(**DESK, doctor=OK, other_doctor=OK), check=_csv),
+    Row(
+        "appointments:day_list_csv",
+        expect(**DESK, doctor=OK),
+        query="?doctor={own_doctor_code}",
+        label="one doctor",
+        check=_csv,
+    ),
     Row("appointments:appointment_detail", expect(**EVERY_ROLE), args=("appointment",)),
     Row(
         "appointments:appointment_detail",
@@ -169,8 +185,15 @@ ROWS: list[Row] = [
         post=expect(**DESK),
         data={"patient": "{patient}", "action": "show"},
     ),
-    # Without a patient, booking starts from the patient search.
-    Row("appointments:appointment_book", expect(**allowed(DESK, FOUND)), label="no patient"),
+    # Without a patient, the booking page asks for one (a search as one types, below).
+    Row("appointments:appointment_book", expect(**DESK), label="no patient"),
+    Row("appointments:booking_patient", expect(**DESK), query="?q=abc"),
+    Row(
+        "appointments:booking_patient",
+        expect(**DESK),
+        query="?patient={patient}",
+        label="picked",
+    ),
     Row("appointments:slot_picker", expect(**DESK), query="?specialty={specialty}"),
     Row(
         "appointments:appointment_reschedule",
