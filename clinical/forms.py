@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
 from clinical import selectors
+from clinical.models import VisitItem
 from core.forms import BoundedDateField, VisibleTextForm
 from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory, Patient
@@ -105,6 +107,7 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
         if entry is None:
             self.fields["recorded_on"].initial = timezone.localdate()
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the page writes it: it guards unsaved changes
         self.helper.layout = Layout(*shown)
         self.helper.add_input(
             Submit("save", "Save correction" if entry is not None else "Add to history")
@@ -154,11 +157,45 @@ class VisitNotesForm(VisibleTextForm, forms.Form):
         self.helper.form_tag = False
 
 
-class MedicationGivenForm(VisibleTextForm, forms.Form):
+class VisitItemForm(VisibleTextForm, forms.Form):
+    """The fields behind one "Add …" button of the visit page.
+
+    The page is one <form> whose buttons post to several addresses, so no item field is
+    `required` in HTML (it would stop every other button while it is empty): the server checks,
+    and shows the errors beside the item's fields. `pending` is set on a form that shows typing
+    not yet added to the visit.
+    """
+
+    kind: str
+    heading: str  # of its section of the page
+    add_label: str  # its button
+    use_required_attribute = False
+    pending = False
+
+    @classmethod
+    def typed(cls, data: Mapping[str, Any]) -> VisitItemForm:
+        """The form with what was typed into it and not added (no errors: nobody asked to add
+        it yet), or an empty one when nothing was."""
+        bound = cls(data)
+        if not any(bound.add_prefix(name) in data for name in bound.fields):
+            return cls()
+        if not bound.has_changed():
+            return cls()
+        form = cls(initial={name: bound[name].data for name in bound.fields})
+        form.pending = True
+        return form
+
+
+class MedicationGivenForm(VisitItemForm):
     prefix = "med"
+    kind = VisitItem.Kind.MEDICATION
+    heading = "Medications given"
+    add_label = "Add medication"
 
     medication = forms.ModelChoiceField(
-        queryset=MedicationCost.objects.none(), empty_label="— choose a medication —"
+        queryset=MedicationCost.objects.none(),
+        empty_label="— choose a medication —",
+        error_messages={"required": "Choose the medication given."},
     )
     quantity = forms.IntegerField(min_value=1, max_value=10_000, initial=1)
 
@@ -176,8 +213,11 @@ class MedicationGivenForm(VisibleTextForm, forms.Form):
         )
 
 
-class ProcedurePerformedForm(VisibleTextForm, forms.Form):
+class ProcedurePerformedForm(VisitItemForm):
     prefix = "proc"
+    kind = VisitItem.Kind.SURGERY
+    heading = "Surgeries and procedures performed"
+    add_label = "Add procedure"
 
     procedure = forms.ModelChoiceField(
         label="Surgery or procedure from the list",
@@ -192,19 +232,37 @@ class ProcedurePerformedForm(VisibleTextForm, forms.Form):
         self.fields["procedure"].queryset = selectors.procedure_choices()
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Div(
-                Div(Field("procedure"), css_class="col-md-6"),
-                Div(Field("description"), css_class="col-md-6"),
-                css_class="row",
-            )
-        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("procedure") and not (data.get("description") or "").strip():
             raise forms.ValidationError("Pick the procedure from the list or describe it.")
         return data
+
+
+class ConditionFoundForm(VisitItemForm):
+    prefix = "cond"
+    kind = VisitItem.Kind.CONDITION
+    heading = "Conditions found"
+    add_label = "Add condition"
+
+    description = forms.CharField(
+        label="Condition",
+        max_length=255,
+        help_text="Added to the patient's conditions when the visit is completed.",
+        error_messages={"required": "Name the condition."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+# The item forms of the visit page by the kind of item they add.
+VISIT_ITEM_FORMS: dict[str, type[VisitItemForm]] = {
+    form.kind: form for form in (MedicationGivenForm, ProcedurePerformedForm, ConditionFoundForm)
+}
 
 
 class DayForm(forms.Form):

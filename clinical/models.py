@@ -8,16 +8,18 @@ from patients.models import HistoryKind
 
 
 class VisitItem(TimeStampedModel):
-    """A medication given or a surgery/procedure performed during a visit still in progress.
+    """A medication given, a surgery/procedure performed or a condition found during a visit
+    still in progress.
 
-    A draft: completing the visit turns each item into a billable `patients.MedicalHistory`
-    entry linked to the attendance and deletes the item, so nothing is billed before the
-    doctor has closed the visit.
+    A draft: completing the visit turns each item into a `patients.MedicalHistory` entry linked
+    to the attendance (medications and surgeries billable, conditions not) and deletes the
+    item, so nothing is billed or added to the history before the doctor has closed the visit.
     """
 
     class Kind(models.TextChoices):
         MEDICATION = HistoryKind.MEDICATION.value, "Medication given"
         SURGERY = HistoryKind.SURGERY.value, "Surgery or procedure performed"
+        CONDITION = HistoryKind.CONDITION.value, "Condition found"
 
     attendance = models.ForeignKey(
         "appointments.Attendance", on_delete=models.CASCADE, related_name="visit_items"
@@ -40,16 +42,19 @@ class VisitItem(TimeStampedModel):
         verbose_name = "visit item"
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["medication", "surgery"]),
+                condition=Q(kind__in=["medication", "surgery", "condition"]),
                 name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="A visit item is a medication or a surgery.",
+                violation_error_message="A visit item is a medication, a surgery or a condition.",
             ),
             models.CheckConstraint(
-                # Medications given are picked from the price list, so they can be billed.
+                # Medications given are picked from the price list, so they can be billed; a
+                # condition is described, never a list entry.
                 condition=Q(kind="medication", medication__isnull=False, procedure__isnull=True)
-                | Q(kind="surgery", medication__isnull=True),
+                | Q(kind="surgery", medication__isnull=True)
+                | Q(kind="condition", medication__isnull=True, procedure__isnull=True),
                 name="%(app_label)s_%(class)s_medication_from_price_list",
-                violation_error_message="Pick the medication from the price list.",
+                violation_error_message="Pick the medication from the price list; a condition "
+                "is described, not picked from a list.",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & (Q(quantity=1) | Q(kind="medication")),
@@ -59,7 +64,7 @@ class VisitItem(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(description=""),
                 name="%(app_label)s_%(class)s_description_not_blank",
-                violation_error_message="Name the surgery or procedure.",
+                violation_error_message="Name the surgery, procedure or condition.",
             ),
         ]
         # The visit page lists its items: the attendance foreign key's index serves it.

@@ -191,13 +191,8 @@ class VisitPage:
     entries: list[MedicalHistory]
     allergies: list[MedicalHistory]
 
-    @property
-    def medication_items(self) -> list[VisitItem]:
-        return [i for i in self.items if i.kind == VisitItem.Kind.MEDICATION]
-
-    @property
-    def surgery_items(self) -> list[VisitItem]:
-        return [i for i in self.items if i.kind == VisitItem.Kind.SURGERY]
+    def items_of(self, kind: str) -> list[VisitItem]:
+        return [i for i in self.items if i.kind == kind]
 
 
 def visit_page(*, attendance: Attendance) -> VisitPage:
@@ -213,6 +208,11 @@ def visit_page(*, attendance: Attendance) -> VisitPage:
         entries=entries,
         allergies=patient_allergies(patient=attendance.patient),
     )
+
+
+def visit_items(*, attendance: Attendance, kind: str) -> list[VisitItem]:
+    """The draft items of one kind of a visit: its section of the visit page. One query."""
+    return list(attendance.visit_items.filter(kind=kind).select_related("medication", "procedure"))
 
 
 def medication_choices() -> QuerySet[MedicationCost]:

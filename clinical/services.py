@@ -247,8 +247,9 @@ def visit_item_add(
     description: str = "",
     quantity: int = 1,
 ) -> VisitItem:
-    """Note a medication given (from the price list, with a quantity) or a surgery or
-    procedure performed (from the procedure list, or described) during a visit in progress.
+    """Note a medication given (from the price list, with a quantity), a surgery or procedure
+    performed (from the procedure list, or described) or a condition found (described) during
+    a visit in progress.
     """
     attendance, appointment = _lock_visit(attendance)
     _require_runner(by, appointment)
@@ -317,17 +318,19 @@ def visit_complete(
 ) -> Attendance:
     """Close a visit: move the appointment from checked in to completed (the allowed-moves
     table of appointments.services says whether it may), save the notes passed along, record
-    each line of the diagnosis as a condition (unless the patient already has it active), and
-    turn each medication given and surgery performed into a billable history entry linked to
-    the attendance. Every audit row of the completion goes in one INSERT."""
+    each line of the diagnosis and each condition noted at the visit as a condition (unless the
+    patient already has it active), and turn each medication given and surgery performed into
+    a billable history entry linked to the attendance. Every audit row of the completion goes
+    in one INSERT."""
     attendance, appointment = _lock_visit(attendance)
     _require_runner(by, appointment)
     _require_open(attendance)
+    items = list(attendance.visit_items.select_related("medication", "procedure"))
     with audit.batch():
         attendance.appointment = appointment_complete(appointment=appointment, by=by)
         _close_record(attendance, data or {}, by=by)
-        _record_diagnoses(attendance, by=by)
-        _record_items(attendance, by=by)
+        _record_conditions(attendance, items, by=by)
+        _record_items(attendance, items, by=by)
     return attendance
 
 
@@ -351,21 +354,23 @@ def _visit_day(attendance: Attendance) -> datetime.date:
     return timezone.localdate(attendance.started_at)
 
 
-def _record_diagnoses(attendance: Attendance, *, by: Any) -> None:
-    """Each diagnosis not already among the patient's active conditions becomes one."""
+def _record_conditions(attendance: Attendance, items: list[VisitItem], *, by: Any) -> None:
+    """Each diagnosis, then each condition noted, not already among the patient's active
+    conditions becomes one."""
     known = {
         description.strip().lower()
         for description in MedicalHistory.objects.filter(
             patient=attendance.patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
         ).values_list("description", flat=True)
     }
-    for diagnosis in _diagnoses(attendance.diagnosis):
-        if diagnosis.lower() in known:
+    noted = [item.description for item in items if item.kind == VisitItem.Kind.CONDITION]
+    for condition in _diagnoses("\n".join([attendance.diagnosis, *noted])):
+        if condition.lower() in known:
             continue
         history_entry_create(
             patient=attendance.patient,
             kind=HistoryKind.CONDITION,
-            description=diagnosis,
+            description=condition,
             recorded_on=_visit_day(attendance),
             attendance=attendance,
             is_billable=False,
@@ -373,11 +378,12 @@ def _record_diagnoses(attendance: Attendance, *, by: Any) -> None:
         )
 
 
-def _record_items(attendance: Attendance, *, by: Any) -> None:
+def _record_items(attendance: Attendance, items: list[VisitItem], *, by: Any) -> None:
     """Each medication given and surgery performed becomes a billable history entry; the
-    drafts then leave the visit-item table."""
-    items = list(attendance.visit_items.select_related("medication", "procedure"))
+    drafts (conditions noted included) then leave the visit-item table."""
     for item in items:
+        if item.kind == VisitItem.Kind.CONDITION:
+            continue
         history_entry_create(
             patient=attendance.patient,
             kind=item.kind,

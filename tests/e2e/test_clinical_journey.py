@@ -65,11 +65,16 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
         label="Amoxicillin 500 mg"
     )
     page.get_by_role("spinbutton", name=re.compile(r"^Quantity")).fill("2")
+    # Each is added in place: its section says so (the page itself stays as it was).
     page.get_by_role("button", name="Add medication").click()
-    expect(page.get_by_role("alert")).to_contain_text("Added: Amoxicillin 500 mg × 2")
+    expect(page.get_by_test_id("visit-section-medication").get_by_role("status")).to_contain_text(
+        "Added: Amoxicillin 500 mg × 2"
+    )
     page.get_by_label("Surgery or procedure from the list").select_option(label="Wound suture")
     page.get_by_role("button", name="Add procedure").click()
-    expect(page.get_by_role("alert")).to_contain_text("Added: Wound suture")
+    expect(page.get_by_test_id("visit-section-surgery").get_by_role("status")).to_contain_text(
+        "Added: Wound suture"
+    )
 
     # Notes, then complete: the notes travel with the "Complete visit" button.
     page.get_by_label("Concerns (in the patient's words)").fill("Cut on the left hand")

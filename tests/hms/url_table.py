@@ -272,18 +272,19 @@ ROWS: list[Row] = [
         post=expect(doctor=FOUND, admin_user=FOUND),
         data={"diagnosis": "Sprain"},
     ),
+    # Adding or removing an item shows the visit page again, with whatever else was typed.
     Row(
         "clinical:visit_item_add",
         POST_ONLY,
         args=("visit",),
-        post=expect(doctor=FOUND, admin_user=FOUND),
+        post=expect(doctor=OK, admin_user=OK),
         data={"kind": "surgery", "proc-description": "Splint"},
     ),
     Row(
         "clinical:visit_item_remove",
         POST_ONLY,
         args=("visit", "item"),
-        post=expect(doctor=FOUND, admin_user=FOUND),
+        post=expect(doctor=OK, admin_user=OK),
     ),
     Row(
         "clinical:visit_complete",

@@ -1,5 +1,4 @@
-"""The clinical pages. Each view calls `clinical.access` first; reads of clinical content write
-one audit row (a GET costs exactly one audit INSERT), writes go through `clinical.services`."""
+"""The doctor's day, the chart and its history entries, billable items, and the audit pages."""
 
 from __future__ import annotations
 
@@ -7,47 +6,29 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinical import selectors, services
 from clinical.access import (
     Need,
-    get_attendance_for_user,
     get_chart_patient_for_user,
     get_doctor_for_user,
     get_history_entry_for_user,
-    get_visit_appointment_for_user,
     has_need,
     may_run_visit,
     require,
 )
-from clinical.forms import (
-    AuditFilterForm,
-    DayForm,
-    HistoryEntryForm,
-    MedicationGivenForm,
-    ProcedurePerformedForm,
-    VisitNotesForm,
-)
-from clinical.models import VisitItem
+from clinical.forms import AuditFilterForm, DayForm, HistoryEntryForm
+from clinical.views._common import _log_view
 from core import audit
 from core.csvstream import csv_lines
 from core.forms import add_service_error
 from core.pagination import page_number
-from patients.models import HistoryKind, Patient
-
-
-def _log_view(request: HttpRequest, obj: models.Model, patient: Patient) -> None:
-    audit.audit_view(actor=request.user, patient_ids=[patient.pk], obj=obj)
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+from patients.models import HistoryKind
 
 
 @require_GET
@@ -157,112 +138,6 @@ def history_revisions(request: HttpRequest, pk: int) -> HttpResponse:
     }
     _log_view(request, entry, entry.patient)
     return render(request, "clinical/history_revisions.html", context)
-
-
-@require_POST
-def visit_start(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_visit_appointment_for_user(request, pk, need=Need.VISIT_RUN)
-    try:
-        attendance = services.visit_start(appointment=appointment, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("clinical:doctor_day")
-    messages.success(request, f"Visit of {appointment.patient.full_name} started.")
-    return redirect("clinical:visit_record", pk=attendance.pk)
-
-
-@require_http_methods(["GET", "POST"])
-def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
-    """The visit: notes, medications given, procedures performed; read-only for others."""
-    need = Need.VISIT_RUN if request.method == "POST" else Need.VISIT_VIEW
-    attendance = get_attendance_for_user(request, pk, need=need)
-    form = VisitNotesForm(
-        request.POST or None,
-        initial={name: getattr(attendance, name) for name in services.VISIT_NOTE_FIELDS},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_record(attendance=attendance, data=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, "Visit notes saved.")
-        return redirect("clinical:visit_record", pk=attendance.pk)
-    _log_view(request, attendance, attendance.patient)
-    return _render_visit(request, attendance, notes_form=form)
-
-
-def _render_visit(
-    request, attendance, *, notes_form=None, medication_form=None, procedure_form=None
-):
-    context = {
-        "patient": attendance.patient,
-        "visit": selectors.visit_page(attendance=attendance),
-        "attendance": attendance,
-        "appointment": attendance.appointment,
-        "can_run": may_run_visit(request.user, attendance.appointment),
-        "is_open": attendance.started_at is not None and attendance.completed_at is None,
-        "notes_form": notes_form or VisitNotesForm(),
-        "medication_form": medication_form or MedicationGivenForm(),
-        "procedure_form": procedure_form or ProcedurePerformedForm(),
-    }
-    context["allergies"] = context["visit"].allergies
-    return render(request, "clinical/visit_record.html", context)
-
-
-@require_POST
-def visit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
-    kind = request.POST.get("kind")
-    if kind == VisitItem.Kind.MEDICATION:
-        form = MedicationGivenForm(request.POST)
-    elif kind == VisitItem.Kind.SURGERY:
-        form = ProcedurePerformedForm(request.POST)
-    else:
-        raise Http404("Unknown kind of visit item.")
-    if form.is_valid():
-        try:
-            item = services.visit_item_add(
-                attendance=attendance, kind=kind, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, f"Added: {item}.")
-        return redirect(reverse("clinical:visit_record", args=[attendance.pk]) + f"#{kind}")
-    forms = {"medication_form" if kind == "medication" else "procedure_form": form}
-    return _render_visit(request, attendance, **forms)
-
-
-@require_POST
-def visit_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
-    item = get_object_or_404(VisitItem, pk=item_pk, attendance=attendance)
-    try:
-        services.visit_item_remove(item=item, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, f"Removed: {item}.")
-    return redirect(reverse("clinical:visit_record", args=[attendance.pk]) + f"#{item.kind}")
-
-
-@require_POST
-def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Complete the visit, saving the notes submitted with the button."""
-    attendance = get_attendance_for_user(request, pk, need=Need.VISIT_RUN)
-    form = VisitNotesForm(request.POST)
-    if not form.is_valid():
-        return _render_visit(request, attendance, notes_form=form)
-    # Fields absent from the POST (a bare "complete" button) keep their saved value.
-    data = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
-    try:
-        services.visit_complete(attendance=attendance, by=request.user, data=data)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("clinical:visit_record", pk=attendance.pk)
-    messages.success(request, f"Visit of {attendance.patient.full_name} completed.")
-    return redirect("clinical:chart", pk=attendance.patient_id)
 
 
 @require_GET
