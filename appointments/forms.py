@@ -167,21 +167,36 @@ def doctor_choices() -> list:
 
 
 class RescheduleForm(forms.Form):
-    """Move an appointment: a free slot of the same doctor, the same length."""
+    """Move an appointment: a free slot of the same length with its doctor or another one.
 
+    `doctor` and `from_date` refresh the slot picker (htmx; "Show free slots" without
+    JavaScript), whose slots come from the booking page's engine (`selectors.slot_picker`).
+    """
+
+    doctor = forms.ModelChoiceField(
+        Doctor.objects.active().select_related("specialty"),
+        required=False,
+        label="Doctor",
+        help_text="The appointment's doctor, or a colleague to move it to.",
+    )
     from_date = CalendarDateField(label="From")
     appointment = forms.IntegerField(widget=forms.HiddenInput)
     slot = forms.CharField(required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from_date"].widget.attrs.update(_picker_attrs())
+        self.fields["doctor"].widget.choices = doctor_choices()
+        for field in ("doctor", "from_date"):
+            self.fields[field].widget.attrs.update(_picker_attrs())
         self.fields["appointment"].widget.attrs.update({"data-slot-filter": ""})
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             "appointment",
-            Row(Column("from_date", css_class="col-md-3")),
+            Row(
+                Column("doctor", css_class="col-md-6"),
+                Column("from_date", css_class="col-md-3"),
+            ),
             _SHOW_BUTTONS,
             _PICKER,
             HTML(
@@ -190,10 +205,16 @@ class RescheduleForm(forms.Form):
             ),
         )
 
-    def day_from(self) -> datetime.date:
+    def picker_filters(self, *, doctor: Doctor) -> tuple[Doctor, datetime.date]:
+        """The doctor whose slots to show (`doctor`, the appointment's, unless another valid
+        one was chosen) and the first day (not in the past); an invalid value counts as not
+        given."""
+        data: dict = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds every field that is valid
+            data = self.cleaned_data
         today = timezone.localdate()
-        day = self.cleaned_data.get("from_date") if self.is_valid() else None
-        return max(day or today, today)
+        return data.get("doctor") or doctor, max(data.get("from_date") or today, today)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -18,6 +18,11 @@ urlpatterns = [
     path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
     path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
+    path(
+        "<int:pk>/undo-check-in/",
+        views.appointment_undo_check_in,
+        name="appointment_undo_check_in",
+    ),
     path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
     path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
 ]

@@ -49,12 +49,17 @@ def _grid_links() -> dict:
     }
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _next_url(request: HttpRequest, default: str) -> str:
+    """`next` (POST or GET) when it is a path of this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = default
+    return target if target.startswith("/") else default
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
     # Never `redirect(target)`: a `next` such as "abc" would be taken for a view's name.
-    return HttpResponseRedirect(target if target.startswith("/") else default)
+    return HttpResponseRedirect(_next_url(request, default))
 
 
 # --- Calendars and arrivals ------------------------------------------------------------------
@@ -144,7 +149,8 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 
 
 def arrivals(request: HttpRequest) -> HttpResponse:
-    """Today's appointments in time order, each with a one-click check-in."""
+    """Today's appointments in time order, each with a one-click check-in (and its undo,
+    until the visit starts). A list of cards on a phone (static/appointments/arrivals.css)."""
     require(request, Need.VIEW)
     today = timezone.localdate()
     appointments = list(selectors.arrivals(day=today))
@@ -169,6 +175,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "local_day": selectors.local_date(appointment.start),
         "can_move": has_need(user, Need.RESCHEDULE),
+        "can_check_in": has_need(user, Need.CHECK_IN),
         "can_no_show": may_mark_no_show(user, appointment),
     }
     if has_need(user, Need.MESSAGES):
@@ -333,9 +340,12 @@ def _reschedule_picker(request: HttpRequest) -> HttpResponse:
 
 
 def _move_picker(appointment: Appointment, form: RescheduleForm, *, first: bool, selected=""):
+    """The booking page's slot picker for the chosen doctor (default the appointment's own),
+    slots as long as the appointment, the appointment itself not counted as busy."""
+    doctor, day_from = form.picker_filters(doctor=appointment.doctor)
     return selectors.slot_picker(
-        doctors=[appointment.doctor],
-        day_from=form.day_from(),
+        doctors=[doctor],
+        day_from=day_from,
         length=appointment.end - appointment.start,
         first=first,
         selected=selected,
@@ -347,28 +357,33 @@ def _move_picker(appointment: Appointment, form: RescheduleForm, *, first: bool,
 
 
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a scheduled appointment to another free slot of the same doctor (history kept)."""
+    """Move a scheduled appointment to a free slot of its doctor or another (history kept).
+    A refusal (the slot taken meanwhile, the doctor away) keeps the doctor and day chosen."""
     appointment = get_appointment_for_user(request, pk, need=Need.RESCHEDULE)
     data = (request.POST if request.method == "POST" else request.GET).copy()
     data["appointment"] = str(appointment.pk)
+    data.setdefault("doctor", str(appointment.doctor_id))
     form = RescheduleForm(data)
     action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
     if request.method == "POST" and action == "book" and form.is_valid():
         chosen = form.cleaned_data["slot_choice"]
-        if chosen is None or chosen[0].pk != appointment.doctor_id:
-            form.add_error("slot", "Pick a free slot.")
+        doctor = form.cleaned_data["doctor"] or appointment.doctor
+        if chosen is None or chosen[0].pk != doctor.pk:
+            form.add_error("slot", f"Pick a free slot of {doctor}.")
         else:
             try:
-                services.appointment_reschedule(
-                    appointment=appointment, start=chosen[1], end=chosen[2], by=request.user
+                moved = services.appointment_reschedule(
+                    appointment=appointment,
+                    doctor=doctor,
+                    start=chosen[1],
+                    end=chosen[2],
+                    by=request.user,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, error)  # e.g. "That slot was just taken — pick another."
             else:
-                messages.success(
-                    request,
-                    f"Moved to {timezone.localtime(chosen[1]):%A %d %B at %H:%M}.",
-                )
+                local = timezone.localtime(moved.start)
+                messages.success(request, f"Moved to {local:%A %d %B at %H:%M} with {doctor}.")
                 return redirect("appointments:appointment_detail", pk=pk)
     picker = _move_picker(
         appointment, form, first=action == "first", selected=request.POST.get("slot", "")
@@ -406,6 +421,27 @@ def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Checked in {appointment.patient.full_name}.")
     return _back(request, reverse("appointments:arrivals"))
+
+
+def appointment_undo_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first (GET), then set a patient checked in by mistake back to scheduled (POST).
+    The service refuses on another day or once the visit started; its reason is the message."""
+    appointment = get_appointment_for_user(request, pk, need=Need.CHECK_IN)
+    back = _next_url(request, reverse("appointments:appointment_detail", args=[pk]))
+    if request.method == "POST":
+        try:
+            services.appointment_undo_check_in(appointment=appointment, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Check-in of {appointment.patient.full_name} undone: the appointment is "
+                "scheduled again.",
+            )
+        return HttpResponseRedirect(back)
+    context = {"appointment": appointment, "next": back}
+    return render(request, "appointments/appointment_undo_check_in.html", context)
 
 
 @require_POST
