@@ -113,6 +113,12 @@ class BillingAccess:
         return roles.role_of(self.user) == roles.ADMINISTRATOR or self.user.is_superuser
 
     @property
+    def sees_pdf_fingerprint(self) -> bool:
+        """The stored PDF's SHA-256 is for administrators checking a copy (the audit log and
+        the admin keep it too); clerks and the desk are told the PDF is stored, in words."""
+        return self.sees_every_cashier
+
+    @property
     def can_add_medications(self) -> bool:
         return self._can(Need.ADD_MEDICATION)
 

@@ -135,8 +135,12 @@ class DueDateForm(VisibleTextForm, forms.Form):
 
 
 class InvoiceIssueForm(VisibleTextForm, forms.Form):
-    """Issuing with unpriced medications (billed at 0.00) needs a tick, so it is a choice."""
+    """The confirmation of issuing: the line count and total the clerk was shown come back
+    hidden (issuing refuses a draft that no longer matches them), and issuing with unpriced
+    medications (billed at 0.00) needs a tick, so it is a choice."""
 
+    confirmed_total = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
+    confirmed_lines = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     confirm_unpriced = forms.BooleanField(
         label="Issue with the unpriced medications at 0.00", required=False
     )
@@ -147,6 +151,7 @@ class InvoiceIssueForm(VisibleTextForm, forms.Form):
         if not unpriced:
             del self.fields["confirm_unpriced"]
         self.helper = _post_helper(action, "Issue invoice")
+        self.helper.form_id = "issue-form"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -238,6 +243,19 @@ class BillingSettingsForm(VisibleTextForm, forms.ModelForm):
         widgets = {
             "hospital_address": forms.Textarea(attrs={"rows": 3}),
             "payment_terms": forms.Textarea(attrs={"rows": 2}),
+        }
+        # In a clerk's words (the model's names are the columns').
+        labels = {
+            "tax_id": "Hospital's tax number",
+            "tax_rate": "Tax rate",
+            "payment_terms_days": "Days to pay",
+            "payment_terms": "Payment terms printed on invoices",
+        }
+        help_texts = {
+            "currency": "The three-letter code shown with every amount, e.g. USD or EUR.",
+            "tax_rate": "As a fraction: 0.0750 is 7.5 %, 0 for no tax.",
+            "payment_terms_days": "An invoice is due this many days after it is issued, "
+            "unless its due date is set.",
         }
 
     def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:

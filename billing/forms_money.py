@@ -11,6 +11,7 @@ from billing.forms import DATE, MONEY_ATTRS, _post_helper
 from billing.models import CashMethod
 from billing.services.money import MAX_AMOUNT, SETTLE_ACCOUNT, SETTLE_REFUND
 from core.forms import BoundedDateField, VisibleTextForm
+from core.templatetags.money import format_money
 
 
 def _money(label: str, *, required: bool = True, minimum: str = "0.01") -> forms.DecimalField:
@@ -92,9 +93,20 @@ class AccountApplyForm(VisibleTextForm, forms.Form):
     prefix = "account"  # several forms share a page: ids stay unique
     amount = _money("Use", required=False)
 
-    def __init__(self, *args: Any, action: str = "", held: Decimal = Decimal(0), **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        action: str = "",
+        held: Decimal = Decimal(0),
+        currency: str = "",
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].help_text = f"The account holds {held}; empty uses what is needed."
+        self.fields[
+            "amount"
+        ].help_text = (
+            f"The account holds {format_money(held, currency)}; empty uses what is needed."
+        )
         self.helper = _post_helper(action, "Use account credit")
 
 

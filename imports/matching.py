@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from doctors.models import Doctor
 from imports.queries import load
+from patients.ages import age_on, estimated_birth_date
 from patients.models import MedicalHistory, Patient, Sex
 
 SEX_LABELS = dict(Sex.choices)
@@ -118,17 +119,14 @@ def same_name(a: Iterable[str], b: Iterable[str]) -> bool:
     return folded(a) == folded(b)
 
 
-def age_on(born: datetime.date, day: datetime.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def date_of_birth(
     age: int | None, current: datetime.date | None, estimated: bool, today: datetime.date
 ) -> tuple[datetime.date | None, bool]:
     """The date of birth an `Age` gives, as (date, is_estimated).
 
     An Age is in years at the (unknown) time of export, so the estimate is 1 January of
-    (this year − Age): the middle of the possible birth dates when the export is recent. A
+    (this year − Age) (`patients.ages.estimated_birth_date`, the registration form's rule for
+    its "Age (years)" too): the middle of the possible birth dates when the export is recent. A
     date of birth already on record is kept while it agrees with the Age — the person is Age
     or Age + 1 today, the workbook being up to a year old — so a precise date entered in the
     system is not overwritten by an estimate, and re-importing the same workbook next year
@@ -138,7 +136,7 @@ def date_of_birth(
         return current, estimated if current is not None else False
     if current is not None and age_on(current, today) in (age, age + 1):
         return current, estimated
-    return datetime.date(today.year - age, 1, 1), True
+    return estimated_birth_date(age, today), True
 
 
 @dataclass(slots=True)

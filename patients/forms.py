@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from crispy_forms.bootstrap import FormActions
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
 from core.forms import BoundedDateField, VisibleTextForm
+from patients import ages
 from patients.models import Patient
 from patients.services import PATIENT_FIELDS
 
@@ -71,9 +72,21 @@ class PatientSearchForm(forms.Form):
 
 
 class PatientForm(VisibleTextForm, forms.ModelForm):
-    """Demographics of a patient: registration and edit. The MRN is assigned by the service."""
+    """Demographics of a patient: registration and edit. The MRN is assigned by the service.
+
+    "Age (years)" is for a patient whose date of birth is unknown: it sets an estimated date of
+    birth (`patients.ages.estimated_birth_date`, the import's rule too) marked as estimated.
+    Given with a date of birth, the two must agree."""
 
     date_of_birth = BoundedDateField(label="Date of birth", required=False)
+    age = forms.IntegerField(
+        label="Age (years)",
+        required=False,
+        min_value=0,
+        max_value=ages.OLDEST_AGE,
+        help_text="When the date of birth is unknown: sets an estimated one.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
     class Meta:
         model = Patient
@@ -87,14 +100,22 @@ class PatientForm(VisibleTextForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
-        self.fields["date_of_birth"].help_text = "Leave empty when unknown."
+        self.fields["date_of_birth"].help_text = "Leave empty when unknown (give the age)."
+        self.fields["dob_is_estimated"].help_text = (
+            "Ticked by itself when the date comes from the age; tick it for a date known only "
+            "roughly."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
                 "Identity",
                 Row(Column("first_name"), Column("last_name")),
-                Row(Column("date_of_birth"), Column("sex")),
+                Row(
+                    Column("date_of_birth", css_class="col-sm"),
+                    Column("age", css_class="col-sm"),
+                    Column("sex", css_class="col-sm"),
+                ),
                 "dob_is_estimated",
             ),
             Fieldset("Contact", Row(Column("phone"), Column("email")), "messages_opt_out"),
@@ -113,7 +134,6 @@ class PatientForm(VisibleTextForm, forms.ModelForm):
                     Column("emergency_contact_relationship"),
                 ),
             ),
-            Div(HTML("{% include 'patients/_duplicates.html' %}"), css_id="duplicates"),
             FormActions(Submit("save", submit_label)),
         )
 
@@ -122,6 +142,24 @@ class PatientForm(VisibleTextForm, forms.ModelForm):
         if born and born > timezone.localdate():
             raise forms.ValidationError("The date of birth is in the future.")
         return born
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        age = cleaned.get("age")
+        if age is None or "date_of_birth" in self.errors:
+            return cleaned
+        born, today = cleaned.get("date_of_birth"), timezone.localdate()
+        if born is None:
+            cleaned["date_of_birth"] = ages.estimated_birth_date(age, today)
+            cleaned["dob_is_estimated"] = True
+        elif ages.age_on(born, today) != age:
+            self.add_error(
+                "age",
+                f"The date of birth {born:%Y-%m-%d} makes the patient "
+                f"{ages.age_on(born, today)} years old, not {age}. Correct one of them, or "
+                "leave the age empty to keep the date.",
+            )
+        return cleaned
 
     def clean_first_name(self) -> str:
         return self.cleaned_data["first_name"].strip()

@@ -12,6 +12,7 @@ from core.models import TimeStampedModel
 from core.nothing import is_nothing, says_nothing
 from core.search import Unaccent
 from core.validators import InternationalEmailField
+from patients import ages
 
 
 class Sex(models.TextChoices):
@@ -116,9 +117,7 @@ class Patient(TimeStampedModel):
     def age_on(self, day: datetime.date) -> int | None:
         """Age in whole years on `day`; None when the date of birth is unknown."""
         born = self.date_of_birth
-        if born is None:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return None if born is None else ages.age_on(born, day)
 
     @property
     def age(self) -> int | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from billing import pdf, rule, tasks
@@ -24,6 +25,7 @@ from billing.models import (
 from billing.services._fields import save_fields
 from core import audit
 from core.actors import acting_user, by_alias
+from core.templatetags.money import format_money
 
 if TYPE_CHECKING:
     from patients.models import Patient
@@ -343,10 +345,88 @@ def _next_invoice_number(year: int) -> str:
     return f"{prefix}{counter.last_number:06d}"
 
 
+@dataclass(frozen=True)
+class IssueTerms:
+    """What issuing the draft now gives, as the clerk confirms it: the active lines, the
+    totals at today's tax rate (issuing prices them again, as `_recompute` does), the due date."""
+
+    lines: int
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    tax_rate: Decimal
+    currency: str
+    due_date: datetime.date
+
+    @property
+    def tax_percent(self) -> Decimal:
+        return (self.tax_rate * 100).normalize()
+
+
+def invoice_issue_terms(*, invoice: Invoice) -> IssueTerms:
+    """The figures issuing `invoice` would freeze, read without locking or writing anything:
+    the confirmation page shows them and sends back the total and line count it showed."""
+    settings_row = BillingSettings.load()
+    active = invoice.lines.filter(is_active=True).aggregate(n=Count("id"), s=Sum("amount"))
+    totals = rule.totals_for(subtotal=active["s"] or rule.ZERO, tax_rate=settings_row.tax_rate)
+    today = timezone.localdate()
+    due = invoice.due_date or today + datetime.timedelta(days=settings_row.payment_terms_days)
+    return IssueTerms(
+        lines=active["n"],
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        total=totals.total,
+        tax_rate=settings_row.tax_rate,
+        currency=settings_row.currency,
+        due_date=due,
+    )
+
+
+class DraftChanged(ValidationError):
+    """The draft is not what the clerk confirmed (a line added or removed, prices or the tax
+    rate changed in between): nothing is issued. `terms` are the figures as they are now."""
+
+    def __init__(self, message: str, *, terms: IssueTerms) -> None:
+        super().__init__(message, code="draft_changed")
+        self.terms = terms
+
+
+def _check_confirmed(
+    invoice: Invoice, terms: IssueTerms, total: Decimal | None, lines: int | None
+) -> None:
+    """Refuse (`DraftChanged`) when the locked, priced-again draft is not what was confirmed."""
+    if total is None:
+        return
+    changes = []
+    if lines is not None and terms.lines != lines:
+        changes.append(
+            f"it now has {terms.lines} line{'' if terms.lines == 1 else 's'}, not {lines}"
+        )
+    if terms.total != total:
+        now, was = format_money(terms.total, terms.currency), format_money(total, terms.currency)
+        changes.append(f"it now comes to {now}, not {was}")
+    if changes:
+        raise DraftChanged(
+            f"{invoice} changed since you confirmed it: {' and '.join(changes)}. Nothing was "
+            "issued: check the figures below and confirm again.",
+            terms=terms,
+        )
+
+
 @by_alias("issued_by")
 @transaction.atomic
-def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
+def invoice_issue(
+    *,
+    invoice: Invoice,
+    by: Any,
+    confirmed_total: Decimal | None = None,
+    confirmed_lines: int | None = None,
+) -> Invoice:
     """Number the draft and freeze it; its PDF is rendered and stored right after the commit.
+
+    With `confirmed_total` (and `confirmed_lines`), the figures the clerk confirmed (see
+    `invoice_issue_terms`): a draft that comes to another total, or has another number of
+    lines, once locked and priced again is not issued (`DraftChanged`).
 
     The year's number counter stays locked until the commit, so numbers never skip; the PDF
     (a quarter of a second) is rendered outside that lock, by a job (`invoice_pdf_store`), so
@@ -362,6 +442,16 @@ def invoice_issue(*, invoice: Invoice, by: Any) -> Invoice:
     if due < today:
         raise ValidationError({"due_date": "The due date is before today."})
     _recompute(invoice, settings_row)
+    terms = IssueTerms(
+        lines=len(lines),
+        subtotal=invoice.subtotal,
+        tax=invoice.tax,
+        total=invoice.total,
+        tax_rate=invoice.tax_rate,
+        currency=invoice.currency,
+        due_date=due,
+    )
+    _check_confirmed(invoice, terms, confirmed_total, confirmed_lines)
     invoice.due_date = due
     invoice.snapshot = pdf.header_for(patient=invoice.patient, settings=settings_row)
     invoice.issued_at = timezone.now()

@@ -35,6 +35,7 @@ from billing.models import (
 )
 from core import audit
 from core.actors import acting_user
+from core.templatetags.money import format_money
 
 if TYPE_CHECKING:
     from patients.models import Patient
@@ -195,13 +196,15 @@ def credit_note_issue(
             settled = {
                 "label": f"Refunded ({CashMethod(refund_method).label.lower()})",
                 "amount": paid,
-                "sentence": f"The {paid} paid is refunded by {CashMethod(refund_method).label}.",
+                "sentence": f"The {format_money(paid, invoice.currency)} paid is refunded by "
+                f"{CashMethod(refund_method).label}.",
             }
         elif paid > 0:
             settled = {
                 "label": "Kept on the patient's account",
                 "amount": paid,
-                "sentence": f"The {paid} paid is kept on the patient's account for later bills.",
+                "sentence": f"The {format_money(paid, invoice.currency)} paid is kept on the "
+                "patient's account for later bills.",
             }
         note.pdf = _credit_note_pdf(note, invoice, paid, settled)
         note.pdf_sha256 = pdf.sha256(note.pdf)
@@ -304,9 +307,11 @@ def account_apply(*, invoice: Invoice, by: Any, amount: Any = None) -> Payment:
     if amount <= 0:
         raise ValidationError("The patient's account holds nothing to use.")
     if amount > held:
-        raise ValidationError({"amount": f"The account holds {held}; use at most that."})
+        held_money = format_money(held, invoice.currency)
+        raise ValidationError({"amount": f"The account holds {held_money}; use at most that."})
     if amount > balance:
-        raise ValidationError({"amount": f"The balance due is {balance}; use at most that."})
+        due = format_money(balance, invoice.currency)
+        raise ValidationError({"amount": f"The balance due is {due}; use at most that."})
     now = timezone.now()
     with checked_money():
         payment = Payment.objects.create(
@@ -352,7 +357,8 @@ def account_refund(
     _lock_account(patient)
     held = account_balance(patient)
     if amount > held:
-        raise ValidationError({"amount": f"The account holds {held}; refund at most that."})
+        held_money = format_money(held, BillingSettings.load().currency)
+        raise ValidationError({"amount": f"The account holds {held_money}; refund at most that."})
     now = timezone.now()
     refuse_closed_day(acting_user(by), now)
     with checked_money():

@@ -15,6 +15,7 @@ from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.services.money import checked_money, refuse_closed_day
 from core import audit
 from core.actors import acting_user, by_alias
+from core.templatetags.money import format_money
 
 
 @by_alias("received_by")
@@ -52,7 +53,10 @@ def payment_record(
     balance = invoice.total - invoice.amount_paid
     if amount > balance:
         raise ValidationError(
-            {"amount": f"The balance due is {balance} {invoice.currency}; pay at most that."}
+            {
+                "amount": f"The balance due is {format_money(balance, invoice.currency)}; "
+                "pay at most that."
+            }
         )
     now = timezone.now()
     received_at = received_at or now

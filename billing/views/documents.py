@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from billing import pdf, selectors, services
-from billing.access import Need, get_billing_for_user
+from billing.access import BillingAccess, Need, get_billing_for_user
 from billing.models import BatchStatus, InvoiceBatch
 from billing.services.batches import invoice_batch_request
 from core import audit
@@ -91,23 +91,25 @@ def invoice_batch_pdf(request: HttpRequest) -> HttpResponse:
     return _pdf_response(merged, f"invoices-{stamp}.pdf", inline=False)
 
 
-def _own_batch(request: HttpRequest, pk: int) -> InvoiceBatch:
+def _own_batch(request: HttpRequest, pk: int) -> tuple[InvoiceBatch, BillingAccess]:
     access = get_billing_for_user(request, Need.VIEW_INVOICES)
     batch = InvoiceBatch.objects.defer("pdf").filter(pk=pk).first()
     mine = batch is not None and batch.requested_by_id == request.user.pk
     if batch is None or not (mine or access.sees_every_cashier):
         raise Http404("No such batch.")
-    return batch
+    return batch, access
 
 
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where the clerk waits for a batch (the page reloads itself until it is ready)."""
-    batch = _own_batch(request, pk)
-    return render(request, "billing/batch_detail.html", {"batch": batch})
+    batch, access = _own_batch(request, pk)
+    # Why it failed is for administrators (and the log); a clerk is told what to do.
+    context = {"batch": batch, "shows_error": access.sees_every_cashier}
+    return render(request, "billing/batch_detail.html", context)
 
 
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _own_batch(request, pk)
+    batch, _ = _own_batch(request, pk)
     if batch.status != BatchStatus.READY:
         return redirect(batch)
     data = InvoiceBatch.objects.values_list("pdf", flat=True).get(pk=pk)

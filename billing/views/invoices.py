@@ -12,15 +12,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import forms, selectors, services
 from billing.access import BillingAccess, Need, get_billing_for_user
-from billing.models import InvoiceLine, InvoiceStatus
+from billing.models import BillingSettings, InvoiceLine, InvoiceStatus
 from billing.views._common import PER_PAGE, errors
 from billing.views.money import money_context
 from core import audit
 from core.forms import add_service_error
+from core.templatetags.money import format_money
 
 
 def invoice_list(request: HttpRequest) -> HttpResponse:
@@ -42,6 +43,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "totals": selectors.invoice_totals(invoices, **filters, today=today),
+        # The hospital's, for the totals and the rows (the list reads no per-invoice currency:
+        # another column would cost a query per row, see selectors.LIST_COLUMNS).
+        "currency": BillingSettings.load().currency,
         "today": today,
     }
     return render(request, "billing/invoice_list.html", context)
@@ -69,9 +73,7 @@ def _detail_page(
         context["due_form"] = bound.get("due_form") or forms.DueDateForm(
             initial={"due_date": invoice.due_date}, action=url("invoice_draft_update")
         )
-        context["issue_form"] = bound.get("issue_form") or forms.InvoiceIssueForm(
-            unpriced=context["unpriced"], action=url("invoice_issue")
-        )
+        context["can_issue"] = True  # the Issue button leads to the confirmation page
     if invoice.status == InvoiceStatus.ISSUED and access.can_take_payment:
         context["payment_form"] = bound.get("payment_form") or forms.PaymentForm(
             initial={"amount": invoice.balance}, action=url("payment_create")
@@ -187,19 +189,73 @@ def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
     )
 
 
-@require_POST
+def _issue_page(
+    request: HttpRequest,
+    access: BillingAccess,
+    *,
+    form: forms.InvoiceIssueForm,
+    confirmed: tuple[Any, Any] | None = None,
+    changed: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The confirmation before issuing: what issuing freezes (as it would be issued now),
+    that it cannot be undone, and the button that issues. The total and line count shown go
+    back hidden (`confirmed`: the ones first shown, while a form error is corrected)."""
+    invoice = access.invoice
+    terms = services.invoice_issue_terms(invoice=invoice)
+    total, lines = confirmed or (terms.total, terms.lines)
+    context = {
+        "access": access,
+        "invoice": invoice,
+        "terms": terms,
+        "form": form,
+        "confirmed_total": total,
+        "confirmed_lines": lines,
+        "changed": changed,
+    }
+    return render(request, "billing/invoice_issue_confirm.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation page (reads only). POST (its button): issue the draft through
+    `services.invoice_issue`, which refuses it when it no longer has the line count and total
+    the clerk confirmed; the page then shows the new figures and says nothing was issued."""
     access = get_billing_for_user(request, Need.BILL, invoice_pk=pk)
+    if not access.invoice.is_draft:
+        messages.info(request, f"{access.invoice} is already issued; nothing was changed.")
+        return redirect(access.invoice)
     unpriced = access.invoice.lines.filter(unpriced=True).count()
-    form = forms.InvoiceIssueForm(request.POST, unpriced=unpriced)
+    action = reverse("billing:invoice_issue", args=[pk])
+    if request.method != "POST":
+        form = forms.InvoiceIssueForm(unpriced=unpriced, action=action)
+        return _issue_page(request, access, form=form)
+    form = forms.InvoiceIssueForm(request.POST, unpriced=unpriced, action=action)
     if not form.is_valid():
-        return _detail_page(request, access, status=400, issue_form=form)
+        data = form.cleaned_data
+        shown = data.get("confirmed_total"), data.get("confirmed_lines")
+        return _issue_page(
+            request, access, form=form, confirmed=shown if None not in shown else None, status=400
+        )
     try:
-        invoice = services.invoice_issue(invoice=access.invoice, by=request.user)
+        invoice = services.invoice_issue(
+            invoice=access.invoice,
+            by=request.user,
+            confirmed_total=form.cleaned_data["confirmed_total"],
+            confirmed_lines=form.cleaned_data["confirmed_lines"],
+        )
+    except services.DraftChanged as changed:
+        fresh = forms.InvoiceIssueForm(unpriced=unpriced, action=action)
+        return _issue_page(request, access, form=fresh, changed=errors(changed), status=409)
     except ValidationError as error:
         messages.error(request, errors(error))
         return redirect(access.invoice)
-    messages.success(request, f"Issued {invoice}; its PDF is stored.")
+    total = format_money(invoice.total, invoice.currency)
+    messages.success(
+        request,
+        f"Issued invoice {invoice.number} to {invoice.patient.full_name} for {total}. "
+        "Its PDF is ready to download in a moment.",
+    )
     return redirect(invoice)
 
 
@@ -237,5 +293,6 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         add_service_error(form, error)
         return _detail_page(request, access, status=400, payment_form=form)
-    messages.success(request, f"Recorded {payment.amount} by {payment.get_method_display()}.")
+    amount = format_money(payment.amount, access.invoice.currency)
+    messages.success(request, f"Recorded {amount} by {payment.get_method_display()}.")
     return redirect(access.invoice)

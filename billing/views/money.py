@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from billing import cashier, forms_money, selectors
 from billing.access import BillingAccess, Need, get_billing_for_user
-from billing.models import CashierDayClose, CreditNote, InvoiceStatus
+from billing.models import BillingSettings, CashierDayClose, CreditNote, InvoiceStatus
 from billing.services import money
 from billing.views.documents import _pdf_response as pdf_response
 from core import audit, roles
 from core.forms import add_service_error
+from core.templatetags.money import format_money
 
 
 def money_context(access: BillingAccess, bound: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +41,9 @@ def money_context(access: BillingAccess, bound: dict[str, Any]) -> dict[str, Any
         context["account_held"] = held
         if invoice.status == InvoiceStatus.ISSUED and held > 0 and access.can_take_deposit:
             context["account_form"] = bound.get("account_form") or forms_money.AccountApplyForm(
-                held=held, action=reverse("billing:account_apply", args=[invoice.pk])
+                held=held,
+                currency=invoice.currency,
+                action=reverse("billing:account_apply", args=[invoice.pk]),
             )
     return context
 
@@ -82,7 +85,7 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
 def account_apply(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_billing_for_user(request, Need.DEPOSIT, invoice_pk=pk)
     held = money.account_balance(access.invoice.patient)
-    form = forms_money.AccountApplyForm(request.POST, held=held)
+    form = forms_money.AccountApplyForm(request.POST, held=held, currency=access.invoice.currency)
     if not form.is_valid():
         return _invoice_page(request, access, account_form=form)
     try:
@@ -92,7 +95,8 @@ def account_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         add_service_error(form, error)
         return _invoice_page(request, access, account_form=form)
-    messages.success(request, f"Used {payment.amount} of the patient's account credit.")
+    used = format_money(payment.amount, access.invoice.currency)
+    messages.success(request, f"Used {used} of the patient's account credit.")
     return redirect(access.invoice)
 
 
@@ -117,6 +121,7 @@ def _account_page(
         "access": access,
         "patient": patient,
         "held": money.account_balance(patient),
+        "currency": BillingSettings.load().currency,
         "entries": selectors.account_entries(patient),
         "open_invoices": selectors.open_invoices_of(patient),
     }
@@ -148,7 +153,8 @@ def deposit_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     except ValidationError as error:
         add_service_error(form, error)
         return _account_page(request, access, status=400, deposit_form=form)
-    messages.success(request, f"Deposit of {entry.amount} taken; the account holds it.")
+    amount = format_money(entry.amount, BillingSettings.load().currency)
+    messages.success(request, f"Deposit of {amount} taken; the account holds it.")
     return redirect("billing:patient_account", patient_pk=patient_pk)
 
 
@@ -163,7 +169,8 @@ def account_refund_create(request: HttpRequest, patient_pk: int) -> HttpResponse
     except ValidationError as error:
         add_service_error(form, error)
         return _account_page(request, access, status=400, refund_form=form)
-    messages.success(request, f"Refunded {refund.amount} by {refund.get_method_display()}.")
+    amount = format_money(refund.amount, BillingSettings.load().currency)
+    messages.success(request, f"Refunded {amount} by {refund.get_method_display()}.")
     return redirect("billing:patient_account", patient_pk=patient_pk)
 
 
@@ -206,6 +213,7 @@ def _day_page(request, access, form, day, who, *, status=200, close_form=None) -
         "form": form,
         "figures": figures,
         "cashier_name": who.get_full_name() or who.username,
+        "currency": BillingSettings.load().currency,
         "close_form": None,
     }
     if figures.closed is None and day <= timezone.localdate():

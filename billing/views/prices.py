@@ -22,6 +22,7 @@ def price_list(request: HttpRequest) -> HttpResponse:
     form = forms.PriceSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     q, inactive = filters.get("q") or "", bool(filters.get("inactive"))
+    settings_row = BillingSettings.load()
     context = {
         "access": access,
         "form": form,
@@ -31,7 +32,8 @@ def price_list(request: HttpRequest) -> HttpResponse:
             if access.sees_procedures
             else None
         ),
-        "settings": BillingSettings.load() if access.sees_settings else None,
+        "settings": settings_row if access.sees_settings else None,
+        "currency": settings_row.currency,  # prices are shown in it; not a setting to hide
     }
     return render(request, "billing/price_list.html", context)
 

@@ -114,13 +114,17 @@ class TestDraftToPaid:
             reverse("billing:invoice_line_create", args=[invoice.pk]),
             {"kind": "discount", "description": "Loyal patient", "amount": "40.00"},
         )
-        refused = clerk.post(reverse("billing:invoice_issue", args=[invoice.pk]))
+        issue_url = reverse("billing:invoice_issue", args=[invoice.pk])
+        confirm = clerk.get(issue_url)
+        shown = {
+            "confirmed_total": confirm.context["confirmed_total"],
+            "confirmed_lines": confirm.context["confirmed_lines"],
+        }
+        refused = clerk.post(issue_url, shown)
         assert refused.status_code == 400
         assert "unpriced" in refused.content.decode()
 
-        issued_response = clerk.post(
-            reverse("billing:invoice_issue", args=[invoice.pk]), {"confirm_unpriced": "on"}
-        )
+        issued_response = clerk.post(issue_url, {**shown, "confirm_unpriced": "on"})
         invoice.refresh_from_db()
         assert issued_response.status_code == 302
         assert invoice.status == InvoiceStatus.ISSUED and invoice.total == D("360.00")

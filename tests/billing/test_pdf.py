@@ -68,7 +68,7 @@ def test_it_prints_the_number_patient_lines_and_totals(invoice):
         "505.00",
         "Tax (7.5%)",
         "37.88",
-        "542.88 USD",
+        "USD\xa0542.88",  # code, no-break space, thousands separated: core money filter
         "Balance due",
         f"Due date {invoice.due_date:%Y-%m-%d}"[:8],
         "Page 1 of 1",

@@ -39,6 +39,8 @@ def test_it_bills_a_patient_from_ready_to_bill_to_paid(
     lines = page.get_by_test_id("invoice-lines")
     for text in ("Metformin", "Appendectomy", "Consultation with Dr"):
         expect(lines).to_contain_text(text)
+    page.get_by_role("link", name="Issue invoice…").click()
+    expect(page.get_by_test_id("confirm-total")).to_have_text("USD\u00a0492.50")
     page.get_by_role("button", name="Issue invoice").click()
 
     heading = page.locator("h1")
@@ -60,9 +62,9 @@ def test_it_bills_a_patient_from_ready_to_bill_to_paid(
     page.get_by_label("Reference").fill("POS 4411")
     page.get_by_role("button", name="Record payment").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Recorded 492.50 by Card")
+    expect(page.get_by_role("alert")).to_contain_text("Recorded USD\u00a0492.50 by Card")
     expect(page.get_by_test_id("invoice-state")).to_have_text("Paid")
-    expect(page.get_by_test_id("balance")).to_have_text("0.00")
+    expect(page.get_by_test_id("balance")).to_have_text("USD\u00a00.00")
     expect(page.get_by_test_id("payments")).to_contain_text("POS 4411")
 
     page.get_by_role("link", name="Invoices", exact=True).first.click()

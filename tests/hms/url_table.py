@@ -334,11 +334,19 @@ ROWS: list[Row] = [
             ("invoice_draft_delete", ("draft",)),
             ("invoice_line_create", ("draft",)),
             ("invoice_line_delete", ("draft", "line")),
-            ("invoice_issue", ("draft",)),
             ("invoice_void", ("invoice",)),
             ("payment_create", ("invoice",)),
         ]
     ],
+    # Issuing: GET is the confirmation (reads only); a POST without the confirmed total and
+    # line count it sends issues nothing and shows the confirmation again.
+    Row(
+        "billing:invoice_issue",
+        expect(**BILLING),
+        args=("draft",),
+        post=expect(**allowed(BILLING, BAD)),
+        data=BILLING_FORM,
+    ),
     *MONEY_ROWS,
     Row("billing:price_list", expect(**INVOICE_VIEWERS, doctor=OK, other_doctor=OK)),
     Row("billing:medicationcost_create", expect(**BILLING), post=expect(**BILLING)),
