@@ -64,5 +64,8 @@ def invoice_draft_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     except ValidationError as error:  # nothing new to bill, or a bill too large to hold
         messages.error(request, errors(error))
         return redirect("billing:patient_billable", patient_pk=patient_pk)
-    messages.success(request, f"Drafted {invoice} for {access.patient.full_name}: review it.")
+    messages.success(
+        request,
+        f"{invoice} created for {access.patient.full_name}: check its lines, then issue it.",
+    )
     return redirect(invoice)
