@@ -67,6 +67,8 @@ class ReadyPage:
     count: int
     next_key: str | None = None
     previous_key: str | None = None
+    # The hospital's currency (the billing settings the previews were priced with).
+    currency: str = ""
 
     @property
     def has_next(self) -> bool:
@@ -178,6 +180,7 @@ def ready_to_bill(
         count=count,
         next_key=_ready_key(page[-1]) if page and older else None,
         previous_key=_ready_key(page[0]) if page and newer else None,
+        currency=settings_row.currency,
     )
 
 

@@ -32,7 +32,7 @@ def test_it_bills_a_patient_from_ready_to_bill_to_paid(
 
     expect(page.locator("h1")).to_have_text("Ready to bill")
     row = page.locator("tr", has_text="P0001815")
-    expect(row.get_by_test_id("preview-total")).to_have_text("492.50")
+    expect(row.get_by_test_id("preview-total")).to_have_text("USD\u00a0492.50")
     row.get_by_role("button", name="Draft invoice").click()
 
     expect(page.get_by_test_id("invoice-state")).to_have_text("Draft")
