@@ -44,6 +44,29 @@ def nothing_owed_stamp(user: Any) -> str:
     return f"{user.pk}:{role_of(user) or ''}"
 
 
+def second_factor_owed(request: HttpRequest) -> str | None:
+    """The step (VERIFY or ENROL) the signed-in user of the request still owes this session
+    before any page opens, or None (also for a visitor who is not signed in). A session that
+    owes nothing is marked so, so its next pages cost no device query."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return None
+    stamp = nothing_owed_stamp(user)
+    if request.session.get(NOTHING_OWED) == stamp and not second_factor_required(user):
+        return None
+    step = pending_step(user)
+    if step is None:
+        request.session[NOTHING_OWED] = stamp
+    return step
+
+
+def second_factor_checked_by_view(view: Callable) -> Callable:
+    """Mark a view that checks `second_factor_owed` itself and answers in its own way (an
+    API answers 401, never a redirect to the code page)."""
+    view.second_factor_checked_by_view = True
+    return view
+
+
 class SecondFactorMiddleware:
     """After django-otp's OTPMiddleware (which gives `user.is_verified()`) and Django's
     LoginRequiredMiddleware; the Django admin is behind it like every other page."""
@@ -57,17 +80,10 @@ class SecondFactorMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if getattr(view_func, "second_factor_checked_by_view", False):
             return None
-        stamp = nothing_owed_stamp(user)
-        if request.session.get(NOTHING_OWED) == stamp and not second_factor_required(user):
-            return None
-        step = pending_step(user)
-        if step is None:
-            request.session[NOTHING_OWED] = stamp
-            return None
-        if request.resolver_match.view_name in OPEN_VIEWS:
+        step = second_factor_owed(request)
+        if step is None or request.resolver_match.view_name in OPEN_VIEWS:
             return None
         query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
         return redirect(f"{resolve_url(f'accounts:{step}')}?{query}")

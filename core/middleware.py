@@ -98,5 +98,18 @@ class RefuseMalformedInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         problem = malformed(request)
         if problem:
-            return render(request, "400.html", {"problem": problem}, status=400)
+            return refusal(request, problem)
         return self.get_response(request)
+
+
+def refusal(request: HttpRequest, problem: str) -> HttpResponse:
+    """The 400 answer to malformed input: the page that says what is wrong, or, for a view
+    that answers in a format of its own (an API's JSON), its `malformed_input_response`."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        view = None
+    answer = getattr(view, "malformed_input_response", None)
+    if answer is not None:
+        return answer(request, problem)
+    return render(request, "400.html", {"problem": problem}, status=400)

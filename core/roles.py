@@ -115,6 +115,8 @@ ADMIN_APPS = (
     "clinical",
     "imports",
     "reports",
+    # API tokens: administrators see and revoke everyone's.
+    "fhir",
     "auth",
     "axes",
     # The job queue (view, and retry a failed or stalled job).

@@ -111,9 +111,16 @@ def doctors_matching(text: str, *, limit: int = DOCTOR_MATCHES) -> list[Doctor]:
         exact = list(doctors.filter(code__iexact=text)[:1])
         if exact:
             return exact
-        folded = Unaccent(Lower(Value(text)))
-        doctors = doctors.alias(
-            name=Unaccent(Lower(Concat("first_name", Value(" "), "last_name"))),
-            folded_code=Lower("code"),
-        ).filter(Q(name__contains=folded) | Q(folded_code__contains=folded))
+        doctors = doctors_holding(text, doctors=doctors)
     return list(doctors.order_by("last_name", "first_name", "code")[:limit])
+
+
+def doctors_holding(text: str, *, doctors: QuerySet[Doctor] | None = None) -> QuerySet[Doctor]:
+    """Doctors whose "first last" name or code holds `text`, accent- and case-blind, in no
+    particular order (a scan of the doctors: hundreds, not millions)."""
+    folded = Unaccent(Lower(Value(" ".join(text.split()))))
+    doctors = Doctor.objects.all() if doctors is None else doctors
+    return doctors.alias(
+        name=Unaccent(Lower(Concat("first_name", Value(" "), "last_name"))),
+        folded_code=Lower("code"),
+    ).filter(Q(name__contains=folded) | Q(folded_code__contains=folded))

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "imports",
     "reports",
     "clinical",
+    "fhir",
     "demo",
     "hms",
 ]
@@ -319,6 +320,22 @@ HMS_JOBS_KEEP_DAYS = env_int("HMS_JOBS_KEEP_DAYS", 30)
 # Who gets an e-mail when a nightly check fails (the audit chain broken): comma-separated
 # addresses (Django's ADMINS, through the mail server above). The log has it in any case.
 ADMINS = [("", address) for address in env_list("HMS_ALERT_EMAILS", [])]
+
+# --- FHIR API (/fhir/R4/, the fhir app) ------------------------------------------------------
+# Requests per minute one API token (or one signed-in browser) may make; past it the API
+# answers 429 with Retry-After. Counted in the database, so it holds across worker processes.
+HMS_FHIR_RATE = env_int("HMS_FHIR_RATE", 120)
+if HMS_FHIR_RATE < 1:
+    raise ImproperlyConfigured("HMS_FHIR_RATE must be at least 1 (requests per minute).")
+# The hospital's own URI that names its identifier systems (MRN, doctor code) and extensions
+# in the resources; it need not resolve. Other systems store these names: choose it once.
+HMS_FHIR_SYSTEM_BASE = env_str("HMS_FHIR_SYSTEM_BASE", "https://hms.example.org/fhir").rstrip("/")
+_FHIR_BASE_URI = r"https?://[^\s/?#]+(/[^\s?#]*)?|urn:[a-z0-9][a-z0-9-]*:\S+"
+if not re.fullmatch(_FHIR_BASE_URI, HMS_FHIR_SYSTEM_BASE):
+    raise ImproperlyConfigured(
+        "HMS_FHIR_SYSTEM_BASE must be an absolute URI of the hospital, such as "
+        f"https://hospital.example/fhir, not {HMS_FHIR_SYSTEM_BASE!r}."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("hms.auth_urls")),
     path("accounts/two-step/", include("accounts.urls")),
     path("accounts/two-step/passkeys/", include("accounts.passkey_urls")),
+    path("accounts/api-tokens/", include("fhir.token_urls")),
     # The patient pages come from two layers: patients (search, register, edit) and
     # appointments (the patient's page with their appointments); one namespace serves both.
     path(
@@ -23,5 +24,6 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
+    path("fhir/", include("fhir.urls")),  # the FHIR R4 API at /fhir/R4/
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,7 @@ from billing.cashier import cashier_day_close
 from billing.services import credit_note_issue
 from billing.services.batches import invoice_batch_build, invoice_batch_request
 from core import roles
+from fhir.services import api_token_create
 from imports.models import UploadStatus, WorkbookUpload
 from reports.registry import REPORTS
 from tests.billing.conftest import fast_pdf  # noqa: F401 (a fixture the billing rows use)
@@ -131,6 +132,9 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "upload": _upload,
     "missing": lambda o: SimpleNamespace(pk=999_999),
     "staff_member": _staff_member,
+    "api_token": lambda o: api_token_create(
+        user=o.fixture("front_desk"), name="Lab", lifetime_days=90, by=None
+    )[0],
 }
 
 

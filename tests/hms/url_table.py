@@ -4,6 +4,8 @@ outcomes, `Row`), tests/hms/url_table_money.py (money after issue)."""
 
 from __future__ import annotations
 
+from fhir.resources.R4B import get_fhir_model_class
+
 from reports.registry import REPORTS
 from tests.billing.conftest import fast_pdf  # noqa: F401 (a fixture the billing rows use)
 from tests.hms.url_kit import (
@@ -33,6 +35,16 @@ from tests.hms.url_kit import (
     expect,
 )
 from tests.hms.url_table_money import MONEY_ROWS
+
+# The FHIR API's refusal of a visitor (an OperationOutcome, not the login page).
+UNAUTHORIZED = 401
+
+
+def _fhir(response) -> None:
+    """FHIR JSON that fhir.resources' R4B model of its resourceType validates."""
+    assert response["Content-Type"] == "application/fhir+json; fhirVersion=4.0"
+    get_fhir_model_class(response.json()["resourceType"]).model_validate_json(response.content)
+
 
 # Re-exported for the tests that read the table.
 __all__ = [
@@ -100,6 +112,21 @@ ROWS: list[Row] = [
         POST_ONLY,
         args=("staff_member",),
         post=expect(**allowed(ADMIN, FOUND)),
+    ),
+    # API tokens for the FHIR API: everyone their own (the token reads only what their role
+    # reads). A new token is shown on the answer to the form; `api_token` is the desk's.
+    Row("api_tokens:token_list", expect(OK)),
+    Row(
+        "api_tokens:token_create",
+        POST_ONLY,
+        post=expect(OK),
+        data={"name": "Lab results", "lifetime_days": "90"},
+    ),
+    Row(
+        "api_tokens:token_revoke",
+        POST_ONLY,
+        args=("api_token",),
+        post=expect(MISSING, front_desk=FOUND),
     ),
     # --- Patients: every role views demographics; the desk registers and changes them --------
     Row("patients:patient_list", expect(**EVERY_ROLE)),
@@ -211,6 +238,14 @@ ROWS: list[Row] = [
     Row(
         "appointments:appointment_check_in",
         POST_ONLY,
+        args=("appointment",),
+        post=expect(**allowed(DESK, FOUND)),
+    ),
+    # Undo a check-in: the page asks first; the POST on a scheduled appointment is refused
+    # with a message (the redirect), as the check-in is.
+    Row(
+        "appointments:appointment_undo_check_in",
+        expect(**DESK),
         args=("appointment",),
         post=expect(**allowed(DESK, FOUND)),
     ),
@@ -369,6 +404,7 @@ ROWS: list[Row] = [
     Row("imports:upload", expect(**ADMIN), post=expect(**ADMIN)),
     Row("imports:upload_detail", expect(**ADMIN), args=("upload",)),
     Row("imports:upload_problems", expect(**ADMIN), args=("upload",), check=_csv),
+    Row("imports:upload_changes", expect(**ADMIN), args=("upload",), check=_csv),
     Row(
         "imports:upload_confirm",
         POST_ONLY,
@@ -405,6 +441,26 @@ ROWS: list[Row] = [
         literal=("no-such-report",),
         label="missing",
     ),
+    # --- The FHIR API: the pages' roles, by token or session; JSON, never the login page ----
+    # Its CapabilityStatement is open (no data); the rest answers 401 to a visitor.
+    Row("fhir:metadata", expect(OK, anonymous=OK), check=_fhir),
+    *[
+        Row(
+            f"fhir:{name}",
+            expect(DENIED, anonymous=UNAUTHORIZED, **EVERY_ROLE),
+            args=args,
+            check=_fhir,
+        )
+        for name, args in [
+            ("patient_search", ()),
+            ("patient_read", ("patient",)),
+            ("practitioner_search", ()),
+            ("practitioner_read", ("own_doctor",)),
+            ("practitionerrole_search", ()),
+            ("practitionerrole_read", ("own_doctor",)),
+        ]
+    ],
+    Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Observation",)),
     # --- Django's admin: administrators only; nobody writes the audit log ---------------------
     # Django's admin index names its own login page, so anonymous visitors land there; the
     # admin's model pages go through the site's login first.
@@ -418,6 +474,8 @@ ROWS: list[Row] = [
             ("admin:auth_user_changelist", OK),
             ("admin:core_auditevent_changelist", OK),
             ("admin:core_auditevent_add", DENIED),
+            ("admin:fhir_apitoken_changelist", OK),
+            ("admin:fhir_apitoken_add", DENIED),
         ]
     ],
 ]

@@ -1,0 +1,93 @@
+"""What a resource type of the API is made of. Each mapping module (fhir/mappings/) describes
+one type with a `ResourceType`; fhir/registry.py lists them, and the URLs, the searches, the
+refusals and the CapabilityStatement are all read from that list, so what the server says it
+does and what it does cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from fhir.resources.R4B.resource import Resource
+
+from core.pagination import RowCompare
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The order of a search's rows, and how to start after a row: `columns` (fields or
+    annotations of the queryset) all ascending, the last one unique. A row's key is its values
+    of the columns; the rows after it are one row comparison, which PostgreSQL answers from
+    an index as a range, so page 5,000 costs what page 1 does."""
+
+    columns: tuple[str, ...] = ("pk",)
+
+    def order(self, queryset: QuerySet) -> QuerySet:
+        return queryset.order_by(*self.columns)
+
+    def key(self, row: models.Model) -> list[Any]:
+        return [row.pk if column == "pk" else getattr(row, column) for column in self.columns]
+
+    def after(self, queryset: QuerySet, key: Sequence[Any]) -> QuerySet:
+        return queryset.filter(RowCompare(self.columns, ">", list(key)))
+
+
+@dataclass
+class Plan:
+    """A search being put together: the rows to start from (`base`), the conditions each
+    search parameter adds, the order that pages it, and `notes`: each looks at the first
+    page's rows and may give a warning for the client (e.g. that a name search was cut at the
+    front desk's limit)."""
+
+    base: QuerySet
+    conditions: list[Q] = field(default_factory=list)
+    keyset: Keyset = field(default_factory=Keyset)
+    notes: list[Callable[[Sequence[models.Model]], str | None]] = field(default_factory=list)
+
+    def where(self, condition: Q) -> None:
+        self.conditions.append(condition)
+
+    def queryset(self) -> QuerySet:
+        return self.keyset.order(self.base.filter(*self.conditions))
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """One search parameter: its FHIR name and type (token, string, date, reference), what it
+    matches in words (the CapabilityStatement's documentation), and `apply`, which narrows
+    the plan by the parameter's values (one per occurrence in the query: all must match)."""
+
+    name: str
+    type: str
+    documentation: str
+    apply: Callable[[Plan, list[str]], None]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One resource type: who may read it, how a row is found and searched, and how a row
+    becomes the resource (`to_resource`, built with fhir.resources' R4B model).
+
+    `patient_ids` names the patients a row shows: set for patient data, whose every read the
+    audit log records (core.audit.audit_view, as the chart does)."""
+
+    name: str
+    documentation: str
+    allows: Callable[[Any], bool]
+    refusal: str
+    start: Callable[[], Plan]
+    get: Callable[[int], models.Model | None]
+    to_resource: Callable[[models.Model], Resource]
+    params: tuple[SearchParam, ...]
+    patient_ids: Callable[[Sequence[models.Model]], list[int]] | None = None
+    interactions: tuple[str, ...] = ("read", "search-type")
+
+    @property
+    def url_name(self) -> str:
+        return self.name.lower()
+
+    def param(self, name: str) -> SearchParam | None:
+        return next((p for p in self.params if p.name == name), None)

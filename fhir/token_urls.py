@@ -1,0 +1,12 @@
+"""A user's own API tokens, among their account pages (/accounts/api-tokens/)."""
+
+from django.urls import path
+
+from fhir import token_views
+
+app_name = "api_tokens"
+urlpatterns = [
+    path("", token_views.token_list, name="token_list"),
+    path("new/", token_views.token_create, name="token_create"),
+    path("<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+]

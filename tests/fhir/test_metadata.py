@@ -1,0 +1,124 @@
+"""The CapabilityStatement lists exactly what the server does, and every search parameter it
+advertises works: each narrows a search to the records it names."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+from fhir.registry import TYPES
+from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
+from tests.fhir.conftest import entries, parsed, url
+
+pytestmark = pytest.mark.django_db
+
+
+def statement(client) -> CapabilityStatement:
+    return parsed(client.get(url("metadata")), CapabilityStatement)
+
+
+def test_anyone_reads_the_capability_statement(client):
+    """It holds no data, and clients read it before they have a token (FHIR's convention)."""
+    found = statement(client)
+
+    assert found.fhirVersion == "4.0.1"
+    assert found.format == ["json"]
+    assert found.kind == "instance"
+    assert found.implementation.url == "http://testserver/fhir/R4"
+
+
+def test_it_lists_exactly_the_types_interactions_and_parameters_served(client):
+    rest = statement(client).rest[0]
+
+    assert [r.type for r in rest.resource] == ["Patient", "Practitioner", "PractitionerRole"]
+    for resource in rest.resource:
+        assert [i.code for i in resource.interaction] == ["read", "search-type"]
+        # Each interaction has its URL, named after the type.
+        reverse(f"fhir:{resource.type.lower()}_search")
+        reverse(f"fhir:{resource.type.lower()}_read", args=[1])
+    params = {r.type: [(p.name, p.type) for p in r.searchParam] for r in rest.resource}
+    assert params == {
+        "Patient": [
+            ("identifier", "token"),
+            ("name", "string"),
+            ("birthdate", "date"),
+            ("gender", "token"),
+        ],
+        "Practitioner": [("identifier", "token"), ("name", "string")],
+        "PractitionerRole": [("specialty", "token"), ("practitioner", "reference")],
+    }
+
+
+@pytest.fixture
+def world(db):
+    """Two of each, told apart by every parameter: `wanted` matches the example values below,
+    `other` none of them."""
+    cardiology = SpecialtyFactory(name="Cardiology")
+    dermatology = SpecialtyFactory(name="Dermatology")
+    return {
+        "Patient": {
+            "wanted": PatientFactory(
+                mrn="P0000777",
+                first_name="Ingrid",
+                last_name="Bergström",
+                date_of_birth=datetime.date(1971, 7, 1),
+                sex="female",
+            ),
+            "other": PatientFactory(
+                mrn="P0000778",
+                first_name="Tom",
+                last_name="Hardy",
+                date_of_birth=datetime.date(1990, 1, 1),
+                sex="male",
+            ),
+        },
+        "Practitioner": {
+            "wanted": DoctorFactory(code="D0777", last_name="Okoye", specialty=cardiology),
+            "other": DoctorFactory(code="D0778", last_name="Lindqvist", specialty=dermatology),
+        },
+    }
+
+
+# One example value per advertised parameter: a parameter advertised without one fails.
+EXAMPLES = {
+    ("Patient", "identifier"): lambda w: "P0000777",
+    ("Patient", "name"): lambda w: "bergstrom",
+    ("Patient", "birthdate"): lambda w: "le1975",
+    ("Patient", "gender"): lambda w: "female",
+    ("Practitioner", "identifier"): lambda w: "D0777",
+    ("Practitioner", "name"): lambda w: "okoye",
+    ("PractitionerRole", "specialty"): lambda w: "cardiology",
+    ("PractitionerRole", "practitioner"): lambda w: (
+        f"Practitioner/{w['Practitioner']['wanted'].pk}"
+    ),
+}
+RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
+
+
+def advertised(client):
+    return [(r.type, p.name) for r in statement(client).rest[0].resource for p in r.searchParam]
+
+
+def test_every_advertised_parameter_has_an_example_here(client):
+    assert sorted(advertised(client)) == sorted(EXAMPLES)
+
+
+def test_every_advertised_search_parameter_works(client, api, world):
+    for type_name, param in advertised(client):
+        value = EXAMPLES[type_name, param](world)
+        bundle = parsed(api(url(f"{type_name.lower()}_search"), **{param: value}), Bundle)
+
+        records = world[RECORDS[type_name]]
+        assert [r.id for r in entries(bundle)] == [str(records["wanted"].pk)], (param, value)
+        assert {p.name for p in TYPES[type_name].params} >= {param}
+
+
+def test_it_indents_on_request_and_answers_head(client):
+    pretty = client.get(url("metadata"), {"_pretty": "true"})
+    head = client.head(url("metadata"))
+
+    assert pretty.content.startswith(b'{\n  "resourceType": "CapabilityStatement"')
+    assert b"\n" not in client.get(url("metadata")).content
+    assert head.status_code == 200 and head["Content-Type"].startswith("application/fhir+json")
