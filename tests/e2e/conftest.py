@@ -66,7 +66,9 @@ def console_errors() -> list[str]:
 
 @pytest.fixture
 def page(browser, live_server, console_errors) -> Iterator["Page"]:
-    context = browser.new_context(base_url=live_server.url)
+    # Reduced motion: Bootstrap then draws no transitions, so axe-core never measures a
+    # button half-way through its colour fade (a false contrast failure).
+    context = browser.new_context(base_url=live_server.url, reduced_motion="reduce")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
 
