@@ -229,8 +229,8 @@ INVOICE_NUMBER = re.compile(r"^INV-[0-9]{4}-[0-9]{6}$", re.IGNORECASE)
 TOTALS_CAP = 10_000
 
 
-# What a row of the list shows (the state needs status, due date and amount paid): the PDFs,
-# the snapshot and the patient's record stay in the database.
+# What a row of the list shows (the state needs status, due date and amount paid; the amounts
+# their invoice's own currency): the PDFs, the snapshot and the patient's record stay behind.
 LIST_COLUMNS = (
     "number",
     "status",
@@ -240,6 +240,7 @@ LIST_COLUMNS = (
     "due_date",
     "total",
     "amount_paid",
+    "currency",
     "patient__mrn",
     "patient__first_name",
     "patient__last_name",

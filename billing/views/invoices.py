@@ -43,8 +43,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "totals": selectors.invoice_totals(invoices, **filters, today=today),
-        # The hospital's, for the totals and the rows (the list reads no per-invoice currency:
-        # another column would cost a query per row, see selectors.LIST_COLUMNS).
+        # The hospital's, for the totals; each row shows its invoice's own (frozen at issue,
+        # one of selectors.LIST_COLUMNS, so no query per row).
         "currency": BillingSettings.load().currency,
         "today": today,
     }

@@ -216,6 +216,23 @@ class TestClerksWords:
         day = clerk.get(reverse("billing:cashier_day")).content.decode()
         assert usd("1,234.56") in day
 
+    def test_the_invoice_list_shows_each_invoice_in_its_own_currency(self, clerk, draft):
+        invoice = services.invoice_issue(invoice=draft, by=None)  # issued in USD
+        settings(currency="EUR")  # the hospital changes currency afterwards
+        eur = issued()  # the minimum charge 50.00 and 7.5 % tax: 53.75, issued in EUR
+
+        listing = clerk.get(reverse("billing:invoice_list"))
+        html = listing.content.decode()
+
+        row = html.split(f'data-invoice="{invoice.pk}"')[1].split("</tr>")[0]
+        assert usd("109,607.00") in row  # its total and balance, as issued
+        assert "EUR" not in row
+        eur_row = html.split(f'data-invoice="{eur.pk}"')[1].split("</tr>")[0]
+        assert f"EUR{NBSP}53.75" in eur_row and "USD" not in eur_row
+        # The totals strip adds both up in the hospital's currency.
+        strip = html.split('data-testid="invoice-totals"')[1].split("</dl>")[0]
+        assert f"EUR{NBSP}109,660.75" in strip
+
     def test_a_payment_is_confirmed_in_money(self, clerk, draft):
         invoice = services.invoice_issue(invoice=draft, by=None)
 
