@@ -242,6 +242,19 @@ def parse_slot(value: str):
     return doctor, start, end
 
 
+class DropForm(forms.Form):
+    """Where an appointment was dropped on the day calendar: a free cell's doctor, day and
+    time (static/appointments/calendar.js posts them). Only validates the values; whether the
+    time is a free slot is the availability engine's answer (appointments.drag_pages)."""
+
+    doctor = forms.ModelChoiceField(
+        Doctor.objects.active().select_related("specialty"),
+        error_messages={"invalid_choice": "That doctor cannot take appointments."},
+    )
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    time = forms.TimeField(input_formats=["%H:%M"])
+
+
 class CancelForm(VisibleTextForm, forms.Form):
     reason = forms.CharField(
         label="Why is the appointment cancelled?",

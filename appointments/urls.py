@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import day_list_pages, views
+from appointments import day_list_pages, drag_pages, views
 from appointments.messaging import views as messaging_views
 
 app_name = "appointments"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("slots/", views.slot_picker, name="slot_picker"),
     path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
     path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
+    path("<int:pk>/move/", drag_pages.appointment_move, name="appointment_move"),
     path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
     path(

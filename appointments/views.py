@@ -91,7 +91,9 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "lists": selectors.day_lists(grid) if view != "grid" else [],
         "highlight": _number(request.GET.get("highlight", "")),
         "links": {**_grid_links(), **_day_links(day, specialty, view)},
+        "highlight_note": "Just moved" if request.GET.get("moved") else "Just booked",
         "can_book": has_need(request.user, Need.BOOK),
+        "can_move": has_need(request.user, Need.RESCHEDULE),
     }
     return render(request, "appointments/calendar_day.html", context)
 
@@ -261,10 +263,9 @@ def _preselect(picker, day: datetime.date, at: datetime.time) -> None:
     slots = [
         choice for shown_day, choices, _ in picker.days if shown_day == day for choice in choices
     ]
-    exact = [choice for choice in slots if choice.start == moment]
-    under = [choice for choice in slots if choice.start <= moment < choice.end]
-    if exact or under:
-        picker.selected = (exact or under)[0].value
+    found = selectors.slot_at(slots, moment)
+    if found is not None:
+        picker.selected = found.value
 
 
 def _chosen(picker):

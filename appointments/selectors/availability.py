@@ -244,6 +244,14 @@ def slot_choices(
     return choices
 
 
+def slot_at(choices: Sequence[SlotChoice], moment: datetime.datetime) -> SlotChoice | None:
+    """The free slot of `choices` that starts at `moment` (a calendar cell's time), else the
+    one under it (a doctor's slots longer than the calendar's rows); None if neither."""
+    exact = [choice for choice in choices if choice.start == moment]
+    under = [choice for choice in choices if choice.start <= moment < choice.end]
+    return (exact or under or [None])[0]
+
+
 def first_free_slot(
     *,
     doctors: Sequence[Doctor],

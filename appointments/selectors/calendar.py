@@ -173,6 +173,7 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
             name=f"{appointment.patient.last_name}, {appointment.patient.first_name}",
             initials=f"{appointment.patient.first_name[:1]}{appointment.patient.last_name[:1]}",
             times=f"{start:%H:%M}–{end:%H:%M}",
+            doctor=str(column.doctor),
         )
         for below in range(index + 1, min(len(cells), index + span)):
             cells[below] = _cell("covered")

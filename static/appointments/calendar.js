@@ -11,6 +11,11 @@
  *   without scrolling.
  * - `[data-autosubmit]` (the specialty filter) shows its choice at once.
  * - `[data-print]` prints the page.
+ * - `[data-move]` (a scheduled appointment, for those who may move it) can be dragged onto a
+ *   free cell (`[data-drop-time]`, any doctor's): asked first in words, then posted through
+ *   `[data-move-form]` (its CSRF token in the page) to appointments/drag_pages.py, which
+ *   moves it only to a slot the availability engine offers. Without a pointer, the
+ *   appointment's link leads to its Reschedule button.
  */
 (function () {
   "use strict";
@@ -86,4 +91,67 @@
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) window.print();
   });
+
+  var moveForm = document.querySelector("[data-move-form]");
+  var dragged = null;
+
+  function dropTarget(event) {
+    var cell = event.target.closest && event.target.closest("[data-drop-time]");
+    return dragged && cell ? cell : null;
+  }
+
+  function clearOver() {
+    var over = document.querySelectorAll(".cal-drop-over");
+    for (var i = 0; i < over.length; i++) over[i].classList.remove("cal-drop-over");
+  }
+
+  if (moveForm) {
+    document.addEventListener("dragstart", function (event) {
+      var cell = event.target.closest && event.target.closest("[data-move]");
+      if (!cell) return;
+      dragged = cell;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", cell.getAttribute("data-move-what"));
+      cell.classList.add("cal-dragging");
+      document.body.classList.add("cal-moving");
+    });
+    document.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("cal-dragging");
+      document.body.classList.remove("cal-moving");
+      clearOver();
+      dragged = null;
+    });
+    document.addEventListener("dragover", function (event) {
+      var cell = dropTarget(event);
+      if (!cell) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      if (!cell.classList.contains("cal-drop-over")) {
+        clearOver();
+        cell.classList.add("cal-drop-over");
+      }
+    });
+    document.addEventListener("dragleave", function (event) {
+      var cell = dropTarget(event);
+      if (cell && !cell.contains(event.relatedTarget)) cell.classList.remove("cal-drop-over");
+    });
+    document.addEventListener("drop", function (event) {
+      var cell = dropTarget(event);
+      if (!cell) return;
+      event.preventDefault();
+      var source = dragged;
+      clearOver();
+      var question =
+        "Move " + source.getAttribute("data-move-what") + " to " +
+        cell.getAttribute("data-drop-time") + " with " + cell.getAttribute("data-drop-name") + "?";
+      if (!window.confirm(question)) return;
+      moveForm.action = moveForm
+        .getAttribute("data-action")
+        .replace("987654321", source.getAttribute("data-move"));
+      moveForm.elements.doctor.value = cell.getAttribute("data-drop-doctor");
+      moveForm.elements.day.value = cell.getAttribute("data-drop-day");
+      moveForm.elements.time.value = cell.getAttribute("data-drop-time");
+      moveForm.submit();
+    });
+  }
 })();

@@ -228,6 +228,15 @@ ROWS: list[Row] = [
         args=("appointment",),
         post=expect(**DESK),
     ),
+    # A drop on the day calendar (the free cell's doctor, day and time); a refusal or a move
+    # both come back to the calendar (the redirect).
+    Row(
+        "appointments:appointment_move",
+        POST_ONLY,
+        args=("appointment",),
+        post=expect(**allowed(DESK, FOUND)),
+        data={"day": "2030-03-04", "time": "10:00"},
+    ),
     Row(
         "appointments:appointment_cancel",
         expect(**DESK),
