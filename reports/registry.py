@@ -108,10 +108,15 @@ class Report:
     # Rows name patients (an "mrn" column) with figures of their medical history: each page
     # view is an audit row naming the patients shown, as a chart view is.
     clinical: bool = False
+    # Columns of amounts: the page shows them as money in the hospital's currency
+    # ("USD 1,234.50"); the CSV and the `report` command keep the plain numbers.
+    money_columns: frozenset[str] = frozenset()
     column_labels: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_labels", tuple(column_label(c) for c in self.columns))
+        if unknown := self.money_columns - set(self.columns):
+            raise ValueError(f"{self.name}: money columns it does not have: {sorted(unknown)}")
 
     def rows(
         self,
@@ -158,7 +163,8 @@ def _chart(draw: Callable[[list[tuple]], Any]) -> Callable[[Filters, list[tuple]
 
 
 def _bills_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
-    return {"totals": selectors.patient_bill_totals()}
+    totals = selectors.patient_bill_totals()
+    return {"totals": totals, "currency": totals.currency}  # read with the totals' settings
 
 
 def _patterns_context(filters: Filters, rows: list[tuple]) -> dict[str, Any]:
@@ -234,6 +240,16 @@ REPORTS: dict[str, Report] = {
             selector=selectors.patient_bills_report,
             paged=True,
             columns=selectors.PATIENT_BILLS_COLUMNS,
+            money_columns=frozenset(
+                {
+                    "medication_total",
+                    "surgery_total",
+                    "consultation_total",
+                    "total",
+                    "tax",
+                    "invoice_total",
+                }
+            ),
             also_for=(roles.BILLING_CLERK,),
             filters=(PATIENT,),
             page_context=_bills_context,
@@ -270,6 +286,8 @@ REPORTS: dict[str, Report] = {
             description="Invoiced, paid and outstanding per month, and by kind of line.",
             selector=selectors.revenue_report,
             columns=selectors.REVENUE_COLUMNS,
+            # Every column but the month (`minimum_charge` is the money such lines brought in).
+            money_columns=frozenset(selectors.REVENUE_COLUMNS) - {"month"},
             also_for=(roles.BILLING_CLERK,),
             filters=PERIOD,
             default_period=True,

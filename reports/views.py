@@ -16,7 +16,7 @@ from reports.access import get_report_for_user, reports_for_user
 from reports.export import csv_lines
 from reports.forms import AFTER, SIZE, ReportFilterForm
 from reports.registry import PAGE_SIZE, Filters, Report
-from reports.selectors import BadPageKey
+from reports.selectors import BadPageKey, hospital_currency
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -103,6 +103,8 @@ def report_detail(request: HttpRequest, name: str) -> HttpResponse:
         context.update(page, filters=filters, csv_query=csv_query)
         if report.page_context:
             context.update(report.page_context(filters, shown))
+        if report.money_columns and "currency" not in context:
+            context["currency"] = hospital_currency()  # one query, whatever the rows
         if report.clinical:
             mrn = report.columns.index("mrn")
             audit_view(

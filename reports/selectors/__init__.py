@@ -12,7 +12,7 @@ Local time is the hospital's (`settings.TIME_ZONE`): a period `from`..`to` cover
 days, and months, weekdays and hours are taken `AT TIME ZONE` in the database.
 """
 
-from reports.selectors._base import BadPageKey, ReportRows
+from reports.selectors._base import BadPageKey, ReportRows, hospital_currency
 from reports.selectors.appointments import (
     APPOINTMENTS_COLUMNS,
     PATTERNS_COLUMNS,
@@ -52,6 +52,7 @@ __all__ = [
     "appointments_report",
     "demographics_report",
     "doctor_workload_report",
+    "hospital_currency",
     "patient_bill_totals",
     "patient_bills_report",
     "patient_health_report",

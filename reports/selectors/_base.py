@@ -12,7 +12,14 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from appointments.models import Appointment, Attendance
-from billing.models import Invoice, InvoiceLine, MedicationCost, Payment, ProcedureFee
+from billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    MedicationCost,
+    Payment,
+    ProcedureFee,
+)
 from core.dates import local_day_bounds
 from doctors.models import Doctor, Specialty, WorkingHours
 from patients.models import MedicalHistory, Patient
@@ -141,3 +148,8 @@ def day_clauses(
 
 def tz_param() -> dict[str, str]:
     return {"tz": settings.TIME_ZONE}
+
+
+def hospital_currency() -> str:
+    """The billing settings' currency, which report pages show amounts in (one query)."""
+    return BillingSettings.load().currency

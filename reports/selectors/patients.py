@@ -111,6 +111,7 @@ class BillTotals:
     total: Decimal
     minimum_charges: int
     unpriced_medications: int
+    currency: str  # the hospital's, from the same settings row
 
 
 def patient_bill_totals() -> BillTotals:
@@ -151,4 +152,5 @@ def patient_bill_totals() -> BillTotals:
         total=cents(total),
         minimum_charges=int(minimum_charges),
         unpriced_medications=int(unpriced),
+        currency=config.currency,
     )

@@ -1,8 +1,9 @@
-"""Table cells of the report pages: numbers aligned right, statuses as badges, None as a dash."""
+"""Table cells of the report pages: numbers aligned right, money columns as money in the
+hospital's currency, statuses as badges, None as a dash."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from django import template
@@ -12,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from appointments.models import AppointmentStatus
+from core.templatetags.money import format_money
 from reports.charts import Chart
 
 register = template.Library()
@@ -58,23 +60,34 @@ _BADGES = {
 }
 
 
-def _cell(value: object, column: str) -> str:
-    """As `{{ value }}` writes it: localized (dates as the site writes them), escaped."""
+def _cell(value: object, column: str, money: Collection[str], currency: str) -> str:
+    """As `{{ value }}` writes it: localized (dates as the site writes them), escaped; in a
+    money column as `{{ value|money:currency }}`."""
     if column == "status":
         badge = _BADGES.get(str(value), "text-bg-danger")
         return f'<td><span class="badge {badge}">{escape(status_label(str(value)))}</span></td>'
     if value is None:
         return '<td><span aria-label="none">—</span></td>'
+    if column in money and _is_number(value):
+        return f'<td class="num text-nowrap">{escape(format_money(value, currency))}</td>'
     text = escape(localize(template_localtime(value)))
     return f'<td class="num">{text}</td>' if _is_number(value) else f"<td>{text}</td>"
 
 
 @register.simple_tag
-def report_rows(rows: Sequence[Sequence[object]], columns: Sequence[str]) -> str:
-    """The table body's rows: numbers right-aligned, statuses as badges, None as a dash."""
+def report_rows(
+    rows: Sequence[Sequence[object]],
+    columns: Sequence[str],
+    money: Collection[str] = frozenset(),
+    currency: str = "",
+) -> str:
+    """The table body's rows: numbers right-aligned, the `money` columns' amounts with
+    separators and the `currency`, statuses as badges, None as a dash."""
     return mark_safe(  # noqa: S308 - every value is escaped above
         "\n".join(
-            "<tr>" + "".join(_cell(v, c) for v, c in zip(row, columns, strict=True)) + "</tr>"
+            "<tr>"
+            + "".join(_cell(v, c, money, currency) for v, c in zip(row, columns, strict=True))
+            + "</tr>"
             for row in rows
         )
     )
