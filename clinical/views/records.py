@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.models import BillingSettings
 from clinical import selectors, services
 from clinical.access import (
     Need,
@@ -144,7 +145,11 @@ def history_revisions(request: HttpRequest, pk: int) -> HttpResponse:
 def billable_items(request: HttpRequest, pk: int) -> HttpResponse:
     """A patient's billable items for billing clerks: no diagnoses, no notes."""
     patient = get_chart_patient_for_user(request, pk, need=Need.BILLABLE_ITEMS)
-    context = {"patient": patient, "items": list(selectors.billable_items(patient=patient))}
+    context = {
+        "patient": patient,
+        "items": list(selectors.billable_items(patient=patient)),
+        "currency": BillingSettings.load().currency,  # the listed prices are in it
+    }
     _log_view(request, patient, patient)
     return render(request, "clinical/billable_items.html", context)
 
