@@ -79,7 +79,7 @@ def patients():
     found = [
         PatientFactory(mrn="P0000101", first_name="Zoë", last_name="O'Brien"),
         PatientFactory(mrn="P0000102", first_name="Zoe", last_name="Obrien-Smith"),
-        PatientFactory(mrn="P0000103", first_name="Sam", last_name="Lee"),
+        PatientFactory(mrn="P0000103", first_name="Sam", last_name="Quillfeather"),
     ]
     for patient in found:
         MedicalHistoryFactory(patient=patient, kind=HistoryKind.MEDICATION, description="Aspirin")
@@ -114,9 +114,9 @@ def test_the_patient_filter_pages_and_keeps_what_was_typed(login, admin_user, pa
 
 
 def test_the_patient_filter_is_audited_with_the_patients_shown(login, admin_user, patients):
-    _page(login(admin_user), "patient-health", patient="Lee")
+    _page(login(admin_user), "patient-health", patient="Quillfeather")
     event = AuditEvent.objects.filter(changes__report="patient-health").latest("id")
-    assert event.changes["filters"] == {"patient": "Lee"}
+    assert event.changes["filters"] == {"patient": "Quillfeather"}
 
 
 def test_the_command_takes_specialty_and_patient(clinic, patients):
@@ -130,7 +130,9 @@ def test_the_command_takes_specialty_and_patient(clinic, patients):
         "D0300",
     ]
     out = io.StringIO()
-    call_command("report", "patient-bills", "--format", "csv", "--patient", "Lee", stdout=out)
+    call_command(
+        "report", "patient-bills", "--format", "csv", "--patient", "Quillfeather", stdout=out
+    )
     assert [row[0] for row in list(csv.reader(io.StringIO(out.getvalue())))[1:]] == ["P0000103"]
     with pytest.raises(CommandError, match="No specialty 'Astrology'; there are: Cardiology"):
         call_command("report", "appointments", "--specialty", "Astrology")
