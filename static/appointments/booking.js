@@ -85,4 +85,19 @@
       if (next) next.focus();
     }
   });
+
+  // The box has the focus as soon as it is drawn, before htmx has wired it up: what was typed
+  // by then raised no search. Once htmx is ready (its own DOMContentLoaded handler ran first,
+  // its script being earlier in the page), search for it.
+  function searchTypedEarly() {
+    var box = searchBox();
+    if (box && box.value && window.htmx && !suggestions().length) {
+      window.htmx.trigger(box, "search");
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", searchTypedEarly);
+  } else {
+    searchTypedEarly();
+  }
 })();
