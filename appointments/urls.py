@@ -14,9 +14,9 @@ urlpatterns = [
     path("book/", views.appointment_book, name="appointment_book"),
     path("book/patient/", views.booking_patient, name="booking_patient"),
     path("slots/", views.slot_picker, name="slot_picker"),
+    path("move/", drag_pages.appointment_move, name="appointment_move"),
     path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
     path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
-    path("<int:pk>/move/", drag_pages.appointment_move, name="appointment_move"),
     path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
     path(

@@ -145,9 +145,7 @@
         "Move " + source.getAttribute("data-move-what") + " to " +
         cell.getAttribute("data-drop-time") + " with " + cell.getAttribute("data-drop-name") + "?";
       if (!window.confirm(question)) return;
-      moveForm.action = moveForm
-        .getAttribute("data-action")
-        .replace("987654321", source.getAttribute("data-move"));
+      moveForm.elements.appointment.value = source.getAttribute("data-move");
       moveForm.elements.doctor.value = cell.getAttribute("data-drop-doctor");
       moveForm.elements.day.value = cell.getAttribute("data-drop-day");
       moveForm.elements.time.value = cell.getAttribute("data-drop-time");

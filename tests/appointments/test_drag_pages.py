@@ -37,8 +37,8 @@ def booked(hopper):
 
 
 def drop(client, appointment, doctor, time: str, day=MONDAY):
-    url = reverse("appointments:appointment_move", args=[appointment.pk])
-    return client.post(url, {"doctor": doctor.pk, "day": day.isoformat(), "time": time})
+    data = {"appointment": appointment.pk, "doctor": doctor.pk, "day": day.isoformat()}
+    return client.post(reverse("appointments:appointment_move"), {**data, "time": time})
 
 
 def calendar(**query) -> str:
@@ -121,18 +121,20 @@ def test_it_says_why_when_the_service_refuses_the_move(desk, booked, hopper, tur
 
 
 def test_it_answers_nonsense_with_a_message_not_an_error(desk, booked, hopper, turing):
-    url = reverse("appointments:appointment_move", args=[booked.pk])
+    url = reverse("appointments:appointment_move")
     for data in (
         {"doctor": "abc", "day": MONDAY.isoformat(), "time": "10:00"},
         {"doctor": turing.pk, "day": "2030-02-30", "time": "10:00"},
         {"doctor": turing.pk, "day": MONDAY.isoformat(), "time": "25:61"},
         {},
     ):
-        response = desk.post(url, data)
+        response = desk.post(url, {"appointment": booked.pk, **data})
         assert response.status_code == 302
         page = desk.get(response.url).content.decode()
         assert "Nothing was moved: that is not a free cell of the calendar." in page
     assert where(booked) == (hopper.pk, at(9), at(9, 30))
+    for appointment in ("", "abc", "99999999", "-1"):
+        assert desk.post(url, {"appointment": appointment}).status_code == 404
 
 
 def test_a_role_without_reschedule_rights_gets_403_and_nothing_moves(
@@ -144,8 +146,8 @@ def test_a_role_without_reschedule_rights_gets_403_and_nothing_moves(
 
 
 def test_a_get_is_refused_by_method(desk, booked):
-    url = reverse("appointments:appointment_move", args=[booked.pk])
-    assert desk.get(url, {"day": MONDAY.isoformat(), "time": "10:30"}).status_code == 405
+    url = reverse("appointments:appointment_move")
+    assert desk.get(url, {"appointment": booked.pk, "time": "10:30"}).status_code == 405
 
 
 def test_the_desk_may_drag_scheduled_appointments_onto_free_cells(desk, booked, turing):

@@ -241,9 +241,10 @@ def test_it_lets_only_the_tables_roles_change_anything(request, client, objects,
     url = objects.url(row)
     client = _client(request, client, role)
     expected = row.post[role]
+    data = objects.data(row)  # the objects it names made first: they are not the POST's doing
     before = _database()
 
-    response = client.post(url, objects.data(row))
+    response = client.post(url, data)
 
     _assert_outcome(response, expected)
     if expected in (LOGIN, ADMIN_LOGIN, DENIED, MISSING, NOT_ALLOWED):

@@ -233,9 +233,8 @@ ROWS: list[Row] = [
     Row(
         "appointments:appointment_move",
         POST_ONLY,
-        args=("appointment",),
         post=expect(**allowed(DESK, FOUND)),
-        data={"day": "2030-03-04", "time": "10:00"},
+        data={"appointment": "{appointment}", "day": "2030-03-04", "time": "10:00"},
     ),
     Row(
         "appointments:appointment_cancel",
