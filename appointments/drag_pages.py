@@ -29,10 +29,10 @@ def _calendar(day: datetime.date, **query) -> HttpResponse:
 
 @require_POST
 def appointment_move(request: HttpRequest) -> HttpResponse:
-    """Move the appointment (`appointment`) to the free slot of the dropped cell's doctor that starts at its
-    time, else the one under it (as a free cell's booking link picks it): the calendar comes
-    back with the appointment highlighted. A time the engine does not offer, or a refusal
-    (taken meanwhile, the doctor away), moves nothing and says why."""
+    """Move the appointment (`appointment`) to the free slot of the dropped cell's doctor
+    that starts at its time, else the one under it (as a free cell's booking link picks it):
+    the calendar comes back with the appointment highlighted. A time the engine does not
+    offer, or a refusal (taken meanwhile, the doctor away), moves nothing and says why."""
     raw = request.POST.get("appointment", "")
     pk = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
     appointment = get_appointment_for_user(request, pk, need=Need.RESCHEDULE)
