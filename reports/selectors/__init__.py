@@ -18,7 +18,6 @@ from reports.selectors.appointments import (
     PATTERNS_COLUMNS,
     WEEKDAY_NAMES,
     WORKLOAD_COLUMNS,
-    appointment_patterns_report,
     appointment_status_counts,
     appointments_report,
     doctor_workload_report,
@@ -33,6 +32,7 @@ from reports.selectors.patients import (
     patient_bills_report,
     patient_health_report,
 )
+from reports.selectors.patterns import appointment_patterns_report
 from reports.selectors.revenue import REVENUE_COLUMNS, revenue_report
 
 __all__ = [
