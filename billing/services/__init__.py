@@ -3,18 +3,20 @@ names are re-exported here: `billing.services.invoice_draft_for_patient` and the
 
 from billing.services.invoices import (
     INVOICE_DRAFT_FIELDS,
-    DraftChanged,
     DraftExists,
-    IssueTerms,
     constraint_name,
     invoice_draft_delete,
     invoice_draft_for_patient,
     invoice_draft_refresh,
     invoice_draft_update,
-    invoice_issue,
-    invoice_issue_terms,
     invoice_line_add,
     invoice_line_remove,
+)
+from billing.services.issue import (
+    DraftChanged,
+    IssueTerms,
+    invoice_issue,
+    invoice_issue_terms,
     invoice_pdf_store,
     invoice_render_pdf,
     invoice_void,

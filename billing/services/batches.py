@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing import pdf, selectors, tasks
 from billing.models import BatchStatus, InvoiceBatch
-from billing.services.invoices import invoice_pdf_store
+from billing.services.issue import invoice_pdf_store
 
 logger = logging.getLogger(__name__)
 
