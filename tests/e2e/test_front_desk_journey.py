@@ -144,3 +144,24 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert appointment.attendance.checked_in_by.username == "frontdesk"
     assert console_errors == []
+
+
+def test_a_doctor_chosen_before_the_page_is_ready_still_shows_their_slots(
+    page, console_errors, live_server, hospital_clock, grace_hopper
+):
+    """htmx arrives late (held back here); the doctor picked meanwhile is not forgotten."""
+    UserFactory(username="frontdesk", role=roles.FRONT_DESK)
+    log_in(page, "frontdesk")
+    held = []
+    page.route("**/htmx.min.js", lambda route: held.append(route))
+
+    page.goto("/appointments/book/", wait_until="commit")
+    page.get_by_role("combobox", name="Doctor").select_option(str(grace_hopper.pk))
+    expect(page.locator("#slot-picker")).to_contain_text("Choose a doctor")
+    assert held, "the page asked for htmx"
+    for route in held:
+        route.continue_()
+    page.unroute("**/htmx.min.js")
+
+    expect(page.locator("#slot-picker")).to_contain_text("with Dr Grace Hopper")
+    expect(page.get_by_role("combobox", name="Doctor")).to_have_value(str(grace_hopper.pk))
