@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
 from fhir.resources.R4B.resource import Resource
 
 from core.pagination import RowCompare
+
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,12 @@ class ResourceType:
     becomes the resource (`to_resource`, built with fhir.resources' R4B model).
 
     `patient_ids` names the patients a row shows: set for patient data, whose every read the
-    audit log records (core.audit.audit_view, as the chart does)."""
+    audit log records (core.audit.audit_view, as the chart does).
+
+    `for_patient` is set by the types of a patient's compartment (their rows belong to one
+    patient): all of a patient's rows of the type, ordered, with what `to_resource` reads
+    already joined, so `Patient/<id>/$everything` costs one query per type however many rows
+    the patient has. Such a type also sets `patient_ids`."""
 
     name: str
     documentation: str
@@ -83,6 +91,7 @@ class ResourceType:
     to_resource: Callable[[models.Model], Resource]
     params: tuple[SearchParam, ...]
     patient_ids: Callable[[Sequence[models.Model]], list[int]] | None = None
+    for_patient: Callable[[Patient], QuerySet] | None = None
     interactions: tuple[str, ...] = ("read", "search-type")
 
     @property
