@@ -4,9 +4,14 @@ record does not have (FHIR allows no empty strings)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
+from fhir.resources.R4B.resource import Resource
+
+from fhir.responses import keep_source
+
+R = TypeVar("R", bound=Resource)
 
 
 def present(data: dict[str, Any]) -> dict[str, Any]:
@@ -14,8 +19,15 @@ def present(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is False or value}
 
 
+def validated(model: type[R], data: dict[str, Any]) -> R:
+    """`data` (without its empty elements) as the R4B `model`, validated; the answer writes
+    `data` itself rather than walking the model again (fhir/responses.py)."""
+    data = present(data)
+    return keep_source(model.model_validate(data), data)
+
+
 def meta(record: models.Model) -> dict[str, Any]:
-    return {"lastUpdated": record.updated_at.isoformat()}
+    return {"lastUpdated": record.updated_at}
 
 
 def human_name(first: str, last: str, *, prefix: str = "") -> list[dict[str, Any]]:

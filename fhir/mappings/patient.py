@@ -15,7 +15,7 @@ from fhir.resources.R4B.patient import Patient as PatientResource
 
 from fhir.errors import BadRequest
 from fhir.kinds import Keyset, Plan, ResourceType, SearchParam
-from fhir.mappings.common import address, human_name, meta, present, telecom
+from fhir.mappings.common import address, human_name, meta, telecom, validated
 from fhir.search import Token, any_of, date_condition, split_or
 from fhir.systems import GENDER, IDENTIFIER_TYPE, birthdate_estimated, mrn_system
 from patients import access, selectors
@@ -59,7 +59,7 @@ def to_resource(patient: Patient) -> PatientResource:
             data["_birthDate"] = {
                 "extension": [{"url": birthdate_estimated(), "valueBoolean": True}]
             }
-    return PatientResource.model_validate(present(data))
+    return validated(PatientResource, data)
 
 
 def _contact(patient: Patient) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from doctors.selectors import doctors_holding
 from fhir.access import TABLE as ACCESS
 from fhir.access import Need
 from fhir.kinds import Plan, ResourceType, SearchParam
-from fhir.mappings.common import human_name, meta, present, telecom
+from fhir.mappings.common import human_name, meta, telecom, validated
 from fhir.search import Token, any_of
 from fhir.systems import doctor_code_system
 
@@ -28,7 +28,7 @@ def to_resource(doctor: Doctor) -> Practitioner:
         "name": human_name(doctor.first_name, doctor.last_name, prefix="Dr"),
         "telecom": telecom(phone=doctor.phone, email=doctor.email, use="work"),
     }
-    return Practitioner.model_validate(present(data))
+    return validated(Practitioner, data)
 
 
 def _identifier(plan: Plan, values: list[str]) -> None:

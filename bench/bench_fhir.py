@@ -1,0 +1,308 @@
+"""The FHIR API's searches at two sizes of hospital, in one run.
+
+    bench/bench_fhir.py --database 10k=postgres://... --database 1m=postgres://... [--rounds 20]
+    DATABASE_URL=postgres://... bench/bench_fhir.py       (that one database: no size ratio)
+
+`make bench` (bench/run.sh) runs it on the reports benchmark's databases (hms_bench10k,
+hms_bench1m, seeded by `seed_demo`). Each database is measured by a process of its own, as a
+client of the API does it: the bench's administrator (made once in the bench's own database)
+with a personal API token sent as `Authorization: Bearer`, each request through the whole
+middleware, the token check, the throttle (raised for the bench: HMS_FHIR_RATE) and the audit
+row a read of patient data writes.
+
+* the baseline: bench/urls.py's bare view (one primary-key SELECT behind the same middleware,
+  signed in by session), fetched between every search all through the run, so each ratio is to
+  the same figure;
+* `Patient?name=` a common surname (the hospital's most frequent one) and a rare one, the
+  front desk's typo-tolerant search, and `Patient?identifier=` an MRN;
+* `Patient?gender=female` page 1, and the page deep in the list (its `_cursor` made for the
+  row at 90 % of the patients, as the `next` links make it): keyset paging, no OFFSET;
+* `Slot?schedule=` the free slots of the doctor with the most appointments, page 1 and its
+  `next` page (when the server serves Slot).
+
+Requests per second are 1 / median time (`--rounds` fetches after one warm-up). Goals, marked
+PASS/FAIL: every search at the largest size at least 0.2 of the baseline's requests/s; the
+share of the baseline at the largest size at least 0.7 of the share at the smallest. The exit
+status is 1 when a goal fails or a search does not answer 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASELINE = "baseline: bare view"
+PAGE_GOAL, SCALE_GOAL = 0.2, 0.7
+DEEP_AT = 0.9
+CHILD_TIMEOUT = 3600
+
+
+def _setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("HMS_FHIR_RATE", "100000000")  # the bench measures, not throttles
+    import django
+
+    django.setup()
+
+
+class PageError(Exception):
+    """A request that did not answer 200: reported, and the run goes on."""
+
+
+def _fetch(client, path: str, headers: dict) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        body = response.content
+        seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise PageError(f"answered {response.status_code}: {body[:200]!r}")
+    return seconds, len(queries.captured_queries), len(body)
+
+
+def _measure(client, path: str, rounds: int, headers: dict | None = None) -> dict:
+    headers = headers or {}
+    try:
+        _fetch(client, path, headers)
+    except PageError as error:
+        print(f"    {path} {error}", file=sys.stderr, flush=True)
+        return {"path": path, "error": str(error)[:120]}
+    runs = [_fetch(client, path, headers) for _ in range(rounds)]
+    times = [seconds for seconds, _, _ in runs]
+    return _figures(path, times, runs[-1][1], runs[-1][2])
+
+
+def _figures(path: str, times: list[float], queries: int, size: int) -> dict:
+    median = statistics.median(times)
+    return {
+        "path": path,
+        "median": median,
+        "rps": 1 / median,
+        "queries": queries,
+        "kb": size / 1024,
+        "times": times,
+    }
+
+
+def _searches() -> list[tuple[str, str]]:
+    """(label, path) of each search, chosen from the database (untimed)."""
+    from django.db.models import Count
+    from django.http import QueryDict
+
+    from appointments.models import Appointment
+    from fhir.registry import TYPES
+    from fhir.search import parse_search
+    from patients.models import Patient
+
+    common = (
+        Patient.objects.values("last_name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "last_name")
+        .values_list("last_name", flat=True)
+        .first()
+    )
+    rare = (
+        Patient.objects.values("last_name")
+        .annotate(n=Count("id"))
+        .filter(n=1)
+        .order_by("last_name")
+        .values_list("last_name", flat=True)
+        .first()
+    ) or common
+    patient = Patient.objects.order_by("pk").only("mrn").first()
+    base = "/fhir/R4"
+    searches = [
+        ("Patient?name= common", f"{base}/Patient?name={common}"),
+        ("Patient?name= rare", f"{base}/Patient?name={rare}"),
+        ("Patient?identifier=", f"{base}/Patient?identifier={patient.mrn}"),
+        ("Patient?gender=female", f"{base}/Patient?gender=female"),
+    ]
+    females = Patient.objects.filter(sex="female").order_by("pk").values_list("pk", flat=True)
+    n = females.count()
+    if n > 40:
+        deep = females[int(n * DEEP_AT)]
+        search = parse_search(TYPES["Patient"], QueryDict("gender=female"))
+        searches.append(
+            (
+                "Patient?gender=female deep page",
+                search.link(f"{base}/Patient", cursor=search.cursor_after([deep])),
+            )
+        )
+    if "Slot" in TYPES:
+        busiest = (
+            Appointment.objects.values("doctor")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("doctor", flat=True)
+            .first()
+        )
+        if busiest is not None:
+            searches.append(("Slot?schedule=", f"{base}/Slot?schedule=Schedule/{busiest}"))
+    return searches
+
+
+def _next_link(client, path: str, headers: dict) -> str | None:
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        return None
+    for link in json.loads(response.content).get("link", []):
+        if link.get("relation") == "next":
+            parts = urlsplit(link["url"])
+            return f"{parts.path}?{parts.query}"
+    return None
+
+
+def measure(rounds: int) -> dict:
+    _setup()
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)
+
+    from appointments.models import Appointment
+    from bench.bench_reports import BENCH_USER, _admin_client
+    from fhir.models import ApiToken
+    from fhir.services import api_token_create, api_token_revoke
+    from patients.models import Patient
+
+    session = _admin_client()  # the bench's administrator, signed in with the second step
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    admin = User.objects.get(username=BENCH_USER)
+    for old in ApiToken.objects.filter(user=admin, name="Bench", revoked_at__isnull=True):
+        api_token_revoke(token=old, by=admin)
+    _, secret = api_token_create(user=admin, name="Bench", lifetime_days=30, by=admin)
+    api, auth = Client(raise_request_exception=False), {"Authorization": f"Bearer {secret}"}
+    first = Patient.objects.order_by("pk").values_list("pk", flat=True).first()
+    baseline_path = f"/bench/baseline/{first}/"
+    out = {
+        "patients": Patient.objects.count(),
+        "appointments": Appointment.objects.count(),
+        "pages": {},
+    }
+    searches = _searches()
+    base = [_measure(session, baseline_path, rounds)]
+    for label, path in searches:
+        print(f"  {label}...", file=sys.stderr, flush=True)
+        out["pages"][label] = _measure(api, path, rounds, auth)
+        base.append(_measure(session, baseline_path, rounds))
+        if label.startswith("Slot") and "error" not in out["pages"][label]:
+            following = _next_link(api, path, auth)
+            if following:
+                out["pages"][f"{label} next page"] = _measure(api, following, rounds, auth)
+                base.append(_measure(session, baseline_path, rounds))
+    times = [t for b in base if "times" in b for t in b["times"]]
+    if not times:
+        raise SystemExit(f"the baseline {baseline_path} did not answer: {base[0]}")
+    out["pages"] = {
+        BASELINE: _figures(baseline_path, times, base[0]["queries"], int(base[0]["kb"] * 1024)),
+        **out["pages"],
+    }
+    return out
+
+
+def _mark(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict[str, dict]) -> bool:
+    ok = True
+    labels = list(results)
+    largest = labels[-1]
+    for label in labels:
+        r = results[label]
+        base = r["pages"][BASELINE]["rps"]
+        print(f"\n{label}: {r['patients']:,} patients, {r['appointments']:,} appointments")
+        print(
+            f"{'request':34s} {'median ms':>10s} {'req/s':>8s} {'x baseline':>11s} "
+            f"{'queries':>8s} {'KB':>7s}  goal (>= {PAGE_GOAL} of baseline at {largest})"
+        )
+        for page, m in r["pages"].items():
+            if "error" in m:
+                ok = False
+                print(f"{page:34s} {m['error'][:60]}  FAIL")
+                continue
+            ratio = m["rps"] / base
+            goal = ""
+            if page != BASELINE and label == largest:
+                goal = _mark(ratio >= PAGE_GOAL)
+                ok &= ratio >= PAGE_GOAL
+            print(
+                f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
+                f"{m['queries']:8d} {m['kb']:7.1f}  {goal}"
+            )
+    if len(labels) > 1:
+        small = labels[0]
+        base_a = results[small]["pages"][BASELINE]["rps"]
+        base_b = results[largest]["pages"][BASELINE]["rps"]
+        print(
+            f"\nrequests/s at {largest} against {small}, each as a share of its run's baseline "
+            f"(goal: the share at {largest} >= {SCALE_GOAL} of the share at {small})"
+        )
+        print(f"{'request':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'shares':>8s}")
+        for page in {**results[small]["pages"], **results[largest]["pages"]}:
+            a = results[small]["pages"].get(page, {}).get("rps")
+            b = results[largest]["pages"].get(page, {}).get("rps")
+            if a is None or b is None:
+                ok = False
+                print(f"{page:34s} {'missing or error':>25s}  FAIL")
+                continue
+            shares = (b / base_b) / (a / base_a)
+            goal = "" if page == BASELINE else _mark(shares >= SCALE_GOAL)
+            ok &= page == BASELINE or shares >= SCALE_GOAL
+            print(f"{page:34s} {a:12.1f} {b:12.1f} {shares:8.2f}  {goal}")
+    print(f"\nAll goals: {_mark(ok)}")
+    return ok
+
+
+def _child(url: str | None, rounds: int) -> dict:
+    env = dict(os.environ)
+    if url:
+        env["DATABASE_URL"] = url
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", "--rounds", str(rounds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env=env,
+    )
+    if done.returncode:
+        raise SystemExit(done.returncode)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--database", action="append", default=[], metavar="LABEL=URL")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(max(1, args.rounds))))
+        return 0
+    databases = [tuple(d.split("=", 1)) for d in args.database] or [("db", None)]
+    results = {}
+    for label, url in databases:
+        print(f"Measuring {label}...", file=sys.stderr, flush=True)
+        results[label] = _child(url, args.rounds)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0 if report(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
