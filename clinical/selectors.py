@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentStatus, Attendance
 from appointments.selectors import appointments_between
 from billing.models import MedicationCost, ProcedureFee
+from clinical import access
 from clinical.models import VisitItem
 from core.dates import local_day_bounds
 from core.models import AuditEvent, naming_patient
@@ -255,6 +257,29 @@ def billable_items(*, patient: Patient) -> QuerySet[MedicalHistory]:
         )
         .order_by("-recorded_on", "-id")
     )
+
+
+# --- Records for other systems (the FHIR API) -------------------------------------------------
+
+
+def visits() -> QuerySet[Attendance]:
+    """Every visit, with its appointment and doctor (joined: no query per row)."""
+    return Attendance.objects.select_related("appointment__doctor")
+
+
+def history_entries(*, kind: str) -> QuerySet[MedicalHistory]:
+    """The history entries of one kind, with their price-list rows (joined)."""
+    return MedicalHistory.objects.filter(kind=kind).select_related("medication", "procedure")
+
+
+def readable_history(*, user: Any, entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]:
+    """`entries` narrowed to what `user` may read: all of them for whoever reads the chart,
+    the billable ones for billing clerks (the billable-items page's rule), none otherwise."""
+    if access.has_need(user, access.Need.CHART):
+        return entries
+    if access.has_need(user, access.Need.BILLABLE_ITEMS):
+        return entries.billable()
+    return entries.none()
 
 
 # --- The audit log --------------------------------------------------------------------------

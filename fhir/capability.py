@@ -12,6 +12,15 @@ from fhir.registry import TYPES
 from fhir.search import DEFAULT_COUNT, MAX_COUNT
 from fhir.systems import FHIR_VERSION
 
+# Patient/<id>/$everything (fhir.operations): the patient and the record the caller may read.
+EVERYTHING = {
+    "name": "everything",
+    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+    "documentation": (
+        "The patient and every resource of theirs the caller's role may read (the types "
+        "of a patient's record below), in one searchset Bundle; _type narrows it."
+    ),
+}
 # When this process started serving this statement: it changes only with the code.
 STARTED = timezone.now()
 
@@ -39,6 +48,9 @@ def capability_statement(*, base_url: str) -> CapabilityStatement:
         }
         for kind in TYPES.values()
     ]
+    for resource in resources:
+        if resource["type"] == "Patient":
+            resource["operation"] = [EVERYTHING]
     return CapabilityStatement.model_validate(
         {
             "resourceType": "CapabilityStatement",

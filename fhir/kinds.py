@@ -6,7 +6,7 @@ does and what it does cannot drift apart."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -80,7 +80,12 @@ class ResourceType:
     `for_patient` is set by the types of a patient's compartment (their rows belong to one
     patient): all of a patient's rows of the type, ordered, with what `to_resource` reads
     already joined, so `Patient/<id>/$everything` costs one query per type however many rows
-    the patient has. Such a type also sets `patient_ids`."""
+    the patient has. Such a type also sets `patient_ids`.
+
+    `restrict` narrows a queryset of the type's rows to those the user may read, when a role
+    that may read the type reads only part of it (a billing clerk: billable entries only).
+    Searches, reads (others' rows are a 404) and `$everything` all apply it, through
+    `for_user`."""
 
     name: str
     documentation: str
@@ -92,11 +97,35 @@ class ResourceType:
     params: tuple[SearchParam, ...]
     patient_ids: Callable[[Sequence[models.Model]], list[int]] | None = None
     for_patient: Callable[[Patient], QuerySet] | None = None
+    restrict: Callable[[Any, QuerySet], QuerySet] | None = None
     interactions: tuple[str, ...] = ("read", "search-type")
 
     @property
     def url_name(self) -> str:
         return self.name.lower()
+
+    def for_user(self, user: Any) -> ResourceType:
+        """The type as `user` reads it: with `restrict`, its plans start from the rows the
+        user may read, and `get` and `for_patient` find only those (a read of another row is
+        a 404). Without `restrict`, the type itself."""
+        if self.restrict is None:
+            return self
+        start, restrict, for_patient = self.start, self.restrict, self.for_patient
+
+        def narrowed_start() -> Plan:
+            plan = start()
+            plan.base = restrict(user, plan.base)
+            return plan
+
+        return replace(
+            self,
+            start=narrowed_start,
+            get=lambda pk: narrowed_start().base.filter(pk=pk).first(),
+            for_patient=None
+            if for_patient is None
+            else (lambda patient: restrict(user, for_patient(patient))),
+            restrict=None,
+        )
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.params if p.name == name), None)

@@ -112,7 +112,7 @@ def _kind(caller: Caller, type_name: str) -> ResourceType:
     kind = TYPES[type_name]
     if not kind.allows(caller.user):
         raise Forbidden(kind.refusal)
-    return kind
+    return kind.for_user(caller.user)
 
 
 def _base_url(request: HttpRequest) -> str:
