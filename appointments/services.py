@@ -39,12 +39,17 @@ RACE_MESSAGES = {
 
 class SlotUnavailable(ValidationError):
     """The requested time cannot be booked; `str()` is a sentence to show the person booking.
+    `clash` is True when another appointment holds the time (the doctor's or the patient's,
+    found by the checks or by the database's exclusion constraint in a race), False for the
+    other rules (the past, working hours, time off, the slot grid): an API answers the one
+    409 Conflict, the other 422.
 
     A `ValidationError`, so a form can take it as is: `form.add_error(None, exc)`.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, clash: bool = False) -> None:
         super().__init__(message, code="slot_unavailable")
+        self.clash = clash
 
     def __str__(self) -> str:
         return str(self.message)
@@ -110,7 +115,8 @@ def _resolve_and_check_slot(
     if clash is not None:
         raise SlotUnavailable(
             f"{doctor} already has an appointment from {_hm(clash.start)} to {_hm(clash.end)} "
-            "— pick another time."
+            "— pick another time.",
+            clash=True,
         )
     clash = (
         overlapping.filter(patient_id=patient.pk).select_related("doctor").order_by("start").first()
@@ -118,7 +124,8 @@ def _resolve_and_check_slot(
     if clash is not None:
         raise SlotUnavailable(
             f"This patient already has an appointment from {_hm(clash.start)} to "
-            f"{_hm(clash.end)} with {clash.doctor} — pick another time."
+            f"{_hm(clash.end)} with {clash.doctor} — pick another time.",
+            clash=True,
         )
     # Last, so a clash is named first: only a time the slot picker offers is booked.
     refused = off_grid(hours=hours, start=start, end=end, keep=default_length)
@@ -146,7 +153,7 @@ def _validate(appointment: Appointment) -> None:
                 constraint.name in RACE_MESSAGES
                 and constraint.get_violation_error_message() in found
             ):
-                raise SlotUnavailable(RACE_MESSAGES[constraint.name]) from exc
+                raise SlotUnavailable(RACE_MESSAGES[constraint.name], clash=True) from exc
         raise
 
 
@@ -163,11 +170,11 @@ def _save(appointment: Appointment, **kwargs: Any) -> None:
         diag = getattr(exc.__cause__, "diag", None)
         name = getattr(diag, "constraint_name", None)
         if name in RACE_MESSAGES:
-            raise SlotUnavailable(_race_message(name)) from exc
+            raise SlotUnavailable(_race_message(name), clash=True) from exc
         raise
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
-            raise SlotUnavailable(_race_message(None)) from exc
+            raise SlotUnavailable(_race_message(None), clash=True) from exc
         raise
 
 

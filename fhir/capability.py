@@ -37,7 +37,7 @@ def capability_statement(*, base_url: str) -> CapabilityStatement:
         {
             "type": kind.name,
             "documentation": kind.documentation,
-            "interaction": [{"code": code} for code in kind.interactions],
+            "interaction": [{"code": code} for code in kind.served],
             "versioning": "no-version",
             "readHistory": False,
             "updateCreate": False,

@@ -82,3 +82,22 @@ class Throttled(FhirError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class Conflict(FhirError):
+    """A write the record's state refuses: the time is taken, the appointment already ended."""
+
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(FhirError):
+    """A well-formed write that breaks a rule of the service it goes through (422)."""
+
+    status = 422
+    code = "business-rule"
+
+
+class UnsupportedMediaType(FhirError):
+    status = 415
+    code = "not-supported"

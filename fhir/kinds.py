@@ -70,6 +70,19 @@ class SearchParam:
 
 
 @dataclass(frozen=True)
+class Write:
+    """A write a type takes (fhir.writes): who may make it (`allows`, else a 403 saying
+    `refusal`), and `apply`, which makes it through the app's service and raises fhir.errors'
+    Conflict (409) or Unprocessable (422) with the service's words when it refuses. A create's
+    `apply(user, resource)` returns the new row; an update's `apply(user, row, current,
+    resource)` (current: the row's resource as read now) returns the row."""
+
+    allows: Callable[[Any], bool]
+    refusal: str
+    apply: Callable[..., models.Model]
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """One resource type: who may read it, how a row is found and searched, and how a row
     becomes the resource (`to_resource`, built with fhir.resources' R4B model).
@@ -99,10 +112,19 @@ class ResourceType:
     for_patient: Callable[[Patient], QuerySet] | None = None
     restrict: Callable[[Any, QuerySet], QuerySet] | None = None
     interactions: tuple[str, ...] = ("read", "search-type")
+    # Writes (fhir.writes): POST /<Type> creates; PUT and PATCH /<Type>/<id> update.
+    create: Write | None = None
+    update: Write | None = None
 
     @property
     def url_name(self) -> str:
         return self.name.lower()
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """Every interaction the server answers for the type (the CapabilityStatement's)."""
+        writes = (("create",) if self.create else ()) + (("update", "patch") if self.update else ())
+        return (*self.interactions, *writes)
 
     def for_user(self, user: Any) -> ResourceType:
         """The type as `user` reads it: with `restrict`, its plans start from the rows the

@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.middleware import second_factor_checked_by_view
 from core.audit import audit_view
+from fhir import writes
 from fhir.auth import Caller, authenticate
 from fhir.bundles import searchset
 from fhir.capability import capability_statement
@@ -46,6 +47,7 @@ from fhir.throttle import throttle
 logger = logging.getLogger(__name__)
 
 READ_METHODS = ("GET", "HEAD")
+WRITE_INSTANCE = ("PUT", "PATCH")
 # JSON by any of its names (application/json+fhir: FHIR's name before R4, still sent).
 _JSON = {"json", "application/json", "application/fhir+json", "application/json+fhir", "text/json"}
 _ACCEPTED = _JSON | {"*/*", "application/*"}
@@ -88,17 +90,26 @@ def _malformed(request: HttpRequest, problem: str) -> HttpResponse:
     return error_response(request, BadRequest(problem))
 
 
-def _caller(request: HttpRequest) -> Caller:
+def _caller(request: HttpRequest, methods: tuple[str, ...] = READ_METHODS) -> Caller:
     caller = authenticate(request)
     throttle(caller.bucket)
-    _allow(request)
+    _allow(request, methods)
     return caller
 
 
-def _allow(request: HttpRequest) -> None:
-    """Reads only, and in JSON only (`_format`, `Accept`)."""
-    if request.method not in READ_METHODS:
-        raise MethodNotAllowed(request.method, READ_METHODS)
+def _methods(type_name: str, *, instance: bool) -> tuple[str, ...]:
+    """What a type's URL answers: reads, and the writes the type takes (fhir.writes)."""
+    kind = TYPES[type_name]
+    if instance:
+        return READ_METHODS + (WRITE_INSTANCE if kind.update else ())
+    return READ_METHODS + (("POST",) if kind.create else ())
+
+
+def _allow(request: HttpRequest, methods: tuple[str, ...] = READ_METHODS) -> None:
+    """The URL's methods only (reads, unless the type takes writes), in JSON only (`_format`,
+    `Accept`)."""
+    if request.method not in methods:
+        raise MethodNotAllowed(request.method, methods)
     wanted = request.GET.get("_format")
     if wanted is not None and wanted.split(";")[0].strip().lower() not in _JSON:
         raise NotAcceptable("This server writes JSON only: ask for _format=json or leave it out.")
@@ -160,7 +171,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 @endpoint
 def read(request: HttpRequest, type_name: str, resource_id: str) -> HttpResponse:
-    caller = _caller(request)
+    caller = _caller(request, _methods(type_name, instance=True))
+    if request.method in WRITE_INSTANCE:
+        return writes.update(request, caller, TYPES[type_name], resource_id)
     kind = _kind(caller, type_name)
     row = kind.get(record_id(resource_id, type_name=kind.name))
     if row is None:
@@ -173,8 +186,11 @@ def read(request: HttpRequest, type_name: str, resource_id: str) -> HttpResponse
 @endpoint
 def search(request: HttpRequest, type_name: str) -> HttpResponse:
     """One page of a search: the rows after the cursor's key, in the plan's order (one
-    query, whichever the page), and a `next` link holding the last row's key."""
-    caller = _caller(request)
+    query, whichever the page), and a `next` link holding the last row's key. A POST creates
+    (fhir.writes)."""
+    caller = _caller(request, _methods(type_name, instance=False))
+    if request.method == "POST":
+        return writes.create(request, caller, TYPES[type_name], base_url=_base_url(request))
     kind = _kind(caller, type_name)
     query = parse_search(kind, request.GET, lenient=_lenient(request))
     plan, rows_query = page_query(query)

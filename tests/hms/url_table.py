@@ -466,6 +466,8 @@ ROWS: list[Row] = [
             ("practitioner_read", ("own_doctor",)),
             ("practitionerrole_search", ()),
             ("practitionerrole_read", ("own_doctor",)),
+            ("appointment_search", ()),
+            ("appointment_read", ("appointment",)),
         ]
     ],
     Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Observation",)),
