@@ -115,7 +115,16 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     ),
     "visit": lambda o: checked_in_visit(doctor=o["own_doctor"], patient=o["patient"], started=True),
     "item": lambda o: MedicationGivenFactory(attendance=o["visit"]),
-    "entry": lambda o: MedicalHistoryFactory(patient=o["patient"]),
+    "entry": lambda o: MedicalHistoryFactory(patient=o["patient"]),  # a condition
+    "surgery_entry": lambda o: MedicalHistoryFactory(
+        patient=o["patient"], kind="surgery", description="Cast"
+    ),
+    "medication_entry": lambda o: MedicalHistoryFactory(
+        patient=o["patient"], kind="medication", description="Aspirin"
+    ),
+    "allergy_entry": lambda o: MedicalHistoryFactory(
+        patient=o["patient"], kind="allergy", description="Penicillin"
+    ),
     "billed_patient": _billed_patient,
     "draft": lambda o: drafted(o["billed_patient"]),
     "line": lambda o: o["draft"].lines.first(),

@@ -470,6 +470,37 @@ ROWS: list[Row] = [
             ("appointment_read", ("appointment",)),
         ]
     ],
+    # Clinical types: the chart's roles; billing clerks the billable medications and surgeries.
+    *[
+        Row(
+            f"fhir:{name}",
+            expect(DENIED, anonymous=UNAUTHORIZED, **readers),
+            args=args,
+            check=_fhir,
+        )
+        for name, args, readers in [
+            ("encounter_search", (), CLINICIANS),
+            ("encounter_read", ("visit",), CLINICIANS),
+            ("condition_search", (), CLINICIANS),
+            ("condition_read", ("entry",), CLINICIANS),
+            ("allergyintolerance_search", (), CLINICIANS),
+            ("allergyintolerance_read", ("allergy_entry",), CLINICIANS),
+            ("procedure_search", (), {**CLINICIANS, "billing_clerk": OK}),
+            ("procedure_read", ("surgery_entry",), {**CLINICIANS, "billing_clerk": OK}),
+            ("medicationstatement_search", (), {**CLINICIANS, "billing_clerk": OK}),
+            (
+                "medicationstatement_read",
+                ("medication_entry",),
+                {**CLINICIANS, "billing_clerk": OK},
+            ),
+        ]
+    ],
+    Row(
+        "fhir:patient_everything",
+        expect(DENIED, anonymous=UNAUTHORIZED, **EVERY_ROLE),
+        args=("patient",),
+        check=_fhir,
+    ),
     Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Observation",)),
     # --- Django's admin: administrators only; nobody writes the audit log ---------------------
     # Django's admin index names its own login page, so anonymous visitors land there; the
