@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from appointments.models import Attendance
+from django.utils import timezone
+
+from appointments.models import AppointmentStatus, Attendance
 from patients.models import HistoryKind, MedicalHistory, Patient
 from tests.factories import (
     AttendanceFactory,
@@ -105,3 +107,61 @@ def make_record() -> Record:
         other_condition=entry(other, HistoryKind.CONDITION, "Asthma", day),
         other_medication=entry(other, HistoryKind.MEDICATION, "Salbutamol", day),
     )
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+
+
+def clinical_world(patients: dict, doctors: dict) -> dict:
+    """For tests/fhir/test_metadata.py: a `wanted` and an `other` of each clinical type, the
+    wanted ones of the `wanted` patient and doctor, told apart by every parameter
+    (CLINICAL_EXAMPLES)."""
+    wanted, other = patients["wanted"], patients["other"]
+    first, later = datetime.date(2024, 3, 5), datetime.date(2020, 1, 10)
+
+    def visit(patient, doctor, day, status):
+        return AttendanceFactory(
+            appointment__patient=patient,
+            appointment__doctor=doctor,
+            appointment__start=_at(day),
+            appointment__status=status,
+            checked_in_at=_at(day),
+        )
+
+    def pair(kind: str, **ended) -> dict:
+        return {
+            "wanted": entry(wanted, kind, f"Wanted {kind}", first),
+            "other": entry(other, kind, f"Other {kind}", later, **ended),
+        }
+
+    return {
+        "Encounter": {
+            "wanted": visit(wanted, doctors["wanted"], first, AppointmentStatus.COMPLETED),
+            "other": visit(other, doctors["other"], later, AppointmentStatus.CHECKED_IN),
+        },
+        "Condition": pair(HistoryKind.CONDITION, ended_on=datetime.date(2021, 1, 1)),
+        "Procedure": pair(HistoryKind.SURGERY),
+        "MedicationStatement": pair(HistoryKind.MEDICATION, ended_on=datetime.date(2021, 1, 1)),
+        "AllergyIntolerance": pair(HistoryKind.ALLERGY),
+    }
+
+
+def _patient(world: dict) -> str:
+    return f"Patient/{world['Patient']['wanted'].pk}"
+
+
+CLINICAL_EXAMPLES = {
+    ("Encounter", "patient"): _patient,
+    ("Encounter", "date"): lambda w: "2024-03-05",
+    ("Encounter", "practitioner"): lambda w: f"Practitioner/{w['Practitioner']['wanted'].pk}",
+    ("Encounter", "status"): lambda w: "finished",
+    ("Condition", "patient"): _patient,
+    ("Condition", "clinical-status"): lambda w: "active",
+    ("Condition", "recorded-date"): lambda w: "ge2024",
+    ("Procedure", "patient"): _patient,
+    ("Procedure", "date"): lambda w: "2024-03",
+    ("MedicationStatement", "patient"): _patient,
+    ("MedicationStatement", "status"): lambda w: "active",
+    ("AllergyIntolerance", "patient"): _patient,
+}

@@ -10,6 +10,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from fhir.registry import TYPES
 from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
+from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def world(db):
     `other` none of them."""
     cardiology = SpecialtyFactory(name="Cardiology")
     dermatology = SpecialtyFactory(name="Dermatology")
-    return {
+    world = {
         "Patient": {
             "wanted": PatientFactory(
                 mrn="P0000777",
@@ -79,6 +80,8 @@ def world(db):
             "other": DoctorFactory(code="D0778", last_name="Lindqvist", specialty=dermatology),
         },
     }
+    world |= clinical_world(world["Patient"], world["Practitioner"])
+    return world
 
 
 # One example value per advertised parameter: a parameter advertised without one fails.
@@ -94,7 +97,9 @@ EXAMPLES = {
         f"Practitioner/{w['Practitioner']['wanted'].pk}"
     ),
 }
+EXAMPLES |= CLINICAL_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
+RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
 
 
 def advertised(client):
