@@ -13,17 +13,19 @@ row a read of patient data writes.
 * the baseline: bench/urls.py's bare view (one primary-key SELECT behind the same middleware,
   signed in by session), fetched between every search all through the run, so each ratio is to
   the same figure;
-* `Patient?name=` a common surname (the hospital's most frequent one) and a rare one, the
-  front desk's typo-tolerant search, and `Patient?identifier=` an MRN;
+* `Patient?name=` the hospital's commonest surname and its rarest one (names by their start,
+  patients.name_start), the commonest misspelt (no name starts so: the front desk's
+  close-spelling search, measured but held to no goal: it reads every near match, so its cost
+  follows how many patients have a similar name), and `Patient?identifier=` an MRN;
 * `Patient?gender=female` page 1, and the page deep in the list (its `_cursor` made for the
   row at 90 % of the patients, as the `next` links make it): keyset paging, no OFFSET;
 * `Slot?schedule=` the free slots of the doctor with the most appointments, page 1 and its
   `next` page (when the server serves Slot).
 
 Requests per second are 1 / median time (`--rounds` fetches after one warm-up). Goals, marked
-PASS/FAIL: every search at the largest size at least 0.2 of the baseline's requests/s; the
-share of the baseline at the largest size at least 0.7 of the share at the smallest. The exit
-status is 1 when a goal fails or a search does not answer 200.
+PASS/FAIL, for every search but the misspelt name: at the largest size at least 0.2 of the
+baseline's requests/s; the share of the baseline at the largest size at least 0.7 of the
+share at the smallest. The exit status is 1 when a goal fails or a search does not answer 200.
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,10 +41,13 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sizes import figures, mark, measure_each  # noqa: E402
+
 BASELINE = "baseline: bare view"
+MISSPELT = "Patient?name= misspelt"
+NO_GOAL = {BASELINE, MISSPELT}
 PAGE_GOAL, SCALE_GOAL = 0.2, 0.7
 DEEP_AT = 0.9
-CHILD_TIMEOUT = 3600
 
 
 def _setup() -> None:
@@ -82,19 +85,7 @@ def _measure(client, path: str, rounds: int, headers: dict | None = None) -> dic
         return {"path": path, "error": str(error)[:120]}
     runs = [_fetch(client, path, headers) for _ in range(rounds)]
     times = [seconds for seconds, _, _ in runs]
-    return _figures(path, times, runs[-1][1], runs[-1][2])
-
-
-def _figures(path: str, times: list[float], queries: int, size: int) -> dict:
-    median = statistics.median(times)
-    return {
-        "path": path,
-        "median": median,
-        "rps": 1 / median,
-        "queries": queries,
-        "kb": size / 1024,
-        "times": times,
-    }
+    return figures(path, times, runs[-1][1], runs[-1][2])
 
 
 def _searches() -> list[tuple[str, str]]:
@@ -117,16 +108,16 @@ def _searches() -> list[tuple[str, str]]:
     rare = (
         Patient.objects.values("last_name")
         .annotate(n=Count("id"))
-        .filter(n=1)
-        .order_by("last_name")
+        .order_by("n", "last_name")
         .values_list("last_name", flat=True)
         .first()
-    ) or common
+    )
     patient = Patient.objects.order_by("pk").only("mrn").first()
     base = "/fhir/R4"
     searches = [
-        ("Patient?name= common", f"{base}/Patient?name={common}"),
-        ("Patient?name= rare", f"{base}/Patient?name={rare}"),
+        ("Patient?name= commonest", f"{base}/Patient?name={common}"),
+        ("Patient?name= rarest", f"{base}/Patient?name={rare}"),
+        (MISSPELT, f"{base}/Patient?name={_misspelt(common)}"),
         ("Patient?identifier=", f"{base}/Patient?identifier={patient.mrn}"),
         ("Patient?gender=female", f"{base}/Patient?gender=female"),
     ]
@@ -152,6 +143,12 @@ def _searches() -> list[tuple[str, str]]:
         if busiest is not None:
             searches.append(("Slot?schedule=", f"{base}/Slot?schedule=Schedule/{busiest}"))
     return searches
+
+
+def _misspelt(name: str) -> str:
+    """`name` with its last two letters swapped (Smith: Smiht): no name starts so, and the
+    search falls back on the front desk's close spellings."""
+    return name[:-2] + name[-1] + name[-2] if len(name) > 3 else name + "x"
 
 
 def _next_link(client, path: str, headers: dict) -> str | None:
@@ -208,14 +205,10 @@ def measure(rounds: int) -> dict:
     if not times:
         raise SystemExit(f"the baseline {baseline_path} did not answer: {base[0]}")
     out["pages"] = {
-        BASELINE: _figures(baseline_path, times, base[0]["queries"], int(base[0]["kb"] * 1024)),
+        BASELINE: figures(baseline_path, times, base[0]["queries"], int(base[0]["kb"] * 1024)),
         **out["pages"],
     }
     return out
-
-
-def _mark(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def report(results: dict[str, dict]) -> bool:
@@ -237,8 +230,8 @@ def report(results: dict[str, dict]) -> bool:
                 continue
             ratio = m["rps"] / base
             goal = ""
-            if page != BASELINE and label == largest:
-                goal = _mark(ratio >= PAGE_GOAL)
+            if page not in NO_GOAL and label == largest:
+                goal = mark(ratio >= PAGE_GOAL)
                 ok &= ratio >= PAGE_GOAL
             print(
                 f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
@@ -261,27 +254,11 @@ def report(results: dict[str, dict]) -> bool:
                 print(f"{page:34s} {'missing or error':>25s}  FAIL")
                 continue
             shares = (b / base_b) / (a / base_a)
-            goal = "" if page == BASELINE else _mark(shares >= SCALE_GOAL)
-            ok &= page == BASELINE or shares >= SCALE_GOAL
+            goal = "" if page in NO_GOAL else mark(shares >= SCALE_GOAL)
+            ok &= page in NO_GOAL or shares >= SCALE_GOAL
             print(f"{page:34s} {a:12.1f} {b:12.1f} {shares:8.2f}  {goal}")
-    print(f"\nAll goals: {_mark(ok)}")
+    print(f"\nAll goals: {mark(ok)}")
     return ok
-
-
-def _child(url: str | None, rounds: int) -> dict:
-    env = dict(os.environ)
-    if url:
-        env["DATABASE_URL"] = url
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", "--rounds", str(rounds)],
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        env=env,
-    )
-    if done.returncode:
-        raise SystemExit(done.returncode)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -294,13 +271,7 @@ def main() -> int:
     if args.measure:
         print(json.dumps(measure(max(1, args.rounds))))
         return 0
-    databases = [tuple(d.split("=", 1)) for d in args.database] or [("db", None)]
-    results = {}
-    for label, url in databases:
-        print(f"Measuring {label}...", file=sys.stderr, flush=True)
-        results[label] = _child(url, args.rounds)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    results = measure_each(__file__, args.database, args.rounds, args.json)
     return 0 if report(results) else 1
 
 

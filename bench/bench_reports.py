@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -44,12 +43,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.sizes import CHILD_TIMEOUT, figures, mark, measure_each  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 
 BASELINE = "baseline: report list"
 PAGE_GOAL, SCALE_GOAL, CSV_GOAL_MB = 0.1, 0.7, 150
 DEEP_AT = 0.9  # where in a paged list the deep page starts
-CHILD_TIMEOUT = 4 * 3600
 
 
 BENCH_USER = "bench-reports-admin"
@@ -114,20 +115,7 @@ def _measure(client, path: str, rounds: int) -> dict:
         print(f"    {path} {error}", file=sys.stderr, flush=True)
         return {"path": path, "error": str(error)}
     runs = [_fetch(client, path) for _ in range(rounds)]
-    return _figures(path, [seconds for seconds, _, _ in runs], runs[-1][1], runs[-1][2])
-
-
-def _figures(path: str, times: list[float], queries: int, size: int) -> dict:
-    median = statistics.median(times)
-    return {
-        "path": path,
-        "median": median,
-        "best": min(times),
-        "rps": 1 / median,
-        "queries": queries,
-        "kb": size / 1024,
-        "times": times,
-    }
+    return figures(path, [seconds for seconds, _, _ in runs], runs[-1][1], runs[-1][2])
 
 
 def _query(filters) -> str:
@@ -221,7 +209,7 @@ def measure(rounds: int) -> dict:
     base.append(_measure(client, "/reports/", rounds))
     times = [t for b in base for t in b["times"]]
     out["pages"] = {
-        BASELINE: _figures("/reports/", times, base[0]["queries"], int(base[0]["kb"] * 1024)),
+        BASELINE: figures("/reports/", times, base[0]["queries"], int(base[0]["kb"] * 1024)),
         **out["pages"],
     }
     for name, path in csv_paths.items():
@@ -286,10 +274,6 @@ def measure_csv(path: str) -> dict:
 # --- the run: every database, then the comparison --------------------------------------------
 
 
-def _mark(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def report(results: dict[str, dict]) -> bool:
     """Print the tables; True when every goal holds."""
     ok = True
@@ -319,7 +303,7 @@ def report(results: dict[str, dict]) -> bool:
             ratio = m["rps"] / base
             goal = ""
             if page != BASELINE and label == largest:
-                goal = _mark(ratio >= PAGE_GOAL)
+                goal = mark(ratio >= PAGE_GOAL)
                 ok &= ratio >= PAGE_GOAL
             print(
                 f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
@@ -346,7 +330,7 @@ def report(results: dict[str, dict]) -> bool:
                 print(f"{page:34s} {shown[0]} {shown[1]}  FAIL")
                 continue
             shares = (b / base_b) / (a / base_a)
-            goal = "" if page == BASELINE else _mark(shares >= SCALE_GOAL)
+            goal = "" if page == BASELINE else mark(shares >= SCALE_GOAL)
             ok &= page == BASELINE or shares >= SCALE_GOAL
             print(f"{page:34s} {a:12.1f} {b:12.1f} {b / a:7.2f} {shares:13.2f}  {goal}")
     print(f"\nCSV downloads (the page's filters; goal: peak memory < {CSV_GOAL_MB} MB):")
@@ -365,26 +349,10 @@ def report(results: dict[str, dict]) -> bool:
             print(
                 f"{label:6s} {name:22s} {c['rows']:10,} {c['mb']:8.1f} {c['ttfb'] * 1000:9.1f} "
                 f"{c.get('first_row', 0) * 1000:10.1f} {c['seconds']:8.1f} {c['peak_mb']:8.1f}"
-                f"  {_mark(fits)}"
+                f"  {mark(fits)}"
             )
-    print(f"\nAll goals: {_mark(ok)}")
+    print(f"\nAll goals: {mark(ok)}")
     return ok
-
-
-def _child(url: str | None, rounds: int) -> dict:
-    env = dict(os.environ)
-    if url:
-        env["DATABASE_URL"] = url
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", "--rounds", str(rounds)],
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        env=env,
-    )
-    if done.returncode:
-        raise SystemExit(done.returncode)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -407,13 +375,7 @@ def main() -> int:
     if args.measure:
         print(json.dumps(measure(max(1, args.rounds))))
         return 0
-    databases = [tuple(d.split("=", 1)) for d in args.database] or [("db", None)]
-    results = {}
-    for label, url in databases:
-        print(f"Measuring {label}...", file=sys.stderr, flush=True)
-        results[label] = _child(url, args.rounds)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    results = measure_each(__file__, args.database, args.rounds, args.json)
     return 0 if report(results) else 1
 
 

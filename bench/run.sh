@@ -11,7 +11,8 @@
 # patients take a few hours to seed the first time (see demo/invoices.py and the seed's
 # table of timings). BENCH_REPORT_SIZES="" skips the reports benchmark;
 # BENCH_REPORT_DATABASES="10k=postgres://... 1m=postgres://..." measures databases seeded
-# elsewhere instead; BENCH_REPORT_ROUNDS sets the fetches per page (default 5).
+# elsewhere instead; BENCH_REPORT_ROUNDS sets the fetches per page (default 5). The FHIR API's
+# benchmark (bench/bench_fhir.py) runs on the same databases after it.
 #
 # The database lives on the machine's PostgreSQL 15 cluster "main" (started if stopped):
 # role and database BENCH_DB (default hms_frontbench), created when missing, seeded once and
@@ -82,7 +83,7 @@ status=0
 
 for script in bench/bench_*.py; do
     [ -e "$script" ] || continue
-    [ "$script" = bench/bench_reports.py ] && continue  # below, on databases of its own
+    case "$script" in bench/bench_reports.py|bench/bench_fhir.py) continue;; esac  # below
     echo
     echo "== $script"
     "$PY" "$script" || status=$?
@@ -110,5 +111,8 @@ if [ ${#report_args[@]} -gt 0 ]; then
     echo "== bench/bench_reports.py (${BENCH_REPORT_DATABASES:-$SIZES})"
     "$PY" bench/bench_reports.py "${report_args[@]}" \
         ${BENCH_REPORT_ROUNDS:+--rounds "$BENCH_REPORT_ROUNDS"} || status=$?
+    echo
+    echo "== bench/bench_fhir.py (${BENCH_REPORT_DATABASES:-$SIZES})"
+    "$PY" bench/bench_fhir.py "${report_args[@]}" || status=$?
 fi
 exit "$status"
