@@ -28,7 +28,7 @@ from appointments.models import Appointment, AppointmentStatus
 from fhir.errors import BadRequest
 from fhir.kinds import Keyset, Plan, ResourceType, SearchParam
 from fhir.mappings import appointment_write
-from fhir.mappings.common import meta, present
+from fhir.mappings.common import meta, present, validated
 from fhir.search import STALE_LINK, Token, any_of, moment_condition, reference_id
 
 STATUS_SYSTEM = "http://hl7.org/fhir/appointmentstatus"
@@ -87,7 +87,7 @@ def to_resource(appointment: Appointment) -> AppointmentResource:
         data["reasonCode"] = [{"text": appointment.reason.strip()}]
     if appointment.cancel_reason.strip():
         data["cancelationReason"] = {"text": appointment.cancel_reason.strip()}
-    return AppointmentResource.model_validate(present(data))
+    return validated(AppointmentResource, data)
 
 
 def _participant(type_name: str, pk: int, display: str) -> dict[str, Any]:
