@@ -15,7 +15,7 @@ from fhir.registry import TYPES
 from patients.models import HistoryKind
 from tests.factories import AttendanceFactory, MedicalHistoryFactory, PatientFactory
 from tests.fhir.clinical_records import make_record
-from tests.fhir.conftest import outcome_of, parsed, url
+from tests.fhir.conftest import bearer, outcome_of, parsed, token_for, url
 
 COMPARTMENT = [kind for kind in TYPES.values() if kind.for_patient is not None]
 CLINICAL = {"Encounter", "Condition", "Procedure", "MedicationStatement", "AllergyIntolerance"}
@@ -127,7 +127,7 @@ def test_it_writes_one_audit_row_naming_the_patient_and_the_types_returned(
 
 
 @pytest.mark.django_db
-def test_type_narrows_it_and_other_parameters_are_refused(api, doctor, record):
+def test_type_narrows_it_and_other_parameters_are_refused(api, client, doctor, record):
     narrowed = parsed(everything(api, record.patient.pk, doctor, _type="Condition"), Bundle)
     wrong = everything(api, record.patient.pk, doctor, _type="Observation")
     paged = everything(api, record.patient.pk, doctor, start="2020")
@@ -135,6 +135,12 @@ def test_type_narrows_it_and_other_parameters_are_refused(api, doctor, record):
     assert set(ids_by_type(narrowed)) == {"Patient", "Condition"}
     assert "'Observation' is not a type of a patient's record" in outcome_of(wrong, 400)
     assert "takes no parameter 'start'" in outcome_of(paged, 400)
+    lenient = client.get(
+        url("patient_everything", record.patient.pk),
+        {"start": "2020"},
+        headers={**bearer(token_for(doctor)), "Prefer": "handling=lenient"},
+    )
+    assert set(ids_by_type(parsed(lenient, Bundle))) >= {"Patient", *CLINICAL}
 
 
 @pytest.mark.django_db
