@@ -70,12 +70,12 @@ def book(user: Any, sent: AppointmentResource) -> Appointment:
 
 
 def _actor(sent: AppointmentResource, model: type, target: str) -> Any:
-    """The one participant that is a `target` (Patient/<id>, Practitioner/<id>), its record."""
-    prefix = f"{target}/"
+    """The one participant that is a `target` (`Patient/<id>`, `Practitioner/<id>`, or a URL
+    ending so), its record."""
     references = [
         p.actor.reference
         for p in sent.participant
-        if p.actor is not None and (p.actor.reference or "").startswith(prefix)
+        if p.actor is not None and (p.actor.reference or "").split("/")[-2:-1] == [target]
     ]
     if len(references) != 1:
         raise Unprocessable(

@@ -155,6 +155,16 @@ def test_the_booking_rules_refuse_with_a_422(send, ada, maria, start, extra, exp
     assert not Appointment.objects.exists()
 
 
+def test_a_participant_may_be_named_by_its_url(send, ada, maria):
+    body = booking(maria, ada, at(10))
+    body["participant"][1]["actor"]["reference"] = (
+        f"http://testserver/fhir/R4/Practitioner/{ada.pk}"
+    )
+
+    assert parsed(post(send, body), status=201)
+    assert Appointment.objects.get().doctor == ada
+
+
 def test_unknown_or_inactive_people_are_a_422(send, ada, maria):
     gone = PatientFactory(is_active=False)
     nobody = booking(maria, ada, at(10))
