@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from appointments.history import AUDITED_FIELDS, record_move
 from appointments.messaging.models import MessageKind
 from appointments.messaging.services import messages_for_change
 from appointments.models import (
     Appointment,
     AppointmentStatus,
-    AppointmentStatusChange,
 )
 from appointments.selectors import off_grid, working_hours_covering
 from core import audit
@@ -23,7 +23,7 @@ from core.actors import acting_user, by_alias
 from doctors.models import Doctor, TimeOff
 from patients.models import Patient
 
-_AUDITED_FIELDS = ("patient", "doctor", "start", "end", "status", "reason")
+_AUDITED_FIELDS = AUDITED_FIELDS
 
 # The exclusion constraints of Appointment, and what to tell a person when one of them
 # catches a booking that raced ours past the checks below.
@@ -212,17 +212,7 @@ def appointment_book(
     )
     _validate(appointment)
     _save(appointment)
-    change = AppointmentStatusChange(
-        appointment=appointment,
-        from_status="",
-        to_status=AppointmentStatus.SCHEDULED,
-        new_start=start,
-        new_end=end,
-        changed_by=appointment.booked_by,
-        note="Booked",
-    )
-    change.full_clean()
-    change.save()
+    record_move(appointment, by=by, from_status="", note="Booked", new=(start, end))
     audit.audit_record(
         actor=by,
         action=audit.Action.CREATE,
@@ -281,24 +271,14 @@ def appointment_reschedule(
     note = "Rescheduled"
     if new_doctor.pk != old_doctor.pk:
         note = f"Rescheduled from {old_doctor} to {new_doctor}"
-    change = AppointmentStatusChange(
-        appointment=appointment,
+    record_move(
+        appointment,
+        by=by,
         from_status=appointment.status,
-        to_status=appointment.status,
-        old_start=old_start,
-        old_end=old_end,
-        new_start=start,
-        new_end=end,
-        changed_by=acting_user(by),
-        note=note[:255],
-    )
-    change.full_clean()
-    change.save()
-    audit.audit_record(
-        actor=by,
-        action=audit.Action.UPDATE,
-        obj=appointment,
-        changes=audit.diff(before, audit.snapshot(appointment, _AUDITED_FIELDS)),
+        note=note,
+        old=(old_start, old_end),
+        new=(start, end),
+        before=before,
     )
     messages_for_change(appointment=appointment, kind=MessageKind.RESCHEDULED)
     return appointment

@@ -15,18 +15,17 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from appointments.history import AUDITED_FIELDS, record_move
 from appointments.messaging.models import MessageKind
 from appointments.messaging.services import messages_for_change
 from appointments.models import (
     Appointment,
     AppointmentStatus,
-    AppointmentStatusChange,
     Attendance,
 )
 from core import audit
 from core.actors import acting_user
 
-_AUDITED_FIELDS = ("patient", "doctor", "start", "end", "status", "reason")
 _AUDITED_ATTENDANCE = ("appointment", "patient", "checked_in_at", "checked_in_by")
 
 # DESIGN.md's status rules: where each status may go next. Reschedule is not a move (the status
@@ -88,25 +87,14 @@ def _move(
     appointment: Appointment, *, to_status: str, by: Any, note: str, fields: tuple[str, ...] = ()
 ) -> Appointment:
     """Change a locked appointment's status; write the status change and the audit row."""
-    before = audit.snapshot(appointment, (*_AUDITED_FIELDS, *fields))
+    audited = (*AUDITED_FIELDS, *fields)
+    before = audit.snapshot(appointment, audited)
     from_status = appointment.status
     appointment.status = to_status
     appointment.full_clean()
     appointment.save(update_fields=["status", *fields, "updated_at"])
-    change = AppointmentStatusChange(
-        appointment=appointment,
-        from_status=from_status,
-        to_status=to_status,
-        changed_by=acting_user(by),
-        note=note[:255],
-    )
-    change.full_clean()
-    change.save()
-    audit.audit_record(
-        actor=by,
-        action=audit.Action.UPDATE,
-        obj=appointment,
-        changes=audit.diff(before, audit.snapshot(appointment, (*_AUDITED_FIELDS, *fields))),
+    record_move(
+        appointment, by=by, from_status=from_status, note=note, before=before, fields=audited
     )
     return appointment
 
