@@ -11,7 +11,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
@@ -158,22 +158,6 @@ def appointment_check_in(
     return appointment
 
 
-def _consultation_billed(attendance: Attendance) -> bool:
-    """Whether an active invoice line bills this visit's consultation.
-
-    Billing sits above appointments (pyproject's layers), so this asks the database's own rule
-    rather than billing's models: an invoice line carries its visit in the typed key
-    `attendance_id`, unique among active lines (billing migration 0011). One indexed query.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM billing_invoiceline "
-            "WHERE attendance_id = %s AND is_active)",
-            [attendance.pk],
-        )
-        return bool(cursor.fetchone()[0])
-
-
 def _visit_begun(attendance: Attendance) -> str:
     """Why the doctor's side of this visit already exists, or "" when it does not."""
     if attendance.started_at is not None:
@@ -183,12 +167,15 @@ def _visit_begun(attendance: Attendance) -> str:
         )
     if any((attendance.concerns, attendance.symptoms, attendance.diagnosis, attendance.notes)):
         return "The doctor has already written in this visit's record; it cannot be undone."
-    if _consultation_billed(attendance):
-        return (
-            "This visit's consultation is already on an invoice; remove it from the invoice "
-            "before undoing the check-in."
-        )
     return ""
+
+
+# The database keeps a visit whose consultation is on an invoice (billing migration 0014).
+BILLED_VISIT_KEPT = "billing_billed_visit_kept"
+BILLED_VISIT = (
+    "This visit's consultation is already on an invoice; remove it from the invoice before "
+    "undoing the check-in."
+)
 
 
 @transaction.atomic
@@ -198,7 +185,8 @@ def appointment_undo_check_in(
     """Set a patient checked in by mistake back to scheduled, as if the check-in never was.
 
     Only on the day of the appointment (hospital local time) and while the visit's record is
-    untouched: not started, nothing written, its consultation on no invoice. The `Attendance`
+    untouched: not started, nothing written, its consultation on no invoice (the database
+    refuses to delete a billed visit: billing migration 0014). The `Attendance`
     the check-in made is deleted (the audit keeps its values), so a later check-in makes a new
     one and the chart shows no visit that did not happen. Raises MoveRefused with the reason.
     Locks the appointment, then the attendance, as `clinical.services.visit_start` does.
@@ -235,6 +223,11 @@ def appointment_undo_check_in(
             raise MoveRefused(
                 "This visit already has entries in the patient's record; it cannot be undone."
             ) from kept
+        except IntegrityError as kept:
+            diag = getattr(kept.__cause__, "diag", None)
+            if getattr(diag, "constraint_name", None) != BILLED_VISIT_KEPT:
+                raise
+            raise MoveRefused(BILLED_VISIT) from kept
     return appointment
 
 
