@@ -38,10 +38,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	@if $(BIN)/python manage.py db_is_empty; then \
 		echo "Empty database: loading demo data (a minute or so)..."; \
-		$(BIN)/python manage.py seed_demo && $(BIN)/python manage.py demo_accounts; \
+		$(BIN)/python manage.py seed_demo && $(BIN)/python manage.py demo_accounts --base-url http://$(HOST):$(PORT); \
 	else \
 		echo "Database already has patients: demo data not loaded again. Demo logins:"; \
-		$(BIN)/python manage.py demo_accounts; \
+		$(BIN)/python manage.py demo_accounts --base-url http://$(HOST):$(PORT); \
 	fi
 	@echo "Serving http://$(HOST):$(PORT)/ with a job worker (Ctrl-C stops both; 'make stop' stops the database)"
 	$(BIN)/python -m hms.launcher $(HOST):$(PORT)

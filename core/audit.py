@@ -321,16 +321,18 @@ def audit_view(
     shown: type[models.Model] | None = None,
     changes: Mapping[str, Any] | None = None,
     request: HttpRequest | None = None,
+    action: str = Action.VIEW,
 ) -> AuditEvent:
     """One VIEW row for one page view that showed clinical content, naming every patient shown
     (ids, sorted, each once) in `changes["patients"]`; the row's `patient` too when the page
     showed one patient only. `obj` is the record the page shows, or, for a list, `shown` the
     kind of records listed. Costs one INSERT however many patients; written like
-    `audit_record` (inside a `batch()`, with the others)."""
+    `audit_record` (inside a `batch()`, with the others). `action` EXPORT for data taken out
+    rather than shown (the audit log read through the API)."""
     ids = sorted({int(pk) for pk in patient_ids if pk is not None})
     event = _event(
         actor=acting_user(actor),
-        action=Action.VIEW,
+        action=action,
         obj=obj,
         patient=None,
         changes={**(changes or {}), "patients": ids},

@@ -115,6 +115,9 @@ class ResourceType:
     # Writes (fhir.writes): POST /<Type> creates; PUT and PATCH /<Type>/<id> update.
     create: Write | None = None
     update: Write | None = None
+    # The action of the audit row a read writes (with `patient_ids`): "view", or "export" for
+    # the audit log itself (AuditEvent), as the audit page's CSV export writes.
+    audit_action: str = "view"
 
     @property
     def url_name(self) -> str:

@@ -15,8 +15,10 @@ from typing import Any
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.http import urlencode
 
+from core.dates import local_day_bounds
 from fhir.errors import BadRequest, NotFound
 from fhir.kinds import Plan, ResourceType
 
@@ -37,6 +39,14 @@ _DATE = re.compile(
     r"(?P<prefix>[a-z]{2})?(?P<year>[0-9]{4})(-(?P<month>[0-9]{2}))?(-(?P<day>[0-9]{2}))?"
 )
 DATE_PREFIXES = ("eq", "ge", "le", "gt", "lt")
+# A date parameter with a time (FHIR's dateTime): a prefix, then the moment, to the second or
+# finer, with its zone (Z or +hh:mm) or none.
+_MOMENT = re.compile(
+    r"(?P<prefix>[a-z]{2})?(?P<moment>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+    r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)"
+)
+_SECOND = datetime.timedelta(seconds=1)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def record_id(text: str, *, type_name: str) -> int:
@@ -100,29 +110,68 @@ def date_condition(field: str, value: str, *, param: str) -> Q:
     """`field` against a FHIR date value: a year, month or day, prefixed by eq (the default),
     ge, le, gt or lt. A partial date is its whole range: ge1980 is from 1 Jan 1980, gt1980
     from 1 Jan 1981, eq1980-05 any day of May 1980."""
-    match = _DATE.fullmatch(value)
-    if not match:
-        raise BadRequest(
-            f"{param}: '{value[:40]}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, "
-            f"optionally after a prefix ({', '.join(DATE_PREFIXES)})."
-        )
-    prefix = match["prefix"] or "eq"
-    if prefix not in DATE_PREFIXES:
-        raise BadRequest(
-            f"{param}: the prefix '{prefix}' is not supported; use one of "
-            f"{', '.join(DATE_PREFIXES)}.",
-            code="not-supported",
-        )
-    try:
-        first, last = _date_range(int(match["year"]), match["month"], match["day"])
-    except ValueError:
-        raise BadRequest(f"{param}: '{value[:40]}' is not a date of the calendar.") from None
+    prefix, first, last = _date_value(value, param=param)
     return {
         "eq": Q(**{f"{field}__gte": first, f"{field}__lte": last}),
         "ge": Q(**{f"{field}__gte": first}),
         "le": Q(**{f"{field}__lte": last}),
         "gt": Q(**{f"{field}__gt": last}),
         "lt": Q(**{f"{field}__lt": first}),
+    }[prefix]
+
+
+def _date_value(value: str, *, param: str) -> tuple[str, datetime.date, datetime.date]:
+    """The prefix of a FHIR date value and the first and last day it names."""
+    match = _DATE.fullmatch(value)
+    if not match:
+        raise BadRequest(
+            f"{param}: '{value[:40]}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, "
+            f"optionally after a prefix ({', '.join(DATE_PREFIXES)})."
+        )
+    prefix = _prefix(match["prefix"], param=param)
+    try:
+        first, last = _date_range(int(match["year"]), match["month"], match["day"])
+    except ValueError:
+        raise BadRequest(f"{param}: '{value[:40]}' is not a date of the calendar.") from None
+    return prefix, first, last
+
+
+def _prefix(prefix: str | None, *, param: str) -> str:
+    if prefix is None:
+        return "eq"
+    if prefix not in DATE_PREFIXES:
+        raise BadRequest(
+            f"{param}: the prefix '{prefix}' is not supported; use one of "
+            f"{', '.join(DATE_PREFIXES)}.",
+            code="not-supported",
+        )
+    return prefix
+
+
+def moment_condition(field: str, value: str, *, param: str) -> Q:
+    """`field`, a moment (a DateTimeField), against a FHIR date value with the prefixes of
+    `date_condition`: a year, month or day is its days in the hospital's time zone (as the
+    pages' date filters), a dateTime (`2026-03-01T08:00:00Z`) the second it names (without a
+    zone, the hospital's). Each is a range [start, end), bounds an index reads as one range."""
+    match = _MOMENT.fullmatch(value)
+    if match is None:
+        prefix, first, last = _date_value(value, param=param)
+        start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
+    else:
+        prefix = _prefix(match["prefix"], param=param)
+        try:
+            start = datetime.datetime.fromisoformat(match["moment"])
+        except ValueError:
+            raise BadRequest(f"{param}: '{value[:40]}' is not a date and time.") from None
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        end = start + (_SECOND if start.microsecond == 0 else _MICROSECOND)
+    return {
+        "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+        "ge": Q(**{f"{field}__gte": start}),
+        "le": Q(**{f"{field}__lt": end}),
+        "gt": Q(**{f"{field}__gte": end}),
+        "lt": Q(**{f"{field}__lt": start}),
     }[prefix]
 
 

@@ -28,3 +28,19 @@ def doctor_code_system() -> str:
 def birthdate_estimated() -> str:
     """The extension on Patient.birthDate saying the date was worked out from an age."""
     return f"{_base()}/StructureDefinition/birthdate-estimated"
+
+
+def invoice_number_system() -> str:
+    """The system of an invoice's number, e.g. INV-2026-000042 (Invoice.identifier)."""
+    return f"{_base()}/sid/invoice-number"
+
+
+def username_system() -> str:
+    """The system of a login's username (AuditEvent.agent.who.identifier)."""
+    return f"{_base()}/sid/username"
+
+
+def invoice_line_kind_system() -> str:
+    """The kinds of invoice line: medication, surgery, consultation, minimum_charge, other
+    (Invoice.lineItem.chargeItemCodeableConcept)."""
+    return f"{_base()}/CodeSystem/invoice-line-kind"

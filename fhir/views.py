@@ -153,6 +153,7 @@ def _audit(
         changes["query"] = query[:500]
     audit_view(
         actor=caller.user,
+        action=kind.audit_action,
         patient_ids=kind.patient_ids(rows),
         obj=obj,
         shown=shown,

@@ -12,6 +12,7 @@ from fhir.registry import TYPES
 from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
+from tests.fhir.invoice_audit_records import INVOICE_AUDIT_EXAMPLES, invoice_audit_world
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,7 @@ def world(db):
         },
     }
     world |= clinical_world(world["Patient"], world["Practitioner"])
+    world |= invoice_audit_world()
     return world
 
 
@@ -98,8 +100,10 @@ EXAMPLES = {
     ),
 }
 EXAMPLES |= CLINICAL_EXAMPLES
+EXAMPLES |= INVOICE_AUDIT_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
 RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
+RECORDS |= {type_name: type_name for type_name, _ in INVOICE_AUDIT_EXAMPLES}
 
 
 def advertised(client):

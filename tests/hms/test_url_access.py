@@ -35,6 +35,7 @@ from tests.billing.factories import drafted, issued, surgery
 from tests.clinical.factories import MedicationGivenFactory, checked_in_visit, today_at
 from tests.factories import (
     AppointmentFactory,
+    AuditEventFactory,
     MedicalHistoryFactory,
     MedicationCostFactory,
     PatientFactory,
@@ -141,6 +142,7 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "upload": _upload,
     "missing": lambda o: SimpleNamespace(pk=999_999),
     "staff_member": _staff_member,
+    "audit_event": lambda o: AuditEventFactory(),
     "api_token": lambda o: api_token_create(
         user=o.fixture("front_desk"), name="Lab", lifetime_days=90, by=None
     )[0],

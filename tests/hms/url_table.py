@@ -471,6 +471,7 @@ ROWS: list[Row] = [
         ]
     ],
     # Clinical types: the chart's roles; billing clerks the billable medications and surgeries.
+    # Invoices: as the invoice pages (no doctors); the audit log: administrators only.
     *[
         Row(
             f"fhir:{name}",
@@ -487,6 +488,10 @@ ROWS: list[Row] = [
             ("allergyintolerance_read", ("allergy_entry",), CLINICIANS),
             ("procedure_search", (), {**CLINICIANS, "billing_clerk": OK}),
             ("procedure_read", ("surgery_entry",), {**CLINICIANS, "billing_clerk": OK}),
+            ("invoice_search", (), INVOICE_VIEWERS),
+            ("invoice_read", ("invoice",), INVOICE_VIEWERS),
+            ("auditevent_search", (), ADMIN),
+            ("auditevent_read", ("audit_event",), ADMIN),
             ("medicationstatement_search", (), {**CLINICIANS, "billing_clerk": OK}),
             (
                 "medicationstatement_read",

@@ -4,6 +4,8 @@ Idempotent: every run leaves the four accounts active, in their role group, with
 below (a password changed in the app is reset). The `doctor` account is Dr D0001, created when
 the database has no doctor of that code. The doctor and admin accounts, whose roles sign in
 with a second factor, get an authenticator with the published DEMO_TOTP_KEY (printed).
+Each account also gets a new API token for the FHIR API, printed with a ready-made `curl`
+(the previous run's demo tokens are revoked: demo/api_tokens.py).
 """
 
 import base64
@@ -16,6 +18,7 @@ from django.db import transaction
 from accounts.selectors import second_factor_required
 from accounts.services import authenticator_install
 from core import roles
+from demo.api_tokens import DEMO_TOKEN_DAYS, demo_tokens_refresh
 from doctors.models import Doctor, Specialty
 
 # username, password, role, first name, last name
@@ -48,6 +51,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="create the accounts even with DEBUG off"
         )
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="where the site is served, for the printed API example",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -56,15 +64,17 @@ class Command(BaseCommand):
                 "Use --force to create them anyway."
             )
         with transaction.atomic():
-            with_code = []
+            with_code, users = [], []
             for username, password, role, first, last in ACCOUNTS:
                 user = _account(username, password, role, first, last)
+                users.append(user)
                 if role == roles.DOCTOR:
                     _link_doctor(user)
                 if second_factor_required(user):
                     with_code.append(
                         authenticator_install(user=user, key_hex=DEMO_TOTP_KEY, by=None)
                     )
+            tokens = demo_tokens_refresh(users=users)
 
         width = max(len(a[1]) for a in ACCOUNTS)
         self.stdout.write(f"{'username':<10} {'password':<{width}}  role")
@@ -81,6 +91,20 @@ class Command(BaseCommand):
             for device in with_code:
                 self.stdout.write(f"  link: {device.config_url}")
             self.stdout.write(f"  or print the current code: {DEMO_CODE_COMMAND}")
+        self._print_tokens(tokens, options["base_url"].rstrip("/"))
+
+    def _print_tokens(self, tokens: list, base_url: str) -> None:
+        self.stdout.write(
+            f"\nFHIR API tokens (new on every run, the previous ones revoked; {DEMO_TOKEN_DAYS} "
+            "days; docs/fhir.md):"
+        )
+        for (user, secret), (*_, role, _first, _last) in zip(tokens, ACCOUNTS, strict=True):
+            self.stdout.write(f"  {user.username:<10} {secret}  {role}")
+        secret = tokens[0][1]
+        self.stdout.write(
+            f'  try:  curl -H "Authorization: Bearer {secret}" '
+            f'"{base_url}/fhir/R4/Patient?name=smith"'
+        )
 
 
 def _account(username: str, password: str, role: str, first: str, last: str) -> User:
