@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Collate, Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,6 +102,21 @@ class Patient(TimeStampedModel):
             GinIndex(OpClass("phone", name="gin_trgm_ops"), name="patients_phone_trgm"),
             # Search by date of birth; duplicate detection by last name + date of birth.
             models.Index(fields=["date_of_birth"], name="patients_dob_idx"),
+            # Names by their start, in name order, a page at a time (the FHIR name search,
+            # patients.selectors.patients_by_name_start): the family name first, and the
+            # given name first. Byte order ("C"), so a prefix is one index range.
+            models.Index(
+                Collate(Unaccent(Lower("last_name")), "C"),
+                Collate(Unaccent(Lower("first_name")), "C"),
+                F("id"),
+                name="patients_family_given_idx",
+            ),
+            models.Index(
+                Collate(Unaccent(Lower("first_name")), "C"),
+                Collate(Unaccent(Lower("last_name")), "C"),
+                F("id"),
+                name="patients_given_family_idx",
+            ),
         ]
 
     def __str__(self) -> str:

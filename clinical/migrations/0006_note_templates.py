@@ -1,0 +1,11 @@
+# Visit note templates per specialty.
+# (A placeholder in the chain the clinical record's parts are built in at once: its
+# operations are filled in by the work it is named for.)
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("clinical", "0005_prescriptions")]
+
+    operations = []
