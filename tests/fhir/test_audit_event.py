@@ -210,3 +210,20 @@ def test_a_row_naming_no_record_is_still_a_valid_resource(api):
     resource = read(api, bare)
 
     assert resource.entity[0].what is None and resource.entity[0].description == "core.setting"
+
+
+def test_a_page_costs_the_same_queries_however_many_rows(
+    api, doctor, django_assert_max_num_queries
+):
+    AuditEventFactory.create_batch(30, actor=doctor, actor_username="doctor")
+    api(url("auditevent_search"), _count="1")  # the token, made on first use
+
+    # The token (and its last use), the throttle, one page of rows with each user's doctor,
+    # the export row.
+    with django_assert_max_num_queries(5):
+        bundle = parsed(api(url("auditevent_search"), _count="30"), Bundle)
+
+    assert len(entries(bundle)) == 30
+    assert {r.agent[0].who.reference for r in entries(bundle)} >= {
+        f"Practitioner/{DoctorFactory._meta.model.objects.get(user=doctor).pk}"
+    }
