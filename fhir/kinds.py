@@ -1,7 +1,13 @@
 """What a resource type of the API is made of. Each mapping module (fhir/mappings/) describes
 one type with a `ResourceType`; fhir/registry.py lists them, and the URLs, the searches, the
 refusals and the CapabilityStatement are all read from that list, so what the server says it
-does and what it does cannot drift apart."""
+does and what it does cannot drift apart.
+
+A search is a `Plan` over a queryset (paged by its `Keyset`), or `Computed` when its rows are
+worked out in Python rather than stored (Slot: the availability engine's free slots): its
+parameters store what they ask in `filters`, its `fetch` returns a page's rows after a key,
+and the views page, sign and link it exactly as a queryset's. A type whose ids are not record
+numbers reads them with its own `read_id` (a 400 for a malformed one)."""
 
 from __future__ import annotations
 
@@ -56,6 +62,34 @@ class Plan:
     def queryset(self) -> QuerySet:
         return self.keyset.order(self.base.filter(*self.conditions))
 
+    @property
+    def model(self) -> type[models.Model]:
+        return self.base.model
+
+    def key(self, row: models.Model) -> list[Any]:
+        return self.keyset.key(row)
+
+
+@dataclass
+class Computed:
+    """A search whose rows are computed, not read from a queryset. Its parameters put what
+    they ask into `filters`; `fetch(filters, after, limit)` returns at most `limit` rows in
+    key order, those after the key `after` (None: from the first), and must cost what the
+    first page costs whatever the key (it starts at the key, it does not skip to it);
+    `key(row)` is a row's key (strings and numbers: the next link signs it). A key the
+    search cannot start from is fetch's to refuse (fhir.search.STALE_LINK). `notes` as a
+    Plan's."""
+
+    fetch: Callable[[dict[str, Any], list[Any] | None, int], list[Any]]
+    key: Callable[[Any], list[Any]]
+    filters: dict[str, Any] = field(default_factory=dict)
+    notes: list[Callable[[Sequence[Any]], str | None]] = field(default_factory=list)
+
+    @property
+    def model(self) -> None:
+        """No model: a computed row is no record (nor patient data to audit)."""
+        return None
+
 
 @dataclass(frozen=True)
 class SearchParam:
@@ -66,7 +100,7 @@ class SearchParam:
     name: str
     type: str
     documentation: str
-    apply: Callable[[Plan, list[str]], None]
+    apply: Callable[[Any, list[str]], None]  # (the Plan or Computed, the values)
 
 
 @dataclass(frozen=True)
@@ -104,14 +138,17 @@ class ResourceType:
     documentation: str
     allows: Callable[[Any], bool]
     refusal: str
-    start: Callable[[], Plan]
-    get: Callable[[int], models.Model | None]
-    to_resource: Callable[[models.Model], Resource]
+    start: Callable[[], Plan | Computed]
+    get: Callable[[Any], Any]
+    to_resource: Callable[[Any], Resource]
     params: tuple[SearchParam, ...]
     patient_ids: Callable[[Sequence[models.Model]], list[int]] | None = None
     for_patient: Callable[[Patient], QuerySet] | None = None
     restrict: Callable[[Any, QuerySet], QuerySet] | None = None
     interactions: tuple[str, ...] = ("read", "search-type")
+    # How a read's `<Type>/<id>` is read (BadRequest when malformed), for a type whose ids
+    # are not record numbers (Slot); None: a record's whole-number id (fhir.search.record_id).
+    read_id: Callable[[str], Any] | None = None
     # Writes (fhir.writes): POST /<Type> creates; PUT and PATCH /<Type>/<id> update.
     create: Write | None = None
     update: Write | None = None

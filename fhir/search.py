@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 
 from core.dates import local_day_bounds
 from fhir.errors import BadRequest, NotFound
-from fhir.kinds import Plan, ResourceType
+from fhir.kinds import Computed, Plan, ResourceType
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -297,15 +297,36 @@ def _key_of(search: SearchRequest, cursor: str) -> list[Any]:
     return key
 
 
-def page_query(search: SearchRequest) -> tuple[Plan, QuerySet]:
-    """The search's plan, and its rows from the cursor's key on, in the plan's order (to be
-    sliced to the page): one row comparison on an index, whichever the page."""
+def _planned(search: SearchRequest) -> Plan | Computed:
     plan = search.kind.start()
     for name, values in search.criteria.items():
         search.kind.param(name).apply(plan, values)
+    return plan
+
+
+def page_rows(search: SearchRequest) -> tuple[Plan | Computed, list[Any]]:
+    """The search's plan and its page's rows, with one more when a next page follows: a
+    queryset's from the cursor's key on (`page_query`), a computed search's from its
+    `fetch`, which starts at the key too."""
+    limit = search.count + 1
+    plan = _planned(search)
+    if isinstance(plan, Computed):
+        return plan, plan.fetch(plan.filters, search.after, limit)
+    return plan, list(_from_key(plan, search)[:limit])
+
+
+def page_query(search: SearchRequest) -> tuple[Plan, QuerySet]:
+    """The search's plan, and its rows from the cursor's key on, in the plan's order (to be
+    sliced to the page): one row comparison on an index, whichever the page."""
+    plan = _planned(search)
+    assert isinstance(plan, Plan), f"{search.kind.name} is a computed search"
+    return plan, _from_key(plan, search)
+
+
+def _from_key(plan: Plan, search: SearchRequest) -> QuerySet:
     rows = plan.queryset()
     if search.after is None:
-        return plan, rows
+        return rows
     if len(search.after) != len(plan.keyset.columns):
         raise BadRequest(STALE_LINK)
-    return plan, plan.keyset.after(rows, search.after)
+    return plan.keyset.after(rows, search.after)

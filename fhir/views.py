@@ -41,7 +41,7 @@ from fhir.errors import (
 from fhir.kinds import ResourceType
 from fhir.registry import TYPES
 from fhir.responses import error_response, resource_response
-from fhir.search import SearchRequest, page_query, parse_search, record_id
+from fhir.search import SearchRequest, page_rows, parse_search, record_id
 from fhir.throttle import throttle
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _audit(
     kind: ResourceType,
     rows: Sequence[models.Model],
     *,
-    shown: type[models.Model],
+    shown: type[models.Model] | None,
     obj: models.Model | None = None,
     query: str = "",
 ) -> None:
@@ -176,7 +176,8 @@ def read(request: HttpRequest, type_name: str, resource_id: str) -> HttpResponse
     if request.method in WRITE_INSTANCE:
         return writes.update(request, caller, TYPES[type_name], resource_id)
     kind = _kind(caller, type_name)
-    row = kind.get(record_id(resource_id, type_name=kind.name))
+    pk = kind.read_id(resource_id) if kind.read_id else record_id(resource_id, type_name=kind.name)
+    row = kind.get(pk)
     if row is None:
         raise NotFound(f"There is no {kind.name} with id {resource_id}.")
     resource = kind.to_resource(row)
@@ -187,25 +188,24 @@ def read(request: HttpRequest, type_name: str, resource_id: str) -> HttpResponse
 @endpoint
 def search(request: HttpRequest, type_name: str) -> HttpResponse:
     """One page of a search: the rows after the cursor's key, in the plan's order (one
-    query, whichever the page), and a `next` link holding the last row's key. A POST creates
-    (fhir.writes)."""
+    query, whichever the page; a computed search's `fetch` starts at the key too), and a
+    `next` link holding the last row's key. A POST creates (fhir.writes)."""
     caller = _caller(request, _methods(type_name, instance=False))
     if request.method == "POST":
         return writes.create(request, caller, TYPES[type_name], base_url=_base_url(request))
     kind = _kind(caller, type_name)
     query = parse_search(kind, request.GET, lenient=_lenient(request))
-    plan, rows_query = page_query(query)
-    rows = list(rows_query[: query.count + 1])
+    plan, rows = page_rows(query)
     more, rows = len(rows) > query.count, rows[: query.count]
     first_page = query.after is None
     notes = [text for note in plan.notes if (text := note(rows))] if first_page else []
     resources = [kind.to_resource(row) for row in rows]
-    _audit(request, caller, kind, rows, shown=plan.base.model, query=_query_text(query))
+    _audit(request, caller, kind, rows, shown=plan.model, query=_query_text(query))
     base = _base_url(request)
     type_url = f"{base}/{kind.name}"
     next_link = None
     if more:
-        next_link = query.link(type_url, cursor=query.cursor_after(plan.keyset.key(rows[-1])))
+        next_link = query.link(type_url, cursor=query.cursor_after(plan.key(rows[-1])))
     bundle = searchset(
         base_url=base,
         resources=resources,

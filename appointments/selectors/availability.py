@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.fields import ArrayField, RangeBoundary
+from django.db.models import BigIntegerField, BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus
-from doctors.models import Doctor, TimeOff, WorkingHours
+from appointments.models import Appointment, AppointmentStatus, TsTzRange
+from doctors.models import TIME_OFF_LONGEST, Doctor, TimeOff, WorkingHours
 
 Slot = tuple[datetime.datetime, datetime.datetime]
 
@@ -97,6 +99,20 @@ def off_grid(
 # --- The availability engine ---------------------------------------------------------------
 
 
+class _BigintIn(Func):
+    """`field = ANY(ids::bigint[])`. psycopg sends a small int as a smallint, and
+    btree_gist's bigint operator class compares bigints only: with `field IN (ids)` a GiST
+    index on (field, ...) could not use the field."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+    def __init__(self, field: F, ids: list[int]):
+        bigints = ArrayField(BigIntegerField())
+        super().__init__(field, Cast(Value(ids, output_field=bigints), bigints))
+
+
 class _Busy:
     """A doctor's busy periods (time off and active appointments), sorted, with a binary
     search answering "is [start, end) free?" in O(log n)."""
@@ -151,16 +167,32 @@ def free_slots_by_doctor(
     if not rows:
         return result
     periods: dict[int, list[Slot]] = defaultdict(list)
-    for doctor_id, start, end in TimeOff.objects.filter(
-        doctor_id__in=list(rows), start__lt=window_end, end__gt=window_start
-    ).values_list("doctor_id", "start", "end"):
+    # Each query reads only the doctors' rows of the window from an index, however long
+    # their history. Time off lasts at most TIME_OFF_LONGEST (a constraint), which bounds
+    # its start from below as well.
+    for doctor_id, start, end in (
+        TimeOff.objects.filter(
+            doctor_id__in=list(rows),
+            start__lt=window_end,
+            start__gt=window_start - TIME_OFF_LONGEST,
+            end__gt=window_start,
+        )
+        .order_by()
+        .values_list("doctor_id", "start", "end")
+    ):
         periods[doctor_id].append((start, end))
-    appointments = Appointment.objects.active().filter(
-        doctor_id__in=list(rows), start__lt=window_end, end__gt=window_start
+    # Appointments have no longest length: the overlap is written as the no-double-booking
+    # constraint's GiST index states it (doctor, [start, end)), so PostgreSQL reads it from
+    # that index (`start < end of window` on the (doctor, start) index would read every
+    # earlier appointment of the doctor).
+    appointments = (
+        Appointment.objects.active()
+        .alias(period=TsTzRange("start", "end", RangeBoundary()))
+        .filter(_BigintIn(F("doctor_id"), list(rows)), period__overlap=(window_start, window_end))
     )
     if ignore is not None:
         appointments = appointments.exclude(pk=ignore.pk)
-    for doctor_id, start, end in appointments.values_list("doctor_id", "start", "end"):
+    for doctor_id, start, end in appointments.order_by().values_list("doctor_id", "start", "end"):
         periods[doctor_id].append((start, end))
 
     now = now or timezone.now()

@@ -32,17 +32,19 @@ def to_resource(doctor: Doctor) -> PractitionerRole:
     return PractitionerRole.model_validate(present(data))
 
 
-def _specialty(plan: Plan, values: list[str]) -> None:
-    def match(value: str) -> Q:
-        token = Token.parse(value)
-        if token.system:
-            raise BadRequest(
-                "specialty: specialties have no code system here; give the specialty's name."
-            )
-        return Q(specialty__name__iexact=token.code)
+def specialty_condition(value: str) -> Q:
+    """Doctors of the specialty a `specialty` token names (case-blind; Schedule's too)."""
+    token = Token.parse(value)
+    if token.system:
+        raise BadRequest(
+            "specialty: specialties have no code system here; give the specialty's name."
+        )
+    return Q(specialty__name__iexact=token.code)
 
+
+def _specialty(plan: Plan, values: list[str]) -> None:
     for value in values:
-        plan.where(any_of(value, match))
+        plan.where(any_of(value, specialty_condition))
 
 
 def _practitioner(plan: Plan, values: list[str]) -> None:

@@ -13,6 +13,7 @@ from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
 from tests.fhir.invoice_audit_records import INVOICE_AUDIT_EXAMPLES, invoice_audit_world
+from tests.fhir.schedule_slot_records import SCHEDULE_SLOT_EXAMPLES, schedule_slot_world
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def world(db):
     }
     world |= clinical_world(world["Patient"], world["Practitioner"])
     world |= invoice_audit_world()
+    world |= schedule_slot_world()
     return world
 
 
@@ -101,9 +103,11 @@ EXAMPLES = {
 }
 EXAMPLES |= CLINICAL_EXAMPLES
 EXAMPLES |= INVOICE_AUDIT_EXAMPLES
+EXAMPLES |= SCHEDULE_SLOT_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
 RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in INVOICE_AUDIT_EXAMPLES}
+RECORDS |= {type_name: type_name for type_name, _ in SCHEDULE_SLOT_EXAMPLES}
 
 
 def advertised(client):

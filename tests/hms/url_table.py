@@ -466,6 +466,9 @@ ROWS: list[Row] = [
             ("practitioner_read", ("own_doctor",)),
             ("practitionerrole_search", ()),
             ("practitionerrole_read", ("own_doctor",)),
+            ("schedule_search", ()),
+            ("schedule_read", ("own_doctor",)),
+            ("slot_search", ()),
             ("appointment_search", ()),
             ("appointment_read", ("appointment",)),
         ]
@@ -505,6 +508,12 @@ ROWS: list[Row] = [
         expect(DENIED, anonymous=UNAUTHORIZED, **EVERY_ROLE),
         args=("patient",),
         check=_fhir,
+    ),
+    # A slot that is not free (no hours here) is a 404 to those who may read slots.
+    Row(
+        "fhir:slot_read",
+        expect(DENIED, anonymous=UNAUTHORIZED, **allowed(EVERY_ROLE, MISSING)),
+        literal=("1-203003040900-30",),
     ),
     Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Observation",)),
     # --- Django's admin: administrators only; nobody writes the audit log ---------------------
