@@ -55,6 +55,10 @@ class Plan:
     conditions: list[Q] = field(default_factory=list)
     keyset: Keyset = field(default_factory=Keyset)
     notes: list[Callable[[Sequence[models.Model]], str | None]] = field(default_factory=list)
+    # A search that reads its page its own way (Patient's name: two index ranges merged):
+    # fetch(plan, after, limit) returns at most `limit` rows after the key `after`, in the
+    # keyset's order, from the plan's base and conditions.
+    fetch: Callable[[Plan, list[Any] | None, int], list[models.Model]] | None = None
 
     def where(self, condition: Q) -> None:
         self.conditions.append(condition)

@@ -312,6 +312,10 @@ def page_rows(search: SearchRequest) -> tuple[Plan | Computed, list[Any]]:
     plan = _planned(search)
     if isinstance(plan, Computed):
         return plan, plan.fetch(plan.filters, search.after, limit)
+    if plan.fetch is not None:
+        if search.after is not None and len(search.after) != len(plan.keyset.columns):
+            raise BadRequest(STALE_LINK)
+        return plan, plan.fetch(plan, search.after, limit)
     return plan, list(_from_key(plan, search)[:limit])
 
 

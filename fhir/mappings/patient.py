@@ -1,16 +1,16 @@
 """Patient: a patient's demographics (patients.Patient), read as the patient pages read them.
 
-Search: `identifier` (the MRN), `name` (the front desk's search, patients.selectors.
-patient_search: accent- and typo-tolerant, best match first), `birthdate` (with eq, ge, le,
-gt, lt), `gender`. Every read is audited as the chart is (fhir.views)."""
+Search: `identifier` (the MRN), `name` (names that start with the words, accent- and
+case-blind, in name order, paged by key: patients.name_start; when no name starts with them,
+the front desk's typo-tolerant search, best match first, one page), `birthdate` (with eq, ge,
+le, gt, lt), `gender`. Every read is audited as the chart is (fhir.views)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, FloatField, Q
-from django.db.models.expressions import ExpressionWrapper
+from django.db.models import Q
 from fhir.resources.R4B.patient import Patient as PatientResource
 
 from fhir.errors import BadRequest
@@ -20,11 +20,12 @@ from fhir.search import Token, any_of, date_condition, split_or
 from fhir.systems import GENDER, IDENTIFIER_TYPE, birthdate_estimated, mrn_system
 from patients import access, selectors
 from patients.models import Patient, Sex
-from patients.selectors import MAX_RANKED, MIN_NAME_LENGTH
+from patients.name_start import KEY, patients_by_name_start
+from patients.selectors import MIN_NAME_LENGTH
 
-# A name search pages in the front desk's order, best match first: rank descending as an
-# ascending column, so the key is one row comparison.
-RANKED = Keyset(columns=("fhir_unrank", "last_name", "first_name", "pk"))
+# A name search pages in name order: the name that starts with the first word, the other
+# name, the id (patients.name_start).
+BY_NAME = Keyset(columns=KEY)
 
 
 def to_resource(patient: Patient) -> PatientResource:
@@ -91,33 +92,44 @@ def _identifier(plan: Plan, values: list[str]) -> None:
 
 
 def _name(plan: Plan, values: list[str]) -> None:
-    """The front desk's search over the words given (every word must match); a name search
-    ranks at most MAX_RANKED patients, as the front desk's does."""
+    """Patients whose names start with the words given (every word must start a name or a
+    part of one), in name order, a page at a time. When no name starts with them, the front
+    desk's search (a misspelt name: "smiht" finds Smith), best match first, on one page."""
     words = []
     for value in values:
         alternatives = split_or(value)
         if len(alternatives) > 1:
             raise BadRequest("name: give one name (several name parameters must all match).")
-        words.extend(alternatives)
-    query = " ".join(words)
-    if len(query.replace(" ", "")) < MIN_NAME_LENGTH:
-        raise BadRequest(f"name: give at least {MIN_NAME_LENGTH} letters of the name.")
-    ranked = selectors.patient_search(query=query, include_inactive=True)
-    plan.base = ranked.annotate(
-        fhir_unrank=ExpressionWrapper(-F("rank"), output_field=FloatField())
-    )
-    plan.keyset = RANKED
-    plan.notes.append(_capped)
+        words.extend(word for alternative in alternatives for word in alternative.split())
+    if not words:
+        return
+
+    def fetch(plan: Plan, after: list[Any] | None, limit: int) -> list[Patient]:
+        within = plan.base.filter(*plan.conditions)
+        rows = patients_by_name_start(words=words, within=within, after=after, limit=limit)
+        if rows or after is not None or len("".join(words)) < MIN_NAME_LENGTH:
+            return rows
+        # Nothing starts with the words: close spellings, the best first, one page (no next
+        # link: the page holds fewer rows than the limit).
+        close = selectors.patient_search(query=" ".join(words), include_inactive=True)
+        return [_spelt_close(row) for row in close.filter(*plan.conditions)[: limit - 1]]
+
+    plan.keyset = BY_NAME
+    plan.fetch = fetch
+    plan.notes.append(_close_spellings)
 
 
-def _capped(first_page: Sequence[Patient]) -> str | None:
-    """A note when the name matched more patients than a search ranks (`matches`, the
-    window count of patient_search)."""
-    cap = selectors.MAX_RANKED
-    if first_page and getattr(first_page[0], "matches", 0) >= cap:
+def _spelt_close(patient: Patient) -> Patient:
+    patient.spelt_close = True
+    return patient
+
+
+def _close_spellings(first_page: Sequence[Patient]) -> str | None:
+    """A note when the page shows close spellings rather than names starting as asked."""
+    if first_page and getattr(first_page[0], "spelt_close", False):
         return (
-            f"More patients match this name than a search reads ({cap}): these are "
-            "the best matches; add birthdate or gender, or more of the name, to find others."
+            "No patient's name starts with this name: these are the closest spellings, the "
+            "best first (one page); check the spelling, or add birthdate or gender."
         )
     return None
 
@@ -169,9 +181,10 @@ TYPE = ResourceType(
         SearchParam(
             "name",
             "string",
-            "Words of the name, accent- and case-blind and typo-tolerant (the front desk's "
-            f"search), best match first; at least {MIN_NAME_LENGTH} letters; the "
-            f"{MAX_RANKED} best matches at most.",
+            "Words of the name: each starts the family or a given name (or a part of one), "
+            "accent- and case-blind; in name order. When no name starts so, the closest "
+            f"spellings (the front desk's search, at least {MIN_NAME_LENGTH} letters), best "
+            "match first, on one page.",
             _name,
         ),
         SearchParam(

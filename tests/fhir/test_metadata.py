@@ -10,6 +10,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from fhir.registry import TYPES
 from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
+from tests.fhir.appointment_records import APPOINTMENT_EXAMPLES, appointment_world
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
 from tests.fhir.invoice_audit_records import INVOICE_AUDIT_EXAMPLES, invoice_audit_world
@@ -32,26 +33,69 @@ def test_anyone_reads_the_capability_statement(client):
     assert found.implementation.url == "http://testserver/fhir/R4"
 
 
+SERVED = {
+    "Patient": [
+        ("identifier", "token"),
+        ("name", "string"),
+        ("birthdate", "date"),
+        ("gender", "token"),
+    ],
+    "Practitioner": [("identifier", "token"), ("name", "string")],
+    "PractitionerRole": [("specialty", "token"), ("practitioner", "reference")],
+    "Schedule": [("actor", "reference"), ("specialty", "token"), ("active", "token")],
+    "Slot": [("schedule", "reference"), ("start", "date"), ("status", "token")],
+    "Appointment": [
+        ("patient", "reference"),
+        ("practitioner", "reference"),
+        ("actor", "reference"),
+        ("date", "date"),
+        ("status", "token"),
+    ],
+    "Encounter": [
+        ("patient", "reference"),
+        ("date", "date"),
+        ("practitioner", "reference"),
+        ("status", "token"),
+    ],
+    "Condition": [
+        ("patient", "reference"),
+        ("clinical-status", "token"),
+        ("recorded-date", "date"),
+    ],
+    "Procedure": [("patient", "reference"), ("date", "date")],
+    "MedicationStatement": [("patient", "reference"), ("status", "token")],
+    "AllergyIntolerance": [("patient", "reference")],
+    "Invoice": [
+        ("patient", "reference"),
+        ("identifier", "token"),
+        ("status", "token"),
+        ("date", "date"),
+    ],
+    "AuditEvent": [
+        ("date", "date"),
+        ("patient", "reference"),
+        ("agent", "token"),
+        ("action", "token"),
+    ],
+}
+# Appointments are booked and cancelled through the API; everything else is read only.
+WRITTEN = {"Appointment": ["read", "search-type", "create", "update", "patch"]}
+
+
 def test_it_lists_exactly_the_types_interactions_and_parameters_served(client):
     rest = statement(client).rest[0]
 
-    assert [r.type for r in rest.resource] == ["Patient", "Practitioner", "PractitionerRole"]
+    assert [r.type for r in rest.resource] == list(SERVED)
     for resource in rest.resource:
-        assert [i.code for i in resource.interaction] == ["read", "search-type"]
+        expected = WRITTEN.get(resource.type, ["read", "search-type"])
+        assert [i.code for i in resource.interaction] == expected, resource.type
         # Each interaction has its URL, named after the type.
         reverse(f"fhir:{resource.type.lower()}_search")
         reverse(f"fhir:{resource.type.lower()}_read", args=[1])
     params = {r.type: [(p.name, p.type) for p in r.searchParam] for r in rest.resource}
-    assert params == {
-        "Patient": [
-            ("identifier", "token"),
-            ("name", "string"),
-            ("birthdate", "date"),
-            ("gender", "token"),
-        ],
-        "Practitioner": [("identifier", "token"), ("name", "string")],
-        "PractitionerRole": [("specialty", "token"), ("practitioner", "reference")],
-    }
+    assert params == SERVED
+    operations = {r.type: [o.name for o in r.operation or []] for r in rest.resource}
+    assert {t: names for t, names in operations.items() if names} == {"Patient": ["everything"]}
 
 
 @pytest.fixture
@@ -85,6 +129,7 @@ def world(db):
     world |= clinical_world(world["Patient"], world["Practitioner"])
     world |= invoice_audit_world()
     world |= schedule_slot_world()
+    world |= appointment_world(world)
     return world
 
 
@@ -104,10 +149,12 @@ EXAMPLES = {
 EXAMPLES |= CLINICAL_EXAMPLES
 EXAMPLES |= INVOICE_AUDIT_EXAMPLES
 EXAMPLES |= SCHEDULE_SLOT_EXAMPLES
+EXAMPLES |= APPOINTMENT_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
 RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in INVOICE_AUDIT_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in SCHEDULE_SLOT_EXAMPLES}
+RECORDS |= {type_name: type_name for type_name, _ in APPOINTMENT_EXAMPLES}
 
 
 def advertised(client):

@@ -38,20 +38,31 @@ def test_it_walks_every_patient_exactly_once_two_at_a_time(api):
     assert [page.total for page in pages] == [None, None, None, None]
 
 
-def test_it_walks_a_name_search_best_match_first_exactly_once(api):
-    for first in ("Ann", "Bea", "Cara", "Dina", "Eve"):
+def test_it_walks_a_name_search_in_name_order_exactly_once(api):
+    for first in ("Eve", "Cara", "Ann", "Dina", "Bea"):
         PatientFactory(first_name=first, last_name="Okonkwo")
-    PatientFactory(first_name="Olga", last_name="Okonkwa")  # a near name ranks after them
+    PatientFactory(first_name="Okonkwo", last_name="Adeyemi")  # the given name starts so
+    PatientFactory(first_name="Okonkwo", last_name="Okonkwo")  # both do: met once
+    PatientFactory(first_name="Ike", last_name="Okonkwoson")
+    PatientFactory(first_name="Olga", last_name="Okonkwa")  # a near name: not a start
     PatientFactory(first_name="Zed", last_name="Brown")
 
     ids, pages = walk(api, name="okonkwo", _count="2")
 
     bundle = parsed(api(url("patient_search"), name="okonkwo", _count="100"), Bundle)
     assert ids == [p.id for p in entries(bundle)]
-    assert len(ids) == len(set(ids)) == 6
-    assert entries(bundle)[-1].name[0].text == "Olga Okonkwa"
-    assert bundle.total == 6
-    assert len(pages) == 3
+    assert [p.name[0].text for p in entries(bundle)] == [
+        "Okonkwo Adeyemi",
+        "Ann Okonkwo",
+        "Bea Okonkwo",
+        "Cara Okonkwo",
+        "Dina Okonkwo",
+        "Eve Okonkwo",
+        "Okonkwo Okonkwo",
+        "Ike Okonkwoson",
+    ]
+    assert bundle.total == 8
+    assert [len(entries(page)) for page in pages] == [2, 2, 2, 2]
 
 
 def test_it_keeps_the_search_in_its_links(api):
