@@ -105,7 +105,7 @@ def test_it_lists_several_schedules_by_start_then_doctor_and_all_without_one(api
     assert search(api, schedule=medic.pk, start="2030-03-04") == [
         s for s in both if s.schedule.reference == f"Schedule/{medic.pk}"
     ]
-    # Repeated, a parameter must match every time: only the medic in both.
+    # Repeated, a parameter must match every time: only the doctor in both.
     repeated = search(api, schedule=[f"{medic.pk},{other.pk}", str(other.pk)], start="2030-03-04")
     assert times(repeated) == ["Mon 10:00", "Mon 10:30"]
     assert {s.schedule.reference for s in repeated} == {f"Schedule/{other.pk}"}
