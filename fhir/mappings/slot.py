@@ -44,6 +44,7 @@ from fhir.search import STALE_LINK, Token, reference_id, split_or
 _ID = re.compile(r"(?P<doctor>[1-9][0-9]{0,17})-(?P<start>[0-9]{12})-(?P<minutes>[1-9][0-9]{0,3})")
 STATUSES = ("busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error")
 STATUS_SYSTEM = "http://hl7.org/fhir/slotstatus"
+_MINUTE = datetime.timedelta(minutes=1)
 ONLY_FREE = (
     "This server lists free slots only (a slot that is taken is no longer listed), so no "
     "slot has the status asked for."
@@ -210,9 +211,6 @@ def _fetch(filters: dict[str, Any], key: list[Any] | None, limit: int) -> list[F
         found += [slot for slot in slots if after is None or slot > after]
         day, span = until + datetime.timedelta(days=1), span * 2
     return found[:limit]
-
-
-_MINUTE = datetime.timedelta(minutes=1)
 
 
 TYPE = ResourceType(
