@@ -76,3 +76,9 @@ class VisitItem(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("clinical:visit_record", args=[self.attendance_id])
+
+
+# Vital signs live in a module of their own (clinical/vitals_models.py).
+from clinical.vitals_models import VitalObservation, VitalsReading  # noqa: E402
+
+__all__ = ["VisitItem", "VitalObservation", "VitalsReading"]

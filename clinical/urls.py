@@ -21,6 +21,7 @@ urlpatterns = [
         name="visit_item_remove",
     ),
     path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
+    path("visits/<int:pk>/vitals/", views.vitals_add, name="vitals_add"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/csv/", views.audit_csv, name="audit_csv"),
 ]

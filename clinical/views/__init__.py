@@ -19,6 +19,7 @@ from clinical.views.visit import (
     visit_record,
     visit_start,
 )
+from clinical.views.vitals import vitals_add
 
 __all__ = [
     "audit_csv",
@@ -35,4 +36,5 @@ __all__ = [
     "visit_item_remove",
     "visit_record",
     "visit_start",
+    "vitals_add",
 ]

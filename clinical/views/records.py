@@ -25,6 +25,7 @@ from clinical.access import (
 )
 from clinical.forms import AuditFilterForm, DayForm, HistoryEntryForm
 from clinical.views._common import _log_view
+from clinical.views._vitals import vitals_chart_context
 from core import audit
 from core.csvstream import csv_lines
 from core.forms import add_service_error
@@ -61,6 +62,7 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "patient": patient,
         "chart": selectors.patient_chart(patient=patient),
+        **vitals_chart_context(patient),
         "can_add": has_need(request.user, Need.HISTORY_ADD),
         "can_correct": has_need(request.user, Need.HISTORY_CORRECT),
         "can_audit": has_need(request.user, Need.AUDIT),

@@ -26,6 +26,8 @@ from clinical.access import (
 from clinical.forms import VISIT_ITEM_FORMS, VisitItemForm, VisitNotesForm
 from clinical.models import VisitItem
 from clinical.views._common import _error_text, _log_view
+from clinical.views._vitals import typed_vitals, vitals_section
+from clinical.vitals_forms import VitalsForm
 from core.forms import add_service_error
 
 
@@ -90,7 +92,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, "Visit notes saved.")
-            if not any(f.pending for f in item_forms.values()):
+            if not any(f.pending for f in [*item_forms.values(), typed_vitals(request.POST)]):
                 return redirect("clinical:visit_record", pk=attendance.pk)
             form = _notes_form(attendance)
     _log_view(request, attendance, attendance.patient)
@@ -105,6 +107,7 @@ def _render_visit(
     item_forms: dict[str, VisitItemForm],
     notices: dict[str, Notice] | None = None,
     refocus: str = "",
+    vitals_form: VitalsForm | None = None,
 ) -> HttpResponse:
     visit = selectors.visit_page(attendance=attendance)
     notices = notices or {}
@@ -121,6 +124,9 @@ def _render_visit(
             for kind, form in item_forms.items()
         ],
         "allergies": visit.allergies,
+        "vitals": vitals_section(
+            attendance, vitals_form or typed_vitals(request.POST), notices.get("vitals")
+        ),
     }
     return render(request, "clinical/visit_record.html", context)
 
@@ -194,6 +200,10 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
         for kind, f in item_forms.items()
         if f.pending
     }
+    if typed_vitals(request.POST).pending:
+        notices["vitals"] = Notice(
+            "Not recorded yet: press “Record vital signs” or clear them to complete.", "danger"
+        )
     if notices:
         messages.error(request, "Not completed: something typed below is not added yet.")
     elif form.is_valid():
