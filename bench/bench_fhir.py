@@ -41,11 +41,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import figures, mark, measure_each  # noqa: E402
+from bench.sizes import figures, mark, measure_each, pages_tables  # noqa: E402
 
 BASELINE = "baseline: bare view"
 MISSPELT = "Patient?name= misspelt"
-NO_GOAL = {BASELINE, MISSPELT}
+NO_GOAL = {MISSPELT}
 PAGE_GOAL, SCALE_GOAL = 0.2, 0.7
 DEEP_AT = 0.9
 
@@ -212,51 +212,17 @@ def measure(rounds: int) -> dict:
 
 
 def report(results: dict[str, dict]) -> bool:
-    ok = True
-    labels = list(results)
-    largest = labels[-1]
-    for label in labels:
-        r = results[label]
-        base = r["pages"][BASELINE]["rps"]
-        print(f"\n{label}: {r['patients']:,} patients, {r['appointments']:,} appointments")
-        print(
-            f"{'request':34s} {'median ms':>10s} {'req/s':>8s} {'x baseline':>11s} "
-            f"{'queries':>8s} {'KB':>7s}  goal (>= {PAGE_GOAL} of baseline at {largest})"
-        )
-        for page, m in r["pages"].items():
-            if "error" in m:
-                ok = False
-                print(f"{page:34s} {m['error'][:60]}  FAIL")
-                continue
-            ratio = m["rps"] / base
-            goal = ""
-            if page not in NO_GOAL and label == largest:
-                goal = mark(ratio >= PAGE_GOAL)
-                ok &= ratio >= PAGE_GOAL
-            print(
-                f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
-                f"{m['queries']:8d} {m['kb']:7.1f}  {goal}"
-            )
-    if len(labels) > 1:
-        small = labels[0]
-        base_a = results[small]["pages"][BASELINE]["rps"]
-        base_b = results[largest]["pages"][BASELINE]["rps"]
-        print(
-            f"\nrequests/s at {largest} against {small}, each as a share of its run's baseline "
-            f"(goal: the share at {largest} >= {SCALE_GOAL} of the share at {small})"
-        )
-        print(f"{'request':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'shares':>8s}")
-        for page in {**results[small]["pages"], **results[largest]["pages"]}:
-            a = results[small]["pages"].get(page, {}).get("rps")
-            b = results[largest]["pages"].get(page, {}).get("rps")
-            if a is None or b is None:
-                ok = False
-                print(f"{page:34s} {'missing or error':>25s}  FAIL")
-                continue
-            shares = (b / base_b) / (a / base_a)
-            goal = "" if page in NO_GOAL else mark(shares >= SCALE_GOAL)
-            ok &= page in NO_GOAL or shares >= SCALE_GOAL
-            print(f"{page:34s} {a:12.1f} {b:12.1f} {shares:8.2f}  {goal}")
+    """Print the tables; True when every goal holds."""
+    ok = pages_tables(
+        results,
+        baseline=BASELINE,
+        page_goal=PAGE_GOAL,
+        scale_goal=SCALE_GOAL,
+        no_goal=frozenset(NO_GOAL),
+        describe=lambda label, r: (
+            f"{label}: {r['patients']:,} patients, {r['appointments']:,} appointments"
+        ),
+    )
     print(f"\nAll goals: {mark(ok)}")
     return ok
 

@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sizes import CHILD_TIMEOUT, figures, mark, measure_each  # noqa: E402
+from bench.sizes import CHILD_TIMEOUT, figures, mark, measure_each, pages_tables  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 
@@ -274,65 +274,24 @@ def measure_csv(path: str) -> dict:
 # --- the run: every database, then the comparison --------------------------------------------
 
 
+def _describe(label: str, r: dict) -> str:
+    lists = ", ".join(f"{k} {v:,}" for k, v in r["lists"].items())
+    return (
+        f"{label}: {r['patients']:,} patients, {r['appointments']:,} appointments, "
+        f"{r['invoices']:,} invoices" + (f" (list lengths: {lists})" if lists else "")
+    )
+
+
 def report(results: dict[str, dict]) -> bool:
     """Print the tables; True when every goal holds."""
-    ok = True
     labels = list(results)
-    largest = labels[-1]
-    for label in labels:
-        r = results[label]
-        base = r["pages"][BASELINE]["rps"]
-        print(
-            f"\n{label}: {r['patients']:,} patients, {r['appointments']:,} appointments, "
-            f"{r['invoices']:,} invoices"
-            + (
-                " (list lengths: " + ", ".join(f"{k} {v:,}" for k, v in r["lists"].items()) + ")"
-                if r["lists"]
-                else ""
-            )
-        )
-        print(
-            f"{'page':34s} {'median ms':>10s} {'req/s':>8s} {'x baseline':>11s} "
-            f"{'queries':>8s} {'KB':>7s}  goal (>= {PAGE_GOAL} of baseline at {largest})"
-        )
-        for page, m in r["pages"].items():
-            if "error" in m:
-                ok = False
-                print(f"{page:34s} {m['error']:>41s}  FAIL")
-                continue
-            ratio = m["rps"] / base
-            goal = ""
-            if page != BASELINE and label == largest:
-                goal = mark(ratio >= PAGE_GOAL)
-                ok &= ratio >= PAGE_GOAL
-            print(
-                f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
-                f"{m['queries']:8d} {m['kb']:7.0f}  {goal}"
-            )
-    if len(labels) > 1:
-        small = labels[0]
-        base_a = results[small]["pages"][BASELINE]["rps"]
-        base_b = results[largest]["pages"][BASELINE]["rps"]
-        print(
-            f"\nrequests/s at {largest} against {small}: as measured, and each as a share of its "
-            f"run's baseline (goal: the share at {largest} >= {SCALE_GOAL} of the share at {small})"
-        )
-        print(
-            f"{'page':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'ratio':>7s} "
-            f"{'of baselines':>13s}"
-        )
-        for page in {**results[small]["pages"], **results[largest]["pages"]}:
-            a = results[small]["pages"].get(page, {}).get("rps")
-            b = results[largest]["pages"].get(page, {}).get("rps")
-            if a is None or b is None:
-                ok = False
-                shown = [f"{x:12.1f}" if x else f"{'error':>12s}" for x in (a, b)]
-                print(f"{page:34s} {shown[0]} {shown[1]}  FAIL")
-                continue
-            shares = (b / base_b) / (a / base_a)
-            goal = "" if page == BASELINE else mark(shares >= SCALE_GOAL)
-            ok &= page == BASELINE or shares >= SCALE_GOAL
-            print(f"{page:34s} {a:12.1f} {b:12.1f} {b / a:7.2f} {shares:13.2f}  {goal}")
+    ok = pages_tables(
+        results,
+        baseline=BASELINE,
+        page_goal=PAGE_GOAL,
+        scale_goal=SCALE_GOAL,
+        describe=_describe,
+    )
     print(f"\nCSV downloads (the page's filters; goal: peak memory < {CSV_GOAL_MB} MB):")
     print(
         f"{'size':6s} {'report':22s} {'rows':>10s} {'MB':>8s} {'TTFB ms':>9s} "

@@ -62,3 +62,70 @@ def measure_each(
         with open(json_file, "w") as out:
             json.dump(results, out, indent=1)
     return results
+
+
+def pages_tables(
+    results: dict[str, dict],
+    *,
+    baseline: str,
+    page_goal: float,
+    scale_goal: float,
+    describe,
+    no_goal: frozenset[str] = frozenset(),
+) -> bool:
+    """Print, per size, each page's figures and its share of the baseline (goal: at least
+    `page_goal` at the largest size), then each page's share at the largest size against the
+    smallest (goal: at least `scale_goal`); `describe(label, figures)` is a size's heading.
+    Pages in `no_goal` (and the baseline) are shown without a goal. True when all hold."""
+    ok = True
+    labels = list(results)
+    largest = labels[-1]
+    free = {baseline, *no_goal}
+    for label in labels:
+        r = results[label]
+        base = r["pages"][baseline]["rps"]
+        print(f"\n{describe(label, r)}")
+        print(
+            f"{'page':34s} {'median ms':>10s} {'req/s':>8s} {'x baseline':>11s} "
+            f"{'queries':>8s} {'KB':>7s}  goal (>= {page_goal} of baseline at {largest})"
+        )
+        for page, m in r["pages"].items():
+            if "error" in m:
+                ok = False
+                print(f"{page:34s} {m['error'][:60]}  FAIL")
+                continue
+            ratio = m["rps"] / base
+            goal = ""
+            if page not in free and label == largest:
+                goal = mark(ratio >= page_goal)
+                ok &= ratio >= page_goal
+            print(
+                f"{page:34s} {m['median'] * 1000:10.1f} {m['rps']:8.1f} {ratio:11.2f} "
+                f"{m['queries']:8d} {m['kb']:7.1f}  {goal}"
+            )
+    if len(labels) < 2:
+        return ok
+    small = labels[0]
+    base_a = results[small]["pages"][baseline]["rps"]
+    base_b = results[largest]["pages"][baseline]["rps"]
+    print(
+        f"\nrequests/s at {largest} against {small}: as measured, and each as a share of its "
+        f"run's baseline (goal: the share at {largest} >= {scale_goal} of the share at {small})"
+    )
+    print(
+        f"{'page':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'ratio':>7s} "
+        f"{'of baselines':>13s}"
+    )
+    for page in {**results[small]["pages"], **results[largest]["pages"]}:
+        a = results[small]["pages"].get(page, {}).get("rps")
+        b = results[largest]["pages"].get(page, {}).get("rps")
+        if a is None or b is None:
+            ok = False
+            shown = [f"{x:12.1f}" if x else f"{'error':>12s}" for x in (a, b)]
+            print(f"{page:34s} {shown[0]} {shown[1]}  FAIL")
+            continue
+        shares = (b / base_b) / (a / base_a)
+        goal = "" if page in free else mark(shares >= scale_goal)
+        ok &= page in free or shares >= scale_goal
+        print(f"{page:34s} {a:12.1f} {b:12.1f} {b / a:7.2f} {shares:13.2f}  {goal}")
+    return ok
