@@ -129,11 +129,11 @@ def test_it_writes_one_audit_row_naming_the_patient_and_the_types_returned(
 @pytest.mark.django_db
 def test_type_narrows_it_and_other_parameters_are_refused(api, client, doctor, record):
     narrowed = parsed(everything(api, record.patient.pk, doctor, _type="Condition"), Bundle)
-    wrong = everything(api, record.patient.pk, doctor, _type="Observation")
+    wrong = everything(api, record.patient.pk, doctor, _type="Immunization")
     paged = everything(api, record.patient.pk, doctor, start="2020")
 
     assert set(ids_by_type(narrowed)) == {"Patient", "Condition"}
-    assert "'Observation' is not a type of a patient's record" in outcome_of(wrong, 400)
+    assert "'Immunization' is not a type of a patient's record" in outcome_of(wrong, 400)
     assert "takes no parameter 'start'" in outcome_of(paged, 400)
     lenient = client.get(
         url("patient_everything", record.patient.pk),

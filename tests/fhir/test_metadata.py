@@ -14,6 +14,7 @@ from tests.fhir.appointment_records import APPOINTMENT_EXAMPLES, appointment_wor
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
 from tests.fhir.invoice_audit_records import INVOICE_AUDIT_EXAMPLES, invoice_audit_world
+from tests.fhir.observation_records import OBSERVATION_EXAMPLES, observation_world
 from tests.fhir.schedule_slot_records import SCHEDULE_SLOT_EXAMPLES, schedule_slot_world
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,12 @@ SERVED = {
     "Procedure": [("patient", "reference"), ("date", "date")],
     "MedicationStatement": [("patient", "reference"), ("status", "token")],
     "AllergyIntolerance": [("patient", "reference")],
+    "Observation": [
+        ("patient", "reference"),
+        ("code", "token"),
+        ("category", "token"),
+        ("date", "date"),
+    ],
     "Invoice": [
         ("patient", "reference"),
         ("identifier", "token"),
@@ -127,6 +134,7 @@ def world(db):
         },
     }
     world |= clinical_world(world["Patient"], world["Practitioner"])
+    world |= observation_world(world)
     world |= invoice_audit_world()
     world |= schedule_slot_world()
     world |= appointment_world(world)
@@ -147,11 +155,13 @@ EXAMPLES = {
     ),
 }
 EXAMPLES |= CLINICAL_EXAMPLES
+EXAMPLES |= OBSERVATION_EXAMPLES
 EXAMPLES |= INVOICE_AUDIT_EXAMPLES
 EXAMPLES |= SCHEDULE_SLOT_EXAMPLES
 EXAMPLES |= APPOINTMENT_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
 RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
+RECORDS |= {type_name: type_name for type_name, _ in OBSERVATION_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in INVOICE_AUDIT_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in SCHEDULE_SLOT_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in APPOINTMENT_EXAMPLES}
