@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from appointments.series import AppointmentSeries, occurrence_constraints
 from core.models import TimeStampedModel
 
 
@@ -69,6 +70,18 @@ class Appointment(TimeStampedModel):
     )
     cancel_reason = models.CharField(max_length=255, blank=True)
     legacy_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # An occurrence of a recurring series (appointments.series): its number in the series
+    # and the start the rule gave it (a moved occurrence keeps both: an exception).
+    series = models.ForeignKey(
+        AppointmentSeries,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+        db_index=False,  # series_index_unique's index (series, series_index) leads with it
+    )
+    series_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    series_start = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -88,6 +101,7 @@ class Appointment(TimeStampedModel):
             ),
             _no_overlap("doctor"),
             _no_overlap("patient"),
+            *occurrence_constraints(),
         ]
         indexes = [
             # Day calendar and doctor's day: a doctor's appointments in a time window.

@@ -298,6 +298,22 @@ from appointments.status_moves import (  # noqa: E402
     appointment_undo_check_in,
 )
 
+
+def series_book(**kwargs: Any) -> list[Appointment]:
+    """DESIGN.md's `series_book`: a recurring series in one transaction. It lives in
+    appointments.series_services (which builds on this module), imported when called."""
+    from appointments.series_services import series_book as book
+
+    return book(**kwargs)
+
+
+# The waitlist's writes on waiters (DESIGN.md's `waitlist_add`), from appointments.waitlist.
+from appointments.waitlist.entries import (  # noqa: E402
+    waitlist_add,
+    waitlist_remove,
+    waitlist_update,
+)
+
 __all__ = [
     "ALLOWED_MOVES",
     "DOCTOR_OVERLAP_CONSTRAINT",
@@ -312,4 +328,8 @@ __all__ = [
     "appointment_no_show",
     "appointment_reschedule",
     "appointment_undo_check_in",
+    "series_book",
+    "waitlist_add",
+    "waitlist_remove",
+    "waitlist_update",
 ]

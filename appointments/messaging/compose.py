@@ -48,7 +48,25 @@ def _context(message: AppointmentMessage) -> dict:
         "hospital": hospital_name(),
         "kind": message.kind,
         "resent": message.copy > 0,
+        "series": _series_starts(message),
     }
+
+
+def _series_starts(message: AppointmentMessage) -> list:
+    """For the booking of a recurring series (one message for the whole series, on its first
+    occurrence): the local starts of its booked occurrences; else none. One query."""
+    appointment = message.appointment
+    if message.kind != MessageKind.BOOKED or appointment.series_id is None:
+        return []
+    zone = timezone.get_default_timezone()
+    starts = (
+        type(appointment)
+        .objects.active()
+        .filter(series_id=appointment.series_id)
+        .order_by("start")
+        .values_list("start", flat=True)
+    )
+    return [timezone.localtime(start, zone) for start in starts]
 
 
 def _render(name: str, context: dict) -> str:
