@@ -39,14 +39,17 @@ _DATE = re.compile(
     r"(?P<prefix>[a-z]{2})?(?P<year>[0-9]{4})(-(?P<month>[0-9]{2}))?(-(?P<day>[0-9]{2}))?"
 )
 DATE_PREFIXES = ("eq", "ge", "le", "gt", "lt")
-# A date parameter with a time (FHIR's dateTime): a prefix, then the moment, to the second or
-# finer, with its zone (Z or +hh:mm) or none.
+# A FHIR date or dateTime value: a prefix, a year, month, day, or a time to the minute, second
+# or finer, with its zone (Z or +hh:mm) or none.
 _MOMENT = re.compile(
-    r"(?P<prefix>[a-z]{2})?(?P<moment>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
-    r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)"
+    r"(?P<prefix>[a-z]{2})?(?P<year>[0-9]{4})(-(?P<month>[0-9]{2})(-(?P<day>[0-9]{2})"
+    r"(T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(:(?P<second>[0-9]{2})(\.(?P<fraction>[0-9]{1,6}))?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?"
 )
-_SECOND = datetime.timedelta(seconds=1)
-_MICROSECOND = datetime.timedelta(microseconds=1)
+_MOMENT_FORMAT = (
+    "write YYYY, YYYY-MM, YYYY-MM-DD or a time such as 2030-03-04T09:00[:00][Z or +01:00], "
+    f"optionally after a prefix ({', '.join(DATE_PREFIXES)})"
+)
 
 
 def record_id(text: str, *, type_name: str) -> int:
@@ -148,31 +151,75 @@ def _prefix(prefix: str | None, *, param: str) -> str:
     return prefix
 
 
+@dataclass(frozen=True)
+class Moment:
+    """A FHIR date or dateTime value: its prefix, the instants [first, end) it names, and its
+    precision ("year", "month", "day" or "time")."""
+
+    prefix: str
+    first: datetime.datetime
+    end: datetime.datetime
+    precision: str
+
+
+def moment(value: str, *, param: str) -> Moment:
+    """`value` read as the instants it names, to its precision: a year, month or day is its
+    days in the hospital's time zone (as the pages' date filters), a time its minute, second
+    or microsecond (without a zone, the hospital's)."""
+    match = _MOMENT.fullmatch(value)
+    if not match:
+        raise BadRequest(f"{param}: '{value[:40]}' is not a date or a time: {_MOMENT_FORMAT}.")
+    prefix = _prefix(match["prefix"], param=param)
+    try:
+        first, end, precision = _instants(match)
+    except (ValueError, OverflowError):
+        what = "date or time" if match["hour"] else "date"
+        raise BadRequest(f"{param}: '{value[:40]}' is not a {what} of the calendar.") from None
+    return Moment(prefix, first, end, precision)
+
+
+def _instants(match: re.Match) -> tuple[datetime.datetime, datetime.datetime, str]:
+    year = int(match["year"])
+    if match["month"] is None:
+        first, last = _date_range(year, None, None)
+        return local_day_bounds(first)[0], local_day_bounds(last)[1], "year"
+    if match["hour"] is None:
+        first, last = _date_range(year, match["month"], match["day"])
+        precision = "day" if match["day"] else "month"
+        return local_day_bounds(first)[0], local_day_bounds(last)[1], precision
+    at = datetime.datetime(
+        year, int(match["month"]), int(match["day"]), int(match["hour"]), int(match["minute"])
+    )
+    step = datetime.timedelta(minutes=1)
+    if match["second"] is not None:
+        at = at.replace(second=int(match["second"]))
+        step = datetime.timedelta(seconds=1)
+        if match["fraction"] is not None:
+            at = at.replace(microsecond=int(match["fraction"].ljust(6, "0")))
+            step = datetime.timedelta(microseconds=1)
+    zone = match["zone"]
+    if zone is None:
+        first = timezone.make_aware(at, timezone.get_default_timezone())
+    else:
+        first = datetime.datetime.fromisoformat(
+            at.isoformat() + ("+00:00" if zone == "Z" else zone)
+        )
+    return first, first + step, "time"
+
+
 def moment_condition(field: str, value: str, *, param: str) -> Q:
     """`field`, a moment (a DateTimeField), against a FHIR date value with the prefixes of
-    `date_condition`: a year, month or day is its days in the hospital's time zone (as the
-    pages' date filters), a dateTime (`2026-03-01T08:00:00Z`) the second it names (without a
-    zone, the hospital's). Each is a range [start, end), bounds an index reads as one range."""
-    match = _MOMENT.fullmatch(value)
-    if match is None:
-        prefix, first, last = _date_value(value, param=param)
-        start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
-    else:
-        prefix = _prefix(match["prefix"], param=param)
-        try:
-            start = datetime.datetime.fromisoformat(match["moment"])
-        except ValueError:
-            raise BadRequest(f"{param}: '{value[:40]}' is not a date and time.") from None
-        if timezone.is_naive(start):
-            start = timezone.make_aware(start)
-        end = start + (_SECOND if start.microsecond == 0 else _MICROSECOND)
+    `date_condition` (see `moment`). Each is a range [first, end), bounds an index reads as one
+    range."""
+    asked = moment(value, param=param)
+    start, end = asked.first, asked.end
     return {
         "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
         "ge": Q(**{f"{field}__gte": start}),
         "le": Q(**{f"{field}__lt": end}),
         "gt": Q(**{f"{field}__gte": end}),
         "lt": Q(**{f"{field}__lt": start}),
-    }[prefix]
+    }[asked.prefix]
 
 
 def _date_range(year: int, month: str | None, day: str | None) -> tuple[datetime.date, ...]:
