@@ -29,8 +29,8 @@ seed, the patient and the billing cycle.
 
 The parts: demo.specialties and demo.reference hold the reference texts; demo.plan the
 deterministic plan (sizes, calendar, doctors); demo.people the patients and their history;
-demo.diaries the appointments and visits; demo.loading the COPY loaders, serial or parallel;
-demo.invoices the billing office's past.
+demo.diaries the appointments and visits; demo.vitals the vital signs taken at them;
+demo.loading the COPY loaders, serial or parallel; demo.invoices the billing office's past.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from demo.plan import (
 )
 from demo.reference import MEDICATIONS, PROCEDURES
 from demo.specialties import SPECIALTIES
+from demo.vitals import load_vitals
 from reports import summaries
 
 
@@ -204,6 +205,13 @@ def _bill(
     stdout(f"  ... {describe(counts, billing)} ({time.perf_counter() - started:.0f} s)")
 
 
+def _vitals(look: Lookups, patients: int, result: Result, stdout: Callable[[str], None]) -> None:
+    """A reading at most visits, a few patients with a trend (demo.vitals)."""
+    rows = load_vitals(first_patient_id=look.first_patient_id, patients=patients)
+    result.counts["vital signs"] = rows
+    stdout(f"  ... {rows:,} vital-signs readings")
+
+
 def _local(plan: Plan, day_index: int, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(plan.day(day_index), datetime.time(hour), tzinfo=plan.tz)
 
@@ -269,6 +277,8 @@ def seed(
             t = phase("patients and history", t)
             load_diaries(loader, diaries, periods)
             t = phase("appointments and visits", t)
+            _vitals(look, patients, result, stdout)
+            t = phase("vital signs", t)
             _bill(plan, look, result, stdout, commit_each=False)
             t = phase("invoices and payments", t)
             with connection.cursor() as cursor:
@@ -293,6 +303,9 @@ def seed(
                 [lambda w=w: load_diaries(loader, diaries, periods[w::jobs]) for w in range(jobs)],
             )
             t = phase("appointments and visits", t)
+        with transaction.atomic():
+            _vitals(look, patients, result, stdout)
+        t = phase("vital signs", t)
         _bill(plan, look, result, stdout, commit_each=True)
         t = phase("invoices and payments", t)
         with connection.cursor() as cursor:
