@@ -141,6 +141,7 @@ class BookingForm(VisibleTextForm, SlotFilterForm):
             ),
             "time",
             Div("reason", css_class="col-md-8"),
+            HTML('{% include "appointments/_series_repeat.html" %}'),
             HTML(
                 '<button type="submit" name="action" value="book" id="book-button"'
                 ' class="btn btn-primary btn-lg"{% if patient and chosen %} autofocus{% endif %}>'

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import day_list_pages, drag_pages, views
+from appointments import day_list_pages, drag_pages, series_pages, views
 from appointments.messaging import views as messaging_views
 
 app_name = "appointments"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("book/", views.appointment_book, name="appointment_book"),
     path("book/patient/", views.booking_patient, name="booking_patient"),
     path("slots/", views.slot_picker, name="slot_picker"),
+    path("book/series-preview/", series_pages.series_preview, name="series_preview"),
     path("move/", drag_pages.appointment_move, name="appointment_move"),
     path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
     path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
@@ -25,5 +26,6 @@ urlpatterns = [
         name="appointment_undo_check_in",
     ),
     path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("<int:pk>/series/", series_pages.series_change, name="series_change"),
     path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
 ]

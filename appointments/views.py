@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from appointments import selectors, services
+from appointments import selectors, series_pages, services
 from appointments.access import (
     Need,
     get_appointment_for_user,
@@ -179,6 +179,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_move": has_need(user, Need.RESCHEDULE),
         "can_check_in": has_need(user, Need.CHECK_IN),
         "can_no_show": may_mark_no_show(user, appointment),
+        **series_pages.series_context(appointment, user),
     }
     if has_need(user, Need.MESSAGES):
         context["patient_messages"] = appointment_messages(appointment_id=appointment.pk)
@@ -211,6 +212,10 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     require(request, Need.BOOK)
     form = BookingForm(request.POST if request.method == "POST" else request.GET)
     action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
+    # "Repeat": a series' preview or booking (appointments.series_pages), the rest kept.
+    booked_series, series_context = series_pages.booking_series(request, form, action)
+    if booked_series is not None:
+        return booked_series
     if request.method == "POST" and action == "book" and form.is_valid():
         patient, chosen = form.cleaned_data["patient"], form.cleaned_data["slot_choice"]
         if patient is None:
@@ -231,7 +236,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)  # e.g. "That slot was just taken — pick another."
             else:
                 return _booked(request, appointment)
-    context = _booking_context(request, form, first=action == "first")
+    context = _booking_context(request, form, first=action == "first") | series_context
     return render(request, "appointments/appointment_book.html", context)
 
 

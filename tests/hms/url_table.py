@@ -263,6 +263,22 @@ ROWS: list[Row] = [
         args=("appointment",),
         post=expect(front_desk=FOUND, doctor=FOUND, admin_user=FOUND),
     ),
+    # Recurring series (issue 18): the booking page's preview of a series (htmx, nothing
+    # written), and the change form of an occurrence (on an appointment of no series: refused
+    # with a message, the redirect).
+    Row(
+        "appointments:series_preview",
+        POST_ONLY,
+        post=expect(**DESK),
+        data={"patient": "{patient}", "repeat": "on", "repeat_count": "3"},
+    ),
+    Row(
+        "appointments:series_change",
+        POST_ONLY,
+        args=("appointment",),
+        post=expect(**allowed(DESK, FOUND)),
+        data={"action": "cancel", "scope": "one", "reason": "Patient called"},
+    ),
     # Messages to patients: the desk sends an appointment's details again.
     Row(
         "appointments:message_resend",
