@@ -4,7 +4,9 @@ DESIGN.md's roles: the front desk and administrators book, reschedule, cancel, c
 mark no-shows; a doctor views every appointment and marks their own patients as no-shows
 (starting and completing visits is `clinical.access`); billing clerks view. The printed day
 list is the desk's (every doctor's) and each doctor's own. The messages sent to
-patients are the desk's: it sees them and sends them again.
+patients are the desk's: it sees them and sends them again. A doctor calls the patients of
+their own check-in queue (an administrator any queue's); the waiting-room display needs no
+login and is not here (appointments.queue_pages).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.http import Http404, HttpRequest
 
 from appointments import selectors
 from appointments.models import Appointment
+from core import roles
 from core.access import AccessTable
 from doctors.models import Doctor
 
@@ -33,6 +36,7 @@ class Need(enum.Enum):
     DAY_LIST = "print any doctor's day list"
     DAY_LIST_OWN = "print your own day list"  # a doctor: get_day_list_doctor checks whose
     RESEND = "send messages to patients again"
+    QUEUE_CALL = "call patients from the queue"  # a doctor: their own queue (may_call_queue)
 
 
 # `add_appointment` marks the desk (front desk and administrators); doctors hold
@@ -57,6 +61,11 @@ TABLE = AccessTable(
             "appointments.view_appointmentmessage",
             "appointments.add_appointmentmessage",
         ),
+        Need.QUEUE_CALL: (
+            "appointments.view_appointment",
+            "appointments.change_appointment",
+            "appointments.change_attendance",
+        ),
     },
 )
 has_need = TABLE.allows
@@ -69,6 +78,28 @@ def may_mark_no_show(user: Any, appointment: Appointment) -> bool:
         return True
     own = appointment.doctor.user_id is not None and appointment.doctor.user_id == user.pk
     return own and has_need(user, Need.NO_SHOW)
+
+
+def may_call_queue(user: Any, doctor: Doctor) -> bool:
+    """A doctor calls their own queue's patients (as they run their own visits); an
+    administrator any doctor's. The front desk checks in but does not call."""
+    if not has_need(user, Need.QUEUE_CALL):
+        return False
+    if roles.role_of(user) == roles.ADMINISTRATOR:
+        return True
+    return doctor.user_id is not None and doctor.user_id == user.pk
+
+
+def get_queue_doctor_for_user(request: HttpRequest, pk: int) -> Doctor:
+    """The doctor `pk` whose queue the user calls: PermissionDenied before any lookup for a
+    role that never calls, Http404 for no such doctor, PermissionDenied for another's."""
+    require(request, Need.QUEUE_CALL)
+    doctor = Doctor.objects.filter(pk=pk).first()
+    if doctor is None:
+        raise Http404("No such doctor.")
+    if not may_call_queue(request.user, doctor):
+        raise PermissionDenied("Doctors call their own queue only.")
+    return doctor
 
 
 def get_appointment_for_user(request: HttpRequest, pk: int, *, need: Need) -> Appointment:

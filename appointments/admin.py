@@ -220,3 +220,7 @@ class AppointmentMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("appointment__patient__mrn", "appointment__patient__last_name")
     raw_id_fields = ("appointment", "requested_by")
     date_hierarchy = "created_at"
+
+
+# The check-in queue's rooms and tokens (appointments.queue_admin).
+from appointments import queue_admin  # noqa: E402, F401

@@ -202,6 +202,9 @@ class Attendance(TimeStampedModel):
 # Messages to patients about their appointments (appointments.messaging), a model of this app.
 from appointments.messaging.models import AppointmentMessage  # noqa: E402, F401
 
+# The check-in queue: tokens, their counters and the rooms on the display (appointments.queue).
+from appointments.queue import QueueCounter, QueueRoom, QueueTicket  # noqa: E402, F401
+
 # Counts kept by triggers for the reports (appointments.rollups), models of this app.
 from appointments.rollups import (  # noqa: E402, F401
     DayCount,

@@ -23,6 +23,7 @@ from appointments.models import (
     AppointmentStatus,
     Attendance,
 )
+from appointments.queue_services import queue_ticket_issue, queue_ticket_withdraw
 from core import audit
 from core.actors import acting_user
 
@@ -129,8 +130,9 @@ def appointment_cancel(*, appointment: Appointment, reason: str, by: Any) -> App
 def appointment_check_in(
     *, appointment: Appointment, by: Any, now: datetime.datetime | None = None
 ) -> Appointment:
-    """The patient has arrived: status checked_in and a new `Attendance` with the time and
-    the clerk. Only for a scheduled appointment of today (hospital local time)."""
+    """The patient has arrived: status checked_in, a new `Attendance` with the time and the
+    clerk, and a token of the day's queue (`appointment.queue_ticket`, appointments.queue).
+    Only for a scheduled appointment of today (hospital local time)."""
     appointment = _locked(appointment)
     _check_move(appointment, AppointmentStatus.CHECKED_IN)
     now = now or timezone.now()
@@ -155,6 +157,7 @@ def appointment_check_in(
         patient=appointment.patient,
         changes=audit.created(attendance, ("appointment", "checked_in_at", "checked_in_by")),
     )
+    appointment.queue_ticket = queue_ticket_issue(appointment=appointment, now=now)
     return appointment
 
 
@@ -206,6 +209,8 @@ def appointment_undo_check_in(
     if refused:
         raise MoveRefused(refused)
     _move(appointment, to_status=AppointmentStatus.SCHEDULED, by=by, note="Check-in undone")
+    # Its token leaves the queue; the number is not given again (a new check-in gets a new one).
+    queue_ticket_withdraw(appointment=appointment, now=now)
     if attendance is not None:
         before = audit.snapshot(attendance, _AUDITED_ATTENDANCE)
         audit.audit_record(

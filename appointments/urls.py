@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import day_list_pages, drag_pages, series_pages, views
+from appointments import day_list_pages, drag_pages, queue_pages, series_pages, views
 from appointments.messaging import views as messaging_views
 
 app_name = "appointments"
@@ -26,6 +26,9 @@ urlpatterns = [
         name="appointment_undo_check_in",
     ),
     path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("<int:pk>/token/", queue_pages.queue_ticket, name="queue_ticket"),
+    path("queue/<int:pk>/call/", queue_pages.queue_call_next, name="queue_call_next"),
+    path("queue/<int:pk>/recall/<int:ticket_pk>/", queue_pages.queue_recall, name="queue_recall"),
     path("<int:pk>/series/", series_pages.series_change, name="series_change"),
     path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
 ]

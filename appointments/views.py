@@ -421,11 +421,12 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_appointment_for_user(request, pk, need=Need.CHECK_IN)
     try:
-        services.appointment_check_in(appointment=appointment, by=request.user)
+        checked_in = services.appointment_check_in(appointment=appointment, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Checked in {appointment.patient.full_name}.")
+        token = checked_in.queue_ticket.number
+        messages.success(request, f"Checked in {appointment.patient.full_name}: token {token}.")
     return _back(request, reverse("appointments:arrivals"))
 
 

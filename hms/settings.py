@@ -273,6 +273,13 @@ HMS_MESSAGE_RETRY_SECONDS = env_int("HMS_MESSAGE_RETRY_SECONDS", 60)
 # gateway (core.sms); core.sms.LogSmsBackend only writes them to the log. Unset: no SMS.
 HMS_SMS_BACKEND = env_str("HMS_SMS_BACKEND", "")
 
+# --- The check-in queue (appointments.queue) --------------------------------------------------
+# Token numbers per doctor ("doctor": each doctor's patients 1, 2, 3…) or one sequence for the
+# whole hospital ("hospital"); either way each doctor calls their own patients.
+HMS_QUEUE_SCOPE = env_str("HMS_QUEUE_SCOPE", "doctor")
+if HMS_QUEUE_SCOPE not in {"doctor", "hospital"}:
+    raise ImproperlyConfigured("HMS_QUEUE_SCOPE must be 'doctor' or 'hospital'.")
+
 # --- Internationalisation, time, money ------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("HMS_TIME_ZONE", "UTC")

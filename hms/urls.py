@@ -8,6 +8,8 @@ from patients import urls as patient_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The waiting-room display: the one page without a login (tokens and rooms, no names).
+    path("waiting-room/", include("appointments.waiting_room_urls")),
     path("accounts/", include("hms.auth_urls")),
     path("accounts/two-step/", include("accounts.urls")),
     path("accounts/two-step/passkeys/", include("accounts.passkey_urls")),

@@ -5,6 +5,7 @@ import asyncio
 import hypothesis
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from core import roles
 from tests.factories import NAMES, DoctorFactory, UserFactory
@@ -61,6 +62,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _distinct_names_per_test() -> None:
     """Every person name is available again to the factories of each test."""
     NAMES.unique.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: the waiting-room display keeps its board and
+    the doctors it shows there for seconds (appointments.queue_pages), longer than a test."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

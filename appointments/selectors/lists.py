@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatusChange
+from appointments.models import Appointment, AppointmentStatusChange, QueueTicket
 from appointments.selectors.availability import _local_midnight
 from doctors.models import Doctor
 from patients.models import Patient
@@ -39,12 +39,14 @@ def appointments_between(
 
 
 def arrivals(*, day: datetime.date, doctor: Doctor | None = None) -> QuerySet[Appointment]:
-    """The day's appointments for the arrivals desk, with the check-in time and when the
-    visit started (and nothing else of the visit record: the front desk sees no clinical
-    content). One query."""
+    """The day's appointments for the arrivals desk, with the check-in time, the queue token
+    and when the visit started (and nothing else of the visit record: the front desk sees no
+    clinical content). One query (the token a subquery on the appointment's live token)."""
+    token = QueueTicket.objects.filter(appointment=OuterRef("pk"), withdrawn_at__isnull=True)
     appointments = appointments_between(day_from=day, day_to=day).annotate(
         checked_in_at=F("attendance__checked_in_at"),
         visit_started_at=F("attendance__started_at"),
+        queue_token=Subquery(token.values("number")[:1]),
     )
     if doctor is not None:
         appointments = appointments.filter(doctor=doctor)

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from appointments.access import may_call_queue
+from appointments.selectors import doctor_queue
 from billing.models import BillingSettings
 from clinical import selectors, services
 from clinical.access import (
@@ -52,6 +54,11 @@ def doctor_day(request: HttpRequest, template_name: str = "clinical/doctor_day.h
         "appointments": [r.appointment for r in rows],
         "form": form,
         "can_run": {r.appointment.pk for r in rows if may_run_visit(request.user, r.appointment)},
+        # Today's check-in queue: who is called, who waits in token order (one query).
+        "queue": doctor_queue(doctor=doctor, day=day)
+        if doctor and day == timezone.localdate()
+        else None,
+        "can_call": doctor is not None and may_call_queue(request.user, doctor),
     }
     return render(request, template_name, context)
 
