@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from billing.cashier import cashier_day_close
 from billing.services import credit_note_issue
 from billing.services.batches import invoice_batch_build, invoice_batch_request
+from clinical.vitals_models import VitalObservation, VitalsReading
 from core import roles
 from fhir.services import api_token_create
 from imports.models import UploadStatus, WorkbookUpload
@@ -97,6 +98,12 @@ def _upload(objects: Objects):
     )
 
 
+def _observation(visit):
+    """A pulse taken at the visit: its FHIR Observation row."""
+    reading = VitalsReading.objects.create(attendance=visit, taken_at=timezone.now(), pulse=72)
+    return VitalObservation.objects.get(reading=reading)
+
+
 def _staff_member(objects: Objects):
     user = UserFactory(username="staffmember")
     TOTPDevice.objects.create(user=user, name="Authenticator app")
@@ -116,6 +123,7 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     ),
     "visit": lambda o: checked_in_visit(doctor=o["own_doctor"], patient=o["patient"], started=True),
     "item": lambda o: MedicationGivenFactory(attendance=o["visit"]),
+    "observation": lambda o: _observation(o["visit"]),
     "entry": lambda o: MedicalHistoryFactory(patient=o["patient"]),  # a condition
     "surgery_entry": lambda o: MedicalHistoryFactory(
         patient=o["patient"], kind="surgery", description="Cast"

@@ -351,6 +351,14 @@ ROWS: list[Row] = [
         args=("visit",),
         post=expect(doctor=FOUND, admin_user=FOUND),
     ),
+    # Recording vital signs shows the visit page again, with whatever else was typed.
+    Row(
+        "clinical:vitals_add",
+        POST_ONLY,
+        args=("visit",),
+        post=expect(doctor=OK, admin_user=OK),
+        data={"vit-pulse": "72"},
+    ),
     Row("clinical:audit_list", expect(**ADMIN)),
     Row("clinical:audit_csv", expect(**ADMIN), check=_csv),
     # --- Billing: clerks and administrators bill; the desk views and prints invoices ---------
@@ -505,6 +513,8 @@ ROWS: list[Row] = [
             ("condition_read", ("entry",), CLINICIANS),
             ("allergyintolerance_search", (), CLINICIANS),
             ("allergyintolerance_read", ("allergy_entry",), CLINICIANS),
+            ("observation_search", (), CLINICIANS),
+            ("observation_read", ("observation",), CLINICIANS),
             ("procedure_search", (), {**CLINICIANS, "billing_clerk": OK}),
             ("procedure_read", ("surgery_entry",), {**CLINICIANS, "billing_clerk": OK}),
             ("invoice_search", (), INVOICE_VIEWERS),
@@ -531,7 +541,7 @@ ROWS: list[Row] = [
         expect(DENIED, anonymous=UNAUTHORIZED, **allowed(EVERY_ROLE, MISSING)),
         literal=("1-203003040900-30",),
     ),
-    Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Observation",)),
+    Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Immunization",)),
     # --- Django's admin: administrators only; nobody writes the audit log ---------------------
     # Django's admin index names its own login page, so anonymous visitors land there; the
     # admin's model pages go through the site's login first.
