@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from appointments.queue_services import queue_call_next
+from appointments.services import appointment_check_in
 from billing.cashier import cashier_day_close
 from billing.services import credit_note_issue
 from billing.services.batches import invoice_batch_build, invoice_batch_request
@@ -122,6 +124,16 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
         checked_in_visit(doctor=o["own_doctor"], start=today_at(11)).appointment
     ),
     "visit": lambda o: checked_in_visit(doctor=o["own_doctor"], patient=o["patient"], started=True),
+    # Checked in at the desk (a token of the doctor's queue), and that token called.
+    "token_appointment": lambda o: appointment_check_in(
+        appointment=AppointmentFactory(
+            doctor=o["own_doctor"], start=today_at(12), end=today_at(12, 30)
+        ),
+        by=None,
+    ),
+    "called_token": lambda o: (
+        o["token_appointment"] and queue_call_next(doctor=o["own_doctor"], by=None)
+    ),
     "item": lambda o: MedicationGivenFactory(attendance=o["visit"]),
     "observation": lambda o: _observation(o["visit"]),
     "entry": lambda o: MedicalHistoryFactory(patient=o["patient"]),  # a condition

@@ -263,6 +263,33 @@ ROWS: list[Row] = [
         args=("appointment",),
         post=expect(front_desk=FOUND, doctor=FOUND, admin_user=FOUND),
     ),
+    # The check-in queue (issue 18). The waiting-room display is the one page without a login:
+    # token numbers, rooms and doctors' public names, no patient's (all queues or one doctor's).
+    Row("waiting_room:display", expect(OK, anonymous=OK)),
+    Row(
+        "waiting_room:display",
+        expect(OK, anonymous=OK),
+        args=("own_doctor_code",),
+        label="one queue",
+    ),
+    Row("waiting_room:board", expect(OK, anonymous=OK)),
+    Row("waiting_room:board", expect(OK, anonymous=OK), args=("own_doctor_code",), label="one"),
+    # The token slip the desk prints at check-in; a doctor calls their own queue (an
+    # administrator any), the desk checks in but does not call.
+    Row("appointments:queue_ticket", expect(**DESK), args=("token_appointment",)),
+    Row(
+        "appointments:queue_call_next",
+        POST_ONLY,
+        args=("own_doctor",),
+        post=expect(doctor=FOUND, admin_user=FOUND),
+        data={"after": "0"},
+    ),
+    Row(
+        "appointments:queue_recall",
+        POST_ONLY,
+        args=("own_doctor", "called_token"),
+        post=expect(doctor=FOUND, admin_user=FOUND),
+    ),
     # Recurring series (issue 18): the booking page's preview of a series (htmx, nothing
     # written), and the change form of an occurrence (on an appointment of no series: refused
     # with a message, the redirect).
