@@ -259,6 +259,21 @@ def test_the_visit_does_not_complete_while_vitals_are_typed_and_not_recorded(log
     assert visit.completed_at is None
 
 
+def test_saving_the_notes_keeps_vitals_typed_and_not_recorded(login, doctor, visit):
+    response = login(doctor).post(
+        reverse("clinical:visit_record", args=[visit.pk]),
+        page(notes="Rested 5 minutes", **{"vit-systolic": "150", "vit-diastolic": "90"}),
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200  # not a redirect: the page keeps the typing
+    assert field_value(html, "vit-systolic") == "150"
+    assert field_value(html, "vit-diastolic") == "90"
+    visit.refresh_from_db()
+    assert visit.notes == "Rested 5 minutes"
+    assert not VitalsReading.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["front_desk", "billing_clerk", "other_doctor"])
 def test_only_the_visits_doctor_may_record(request, login, visit, role):
     user = request.getfixturevalue(role)
