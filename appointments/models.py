@@ -214,3 +214,6 @@ from appointments.rollups import (  # noqa: E402, F401
     HourCount,
     RollupZone,
 )
+
+# The waitlist: waiters and the offers of freed slots (appointments.waitlist).
+from appointments.waitlist.models import WaitlistEntry, WaitlistOffer  # noqa: E402, F401

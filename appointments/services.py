@@ -18,6 +18,7 @@ from appointments.models import (
     AppointmentStatus,
 )
 from appointments.selectors import off_grid, working_hours_covering
+from appointments.waitlist.offers import slot_freed
 from core import audit
 from core.actors import acting_user, by_alias
 from doctors.models import Doctor, TimeOff
@@ -280,6 +281,8 @@ def appointment_reschedule(
         new=(start, end),
         before=before,
     )
+    # The time it left is free again, for the waitlist (the one hook, as a cancellation).
+    slot_freed(doctor_id=old_doctor.pk, start=old_start, end=old_end)
     messages_for_change(appointment=appointment, kind=MessageKind.RESCHEDULED)
     return appointment
 

@@ -19,11 +19,13 @@ from appointments.history import AUDITED_FIELDS, record_move
 from appointments.messaging.models import MessageKind
 from appointments.messaging.services import messages_for_change
 from appointments.models import (
+    ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
     Attendance,
 )
 from appointments.queue_services import queue_ticket_issue, queue_ticket_withdraw
+from appointments.waitlist.offers import slot_freed
 from core import audit
 from core.actors import acting_user
 
@@ -97,6 +99,9 @@ def _move(
     record_move(
         appointment, by=by, from_status=from_status, note=note, before=before, fields=audited
     )
+    if from_status in ACTIVE_STATUSES and to_status not in ACTIVE_STATUSES:
+        # Cancelled or a no-show: its time is free again, for the waitlist (the one hook).
+        slot_freed(doctor_id=appointment.doctor_id, start=appointment.start, end=appointment.end)
     return appointment
 
 

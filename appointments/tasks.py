@@ -69,3 +69,17 @@ def queue_sends(message_ids: Iterable[int], *, at: datetime.datetime | None = No
         return
     task = message_send.configure(schedule_at=at) if at is not None else message_send
     task.batch_defer(*({"message_id": pk} for pk in ids))
+
+
+@app.periodic(cron="* * * * *", periodic_id="waitlist_offers")
+@app.task(
+    name="appointments.waitlist_offers_expire",
+    queueing_lock="appointments.waitlist_offers_expire",
+)
+def waitlist_offers_expire(timestamp: int) -> None:
+    """Every minute: close the waitlist's offers whose time is up and offer each slot to the
+    next waiter (appointments.waitlist.services.offers_expire_due; the waitlist page does the
+    same on each read, so nothing waits on a worker that is down)."""
+    from appointments.waitlist import services
+
+    services.offers_expire_due()

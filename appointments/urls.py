@@ -2,6 +2,7 @@ from django.urls import path
 
 from appointments import day_list_pages, drag_pages, queue_pages, series_pages, views
 from appointments.messaging import views as messaging_views
+from appointments.waitlist import views as waitlist_views
 
 app_name = "appointments"
 
@@ -31,4 +32,10 @@ urlpatterns = [
     path("queue/<int:pk>/recall/<int:ticket_pk>/", queue_pages.queue_recall, name="queue_recall"),
     path("<int:pk>/series/", series_pages.series_change, name="series_change"),
     path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/new/", waitlist_views.waitlist_add, name="waitlist_add"),
+    path("waitlist/<int:pk>/edit/", waitlist_views.waitlist_edit, name="waitlist_edit"),
+    path("waitlist/<int:pk>/remove/", waitlist_views.waitlist_remove, name="waitlist_remove"),
+    path("waitlist/offers/<int:pk>/book/", waitlist_views.offer_book, name="offer_book"),
+    path("waitlist/offers/<int:pk>/pass/", waitlist_views.offer_pass, name="offer_pass"),
 ]

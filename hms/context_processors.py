@@ -21,6 +21,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Patients", "patients:patient_list", "patients.view_patient"),
     NavItem("Appointments", "appointments:calendar_day", "appointments.view_appointment"),
     NavItem("Arrivals", "appointments:arrivals", "appointments.add_attendance"),
+    NavItem("Waitlist", "appointments:waitlist", "appointments.add_appointment"),
     NavItem("Doctors' hours", "doctors:schedule_list", "doctors.change_workinghours"),
     NavItem("Ready to bill", "billing:ready_to_bill", "billing.add_invoice"),
     NavItem("Invoices", "billing:invoice_list", "billing.view_invoice"),

@@ -265,6 +265,9 @@ HMS_PATIENT_EMAIL = bool(EMAIL_HOST) or not PRODUCTION
 # --- Messages to patients about appointments (appointments.messaging) -----------------------
 # Hours before an appointment its reminder goes out (a periodic job, every five minutes).
 HMS_REMINDER_HOURS = env_int("HMS_REMINDER_HOURS", 24)
+# Minutes a freed slot stays offered to a waiting patient before it goes to the next one
+# (appointments.waitlist).
+HMS_WAITLIST_OFFER_MINUTES = env_int("HMS_WAITLIST_OFFER_MINUTES", 30)
 # Tries of a message before it shows as failed, and the wait after the first failed try
 # (doubled after each further one: 1, 2, 4, 8 minutes by default).
 HMS_MESSAGE_ATTEMPTS = env_int("HMS_MESSAGE_ATTEMPTS", 5)

@@ -58,6 +58,7 @@ from appointments.selectors.queue import (
     doctor_queue,
     live_tickets,
 )
+from appointments.waitlist.selectors import waitlist_offers
 
 __all__ = [
     "DAY_LIST_COLUMNS",
@@ -104,5 +105,6 @@ __all__ = [
     "slot_at",
     "slot_choices",
     "slot_picker",
+    "waitlist_offers",
     "working_hours_covering",
 ]

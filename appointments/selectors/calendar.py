@@ -21,6 +21,7 @@ from appointments.selectors.availability import (
     local_date,
 )
 from appointments.selectors.lists import _day_bounds, appointments_between
+from appointments.waitlist.selectors import day_offers, offered_cells
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 
 # Up to this many columns a grid has room for names; beyond it the day is drawn compact
@@ -78,6 +79,8 @@ def _cell(kind: str, **values) -> Cell:
         "bookable": False,
         "doctor_pk": None,
         "doctor": "",
+        "offer_pk": None,  # a free cell offered to a waiting patient (appointments.waitlist)
+        "offer_to": "",  # their "Last, First"
         **values,
     }
 
@@ -179,6 +182,7 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
             cells[below] = _cell("covered")
     away = _Busy(column.time_off)
     doctor_name, day = str(column.doctor), column.day.isoformat()
+    offered = offered_cells(column.doctor)
     for index, minute in enumerate(times):
         if cells[index] is not None:
             continue
@@ -192,6 +196,7 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
         if not away.is_free(start, end):
             cells[index] = _cell("away")
         elif inside:
+            offer = offered.get(start)
             cells[index] = _cell(
                 "free",
                 bookable=start >= now,
@@ -199,6 +204,8 @@ def _column_cells(column, times, step, tz, now) -> list[Cell]:
                 doctor=doctor_name,
                 times=f"{minute // 60:02d}:{minute % 60:02d}",
                 day=day,
+                offer_pk=offer["pk"] if offer else None,
+                offer_to=offer["name"] if offer else "",
             )
         else:
             cells[index] = _cell("closed")
@@ -239,7 +246,12 @@ def calendar_day_doctors(*, day: datetime.date, specialty: Specialty | None = No
         valid_from__lte=day,
     )
     booked = Appointment.objects.filter(doctor=OuterRef("pk"), start__gte=start, start__lt=end)
-    return list(bookable_doctors(specialty=specialty).filter(Exists(works) | Exists(booked)))
+    return list(
+        bookable_doctors(specialty=specialty)
+        .filter(Exists(works) | Exists(booked))
+        # The day's open offers of freed slots, drawn on their cells: in this same query.
+        .annotate(waitlist_offers=day_offers(day=day))
+    )
 
 
 def calendar_day(

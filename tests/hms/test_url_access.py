@@ -33,6 +33,7 @@ from core import roles
 from fhir.services import api_token_create
 from imports.models import UploadStatus, WorkbookUpload
 from reports.registry import REPORTS
+from tests.appointments import waitlist_factories
 from tests.billing.conftest import fast_pdf  # noqa: F401 (a fixture the billing rows use)
 from tests.billing.factories import drafted, issued, surgery
 from tests.clinical.factories import MedicationGivenFactory, checked_in_visit, today_at
@@ -161,6 +162,8 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
     "procedure": lambda o: ProcedureFeeFactory(),
     "upload": _upload,
     "missing": lambda o: SimpleNamespace(pk=999_999),
+    "waiter": lambda o: waitlist_factories.waiter(),
+    "waitlist_offer": lambda o: waitlist_factories.open_offer(),
     "staff_member": _staff_member,
     "audit_event": lambda o: AuditEventFactory(),
     "api_token": lambda o: api_token_create(

@@ -313,6 +313,39 @@ ROWS: list[Row] = [
         args=("appointment",),
         post=expect(**allowed(DESK, FOUND)),
     ),
+    # The waitlist: the desk's (those who book); a booked offer shows on the day calendar.
+    Row("appointments:waitlist", expect(**DESK)),
+    Row(
+        "appointments:waitlist_add",
+        expect(**DESK),
+        post=expect(**DESK),  # the form again: no patient given
+        data={"patient": ""},
+    ),
+    Row(
+        "appointments:waitlist_edit",
+        expect(**DESK),
+        args=("waiter",),
+        post=expect(**DESK),  # the form again: it names no doctor nor specialty
+        data={"note": "Mornings"},
+    ),
+    Row(
+        "appointments:waitlist_remove",
+        POST_ONLY,
+        args=("waiter",),
+        post=expect(**allowed(DESK, FOUND)),
+    ),
+    Row(
+        "appointments:offer_book",
+        POST_ONLY,
+        args=("waitlist_offer",),
+        post=expect(**allowed(DESK, FOUND)),
+    ),
+    Row(
+        "appointments:offer_pass",
+        POST_ONLY,
+        args=("waitlist_offer",),
+        post=expect(**allowed(DESK, FOUND)),
+    ),
     # --- Clinical: doctors read every chart; only a visit's own doctor runs it ---------------
     Row("clinical:doctor_day", expect(**CLINICIANS)),
     Row("clinical:chart", expect(**CLINICIANS), args=("patient",)),
