@@ -12,11 +12,11 @@ from django import forms
 from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
-from clinical import selectors
+from clinical import drug_classes, selectors
 from clinical.models import VisitItem
 from core.forms import BoundedDateField, VisibleTextForm
 from core.models import AuditEvent
-from patients.models import HistoryKind, MedicalHistory, Patient
+from patients.models import AllergySeverity, HistoryKind, MedicalHistory, Patient
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,7 +30,7 @@ _KIND_FIELDS: dict[str, tuple[str, ...]] = {
     HistoryKind.CONDITION: ("description", "recorded_on", "ended_on"),
     HistoryKind.SURGERY: ("procedure", "description", "recorded_on"),
     HistoryKind.MEDICATION: ("medication", "description", "recorded_on", "ended_on"),
-    HistoryKind.ALLERGY: ("description", "recorded_on"),
+    HistoryKind.ALLERGY: ("description", "reaction", "severity", "drug_class", "recorded_on"),
 }
 _LABELS: dict[str, dict[str, str]] = {
     HistoryKind.CONDITION: {
@@ -50,7 +50,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "ended_on": "Stopped on (leave empty while current)",
     },
     HistoryKind.ALLERGY: {
-        "description": "Allergy (substance and reaction)",
+        "description": "Substance (drug, food, or other)",
         "recorded_on": "Noted on",
     },
 }
@@ -69,6 +69,19 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
     quantity = forms.IntegerField(label="Quantity given", min_value=1, max_value=10_000)
     recorded_on = BoundedDateField(widget=DATE_INPUT)
     ended_on = BoundedDateField(widget=DATE_INPUT, required=False)
+    # A structured allergy (clinical.drug_classes: the class the prescribing check reads).
+    reaction = forms.CharField(
+        max_length=255, required=False, help_text="What happens, e.g. hives, anaphylaxis."
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "— not known —"), *AllergySeverity.choices], required=False
+    )
+    drug_class = forms.ChoiceField(
+        label="Drug class (when a drug allergy covers a class)",
+        choices=[("", "— none —"), *drug_classes.CHOICES],
+        required=False,
+        help_text="E.g. penicillins: prescribing any of them is then stopped.",
+    )
     reason = forms.CharField(
         label="Reason for the correction",
         max_length=255,
@@ -86,6 +99,9 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
                 "quantity": entry.quantity,
                 "recorded_on": entry.recorded_on,
                 "ended_on": entry.ended_on,
+                "reaction": entry.reaction,
+                "severity": entry.severity,
+                "drug_class": entry.drug_class,
             }
         super().__init__(*args, **kwargs)
         self.kind = kind

@@ -78,7 +78,15 @@ class VisitItem(TimeStampedModel):
         return reverse("clinical:visit_record", args=[self.attendance_id])
 
 
+from clinical.prescriptions import Prescription, PrescriptionLine  # noqa: E402
+
 # Vital signs live in a module of their own (clinical/vitals_models.py).
 from clinical.vitals_models import VitalObservation, VitalsReading  # noqa: E402
 
-__all__ = ["VisitItem", "VitalObservation", "VitalsReading"]
+__all__ = [
+    "Prescription",
+    "PrescriptionLine",
+    "VisitItem",
+    "VitalObservation",
+    "VitalsReading",
+]

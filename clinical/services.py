@@ -33,6 +33,9 @@ CORRECTABLE_FIELDS = (
     "quantity",
     "recorded_on",
     "ended_on",
+    "reaction",
+    "severity",
+    "drug_class",
 )
 HISTORY_FIELDS = (
     "kind",
@@ -55,6 +58,8 @@ def _check_kind_fields(entry: MedicalHistory) -> None:
         errors["medication"] = "Only a medication entry names a price-list medication."
     if entry.kind != HistoryKind.SURGERY and entry.procedure_id is not None:
         errors["procedure"] = "Only a surgery entry names a listed procedure."
+    if entry.kind != HistoryKind.ALLERGY and (entry.reaction or entry.severity or entry.drug_class):
+        errors["reaction"] = "Only an allergy has a reaction, severity or drug class."
     if errors:
         raise ValidationError(errors)
 
@@ -73,6 +78,9 @@ def history_entry_create(
     quantity: int = 1,
     is_billable: bool = False,
     attendance: Attendance | None = None,
+    reaction: str = "",
+    severity: str = "",
+    drug_class: str = "",
 ) -> MedicalHistory:
     """Add a condition, surgery, medication or allergy to a patient's history.
 
@@ -92,6 +100,9 @@ def history_entry_create(
         is_billable=is_billable,
         attendance=attendance,
         recorded_by=acting_user(by),
+        reaction=(reaction or "").strip(),
+        severity=severity or "",
+        drug_class=drug_class or "",
     )
     _check_kind_fields(entry)
     entry.full_clean()
@@ -331,6 +342,7 @@ def visit_complete(
         _close_record(attendance, data or {}, by=by)
         _record_conditions(attendance, items, by=by)
         _record_items(attendance, items, by=by)
+        prescription_lines_record(attendance=attendance, by=by)
     return attendance
 
 
@@ -397,3 +409,15 @@ def _record_items(attendance: Attendance, items: list[VisitItem], *, by: Any) ->
             by=by,
         )
     VisitItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+
+
+# Prescriptions and allergies: their own module, named here as the app's services.
+from clinical.prescribing import AllergyConflict as AllergyConflict  # noqa: E402
+from clinical.prescribing import allergy_record as allergy_record  # noqa: E402
+from clinical.prescribing import prescription_create as prescription_create  # noqa: E402
+from clinical.prescribing import (  # noqa: E402
+    prescription_line_remove as prescription_line_remove,
+)
+from clinical.prescribing import (  # noqa: E402
+    prescription_lines_record as prescription_lines_record,
+)

@@ -21,6 +21,13 @@ urlpatterns = [
         name="visit_item_remove",
     ),
     path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
+    path("visits/<int:pk>/prescription/", views.prescription_add, name="prescription_add"),
+    path(
+        "visits/<int:pk>/prescription/<int:line_pk>/remove/",
+        views.prescription_line_remove,
+        name="prescription_line_remove",
+    ),
+    path("visits/<int:pk>/prescription.pdf", views.prescription_pdf_view, name="prescription_pdf"),
     path("visits/<int:pk>/vitals/", views.vitals_add, name="vitals_add"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/csv/", views.audit_csv, name="audit_csv"),

@@ -146,6 +146,13 @@ class HistoryKind(models.TextChoices):
     ALLERGY = "allergy", "Allergy"
 
 
+class AllergySeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+    LIFE_THREATENING = "life_threatening", "Life-threatening"
+
+
 # Kinds whose entries can end: a condition resolves, a medication is stopped.
 ENDING_KINDS = (HistoryKind.CONDITION, HistoryKind.MEDICATION)
 # Kinds that are charged for: a medication, a surgery.
@@ -226,6 +233,18 @@ class MedicalHistory(TimeStampedModel):
         help_text="Who wrote this version, when it is a correction.",
     )
     correction_reason = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # A structured allergy (kind allergy; `description` is its substance, so a free-text
+    # allergy of before stays valid as it is). The drug class is a key of
+    # clinical.drug_classes (e.g. "penicillins"), which the allergy check reads.
+    reaction = models.CharField(
+        max_length=255, blank=True, default="", db_default="", help_text="E.g. hives."
+    )
+    severity = models.CharField(
+        max_length=16, choices=AllergySeverity.choices, blank=True, default="", db_default=""
+    )
+    drug_class = models.CharField(
+        "drug class", max_length=40, blank=True, default="", db_default=""
+    )
 
     objects = MedicalHistoryQuerySet.as_manager()
 
@@ -276,6 +295,16 @@ class MedicalHistory(TimeStampedModel):
                 condition=Q(quantity__gte=1) & (Q(quantity=1) | Q(kind=HistoryKind.MEDICATION)),
                 name="%(app_label)s_%(class)s_quantity_valid",
                 violation_error_message="A quantity is at least 1, and only medications have one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity="") | Q(severity__in=AllergySeverity.values),
+                name="%(app_label)s_%(class)s_severity_valid",
+                violation_error_message="Severity is mild, moderate, severe or life-threatening.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=HistoryKind.ALLERGY) | Q(reaction="", severity="", drug_class=""),
+                name="%(app_label)s_%(class)s_reaction_only_for_allergies",
+                violation_error_message="Only an allergy has a reaction, severity or drug class.",
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1),
@@ -346,6 +375,9 @@ class MedicalHistoryRevision(TimeStampedModel):
         related_name="+",
     )
     is_billable = models.BooleanField()
+    reaction = models.CharField(max_length=255, blank=True, default="", db_default="")
+    severity = models.CharField(max_length=16, blank=True, default="", db_default="")
+    drug_class = models.CharField(max_length=40, blank=True, default="", db_default="")
     written_at = models.DateTimeField(help_text="When this version was written.")
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,6 +1,11 @@
 """The clinical pages. Each view calls `clinical.access` first; reads of clinical content write
 one audit row (a GET costs exactly one audit INSERT), writes go through `clinical.services`."""
 
+from clinical.views.prescriptions import (
+    prescription_add,
+    prescription_line_remove,
+    prescription_pdf_view,
+)
 from clinical.views.records import (
     audit_csv,
     audit_list,
@@ -31,6 +36,9 @@ __all__ = [
     "history_create",
     "history_revisions",
     "patient_access_log",
+    "prescription_add",
+    "prescription_line_remove",
+    "prescription_pdf_view",
     "visit_complete",
     "visit_item_add",
     "visit_item_remove",

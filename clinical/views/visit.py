@@ -25,7 +25,9 @@ from clinical.access import (
 )
 from clinical.forms import VISIT_ITEM_FORMS, VisitItemForm, VisitNotesForm
 from clinical.models import VisitItem
+from clinical.prescription_forms import PrescriptionForm
 from clinical.views._common import _error_text, _log_view
+from clinical.views._rx_section import PrescriptionSection, prescription_section
 from clinical.views._vitals import typed_vitals, vitals_section
 from clinical.vitals_forms import VitalsForm
 from core.forms import add_service_error
@@ -92,7 +94,12 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, "Visit notes saved.")
-            if not any(f.pending for f in [*item_forms.values(), typed_vitals(request.POST)]):
+            pending = [
+                *item_forms.values(),
+                PrescriptionForm.typed(request.POST),
+                typed_vitals(request.POST),
+            ]
+            if not any(f.pending for f in pending):
                 return redirect("clinical:visit_record", pk=attendance.pk)
             form = _notes_form(attendance)
     _log_view(request, attendance, attendance.patient)
@@ -108,9 +115,12 @@ def _render_visit(
     notices: dict[str, Notice] | None = None,
     refocus: str = "",
     vitals_form: VitalsForm | None = None,
+    rx: PrescriptionSection | None = None,
 ) -> HttpResponse:
     visit = selectors.visit_page(attendance=attendance)
     notices = notices or {}
+    if rx is None:
+        rx = prescription_section(attendance, PrescriptionForm.typed(request.POST))
     context = {
         "patient": attendance.patient,
         "visit": visit,
@@ -127,8 +137,22 @@ def _render_visit(
         "vitals": vitals_section(
             attendance, vitals_form or typed_vitals(request.POST), notices.get("vitals")
         ),
+        "rx": rx,
     }
     return render(request, "clinical/visit_record.html", context)
+
+
+def render_visit_with_typing(
+    request: HttpRequest, attendance: Attendance, *, rx: PrescriptionSection
+) -> HttpResponse:
+    """The whole visit page (no JavaScript), with everything the POST carried typed in place."""
+    return _render_visit(
+        request,
+        attendance,
+        notes_form=_notes_form(attendance, request.POST),
+        item_forms=_typed_item_forms(request),
+        rx=rx,
+    )
 
 
 def _after_item_change(
@@ -204,6 +228,15 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
         notices["vitals"] = Notice(
             "Not recorded yet: press “Record vital signs” or clear them to complete.", "danger"
         )
+    rx_form = PrescriptionForm.typed(request.POST)
+    if rx_form.pending:
+        notices["prescription"] = Notice(
+            f"Not added yet: press “{rx_form.add_label}” or clear it to complete.", "danger"
+        )
+    if typed_vitals(request.POST).pending:
+        notices["vitals"] = Notice(
+            "Not recorded yet: press “Record vital signs” or clear them to complete.", "danger"
+        )
     if notices:
         messages.error(request, "Not completed: something typed below is not added yet.")
     elif form.is_valid():
@@ -214,6 +247,10 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Visit of {attendance.patient.full_name} completed.")
             return redirect("clinical:chart", pk=attendance.patient_id)
+    rx_notice = notices.pop("prescription", None)
+    rx = prescription_section(
+        attendance, rx_form, (rx_notice.text, rx_notice.level) if rx_notice else None
+    )
     return _render_visit(
-        request, attendance, notes_form=form, item_forms=item_forms, notices=notices
+        request, attendance, notes_form=form, item_forms=item_forms, notices=notices, rx=rx
     )

@@ -14,6 +14,10 @@ from tests.fhir.appointment_records import APPOINTMENT_EXAMPLES, appointment_wor
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
 from tests.fhir.conftest import entries, parsed, url
 from tests.fhir.invoice_audit_records import INVOICE_AUDIT_EXAMPLES, invoice_audit_world
+from tests.fhir.medication_request_records import (
+    MEDICATION_REQUEST_EXAMPLES,
+    medication_request_world,
+)
 from tests.fhir.observation_records import OBSERVATION_EXAMPLES, observation_world
 from tests.fhir.schedule_slot_records import SCHEDULE_SLOT_EXAMPLES, schedule_slot_world
 
@@ -65,6 +69,11 @@ SERVED = {
     ],
     "Procedure": [("patient", "reference"), ("date", "date")],
     "MedicationStatement": [("patient", "reference"), ("status", "token")],
+    "MedicationRequest": [
+        ("patient", "reference"),
+        ("encounter", "reference"),
+        ("authoredon", "date"),
+    ],
     "AllergyIntolerance": [("patient", "reference")],
     "Observation": [
         ("patient", "reference"),
@@ -138,6 +147,7 @@ def world(db):
     world |= invoice_audit_world()
     world |= schedule_slot_world()
     world |= appointment_world(world)
+    world |= medication_request_world(world)
     return world
 
 
@@ -159,12 +169,14 @@ EXAMPLES |= OBSERVATION_EXAMPLES
 EXAMPLES |= INVOICE_AUDIT_EXAMPLES
 EXAMPLES |= SCHEDULE_SLOT_EXAMPLES
 EXAMPLES |= APPOINTMENT_EXAMPLES
+EXAMPLES |= MEDICATION_REQUEST_EXAMPLES
 RECORDS = {"Patient": "Patient", "Practitioner": "Practitioner", "PractitionerRole": "Practitioner"}
 RECORDS |= {type_name: type_name for type_name, _ in CLINICAL_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in OBSERVATION_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in INVOICE_AUDIT_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in SCHEDULE_SLOT_EXAMPLES}
 RECORDS |= {type_name: type_name for type_name, _ in APPOINTMENT_EXAMPLES}
+RECORDS |= {type_name: type_name for type_name, _ in MEDICATION_REQUEST_EXAMPLES}
 
 
 def advertised(client):

@@ -28,6 +28,7 @@ from appointments.services import appointment_check_in
 from billing.cashier import cashier_day_close
 from billing.services import credit_note_issue
 from billing.services.batches import invoice_batch_build, invoice_batch_request
+from clinical.models import Prescription, PrescriptionLine
 from clinical.vitals_models import VitalObservation, VitalsReading
 from core import roles
 from fhir.services import api_token_create
@@ -107,6 +108,20 @@ def _observation(visit):
     return VitalObservation.objects.get(reading=reading)
 
 
+def _prescription_line(visit):
+    prescription = Prescription.objects.create(attendance=visit)
+    return PrescriptionLine.objects.create(
+        prescription=prescription,
+        drug_name="Paracetamol",
+        dose=500,
+        dose_unit="mg",
+        route="oral",
+        frequency="qid",
+        duration_days=3,
+        quantity=12,
+    )
+
+
 def _staff_member(objects: Objects):
     user = UserFactory(username="staffmember")
     TOTPDevice.objects.create(user=user, name="Authenticator app")
@@ -136,6 +151,8 @@ OBJECTS: dict[str, Callable[[Objects], Any]] = {
         o["token_appointment"] and queue_call_next(doctor=o["own_doctor"], by=None)
     ),
     "item": lambda o: MedicationGivenFactory(attendance=o["visit"]),
+    "rx_line": lambda o: _prescription_line(o["visit"]),
+    "rx_visit": lambda o: o["rx_line"].prescription.attendance,
     "observation": lambda o: _observation(o["visit"]),
     "entry": lambda o: MedicalHistoryFactory(patient=o["patient"]),  # a condition
     "surgery_entry": lambda o: MedicalHistoryFactory(

@@ -419,6 +419,29 @@ ROWS: list[Row] = [
         post=expect(doctor=OK, admin_user=OK),
         data={"vit-pulse": "72"},
     ),
+    # Prescribing: only the visit's own doctor (or an administrator); every doctor prints.
+    Row(
+        "clinical:prescription_add",
+        POST_ONLY,
+        args=("visit",),
+        post=expect(doctor=OK, admin_user=OK),
+        data={
+            "rx-drug": "Paracetamol",
+            "rx-dose": "500",
+            "rx-dose_unit": "mg",
+            "rx-route": "oral",
+            "rx-frequency": "qid",
+            "rx-duration_days": "3",
+            "rx-quantity": "12",
+        },
+    ),
+    Row(
+        "clinical:prescription_line_remove",
+        POST_ONLY,
+        args=("visit", "rx_line"),
+        post=expect(doctor=OK, admin_user=OK),
+    ),
+    Row("clinical:prescription_pdf", expect(**CLINICIANS), args=("rx_visit",), check=_pdf),
     Row("clinical:audit_list", expect(**ADMIN)),
     Row("clinical:audit_csv", expect(**ADMIN), check=_csv),
     # --- Billing: clerks and administrators bill; the desk views and prints invoices ---------

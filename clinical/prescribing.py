@@ -1,0 +1,228 @@
+"""Writes of prescribing: structured allergies, prescription lines checked against them, and
+the lines' medication entries (billing) when the visit completes.
+
+Re-exported by clinical.services, whose history service (`history_entry_create`) writes every
+history entry here too: an allergy, and a line's medication entry, which bills once (the
+line's one-to-one `history_entry`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from appointments.models import Attendance
+from billing.models import MedicationCost
+from clinical import drug_classes, selectors
+from clinical import services as history
+from clinical.prescriptions import Prescription, PrescriptionLine
+from core import audit
+from core.actors import acting_user
+from patients.models import HistoryKind, MedicalHistory, Patient
+
+_AUDITED_LINE = (
+    "drug_name",
+    "medication",
+    "dose",
+    "dose_unit",
+    "route",
+    "frequency",
+    "duration_days",
+    "quantity",
+    "instructions",
+    "allergy_alert",
+    "override_reason",
+)
+
+
+def allergy_text(entry: MedicalHistory) -> str:
+    """An allergy as the check shows it: "Penicillin (hives; severe)"."""
+    severity = entry.get_severity_display() if entry.severity else ""
+    details = [d for d in (entry.reaction, severity) if d]
+    return f"{entry.description} ({'; '.join(details)})" if details else entry.description
+
+
+class AllergyConflict(ValidationError):
+    """The drug matches a recorded allergy and no override reason was given."""
+
+    def __init__(self, allergies: list[MedicalHistory]) -> None:
+        self.allergies = allergies
+        named = "; ".join(allergy_text(entry) for entry in allergies)
+        super().__init__(
+            f"Allergy recorded: {named}. Type a reason to prescribe it anyway.", code="allergy"
+        )
+
+
+@transaction.atomic
+def allergy_record(
+    *,
+    patient: Patient,
+    substance: str,
+    by: Any,
+    reaction: str = "",
+    severity: str = "",
+    drug_class: str = "",
+    recorded_on: datetime.date | None = None,
+) -> MedicalHistory:
+    """Record an allergy (substance, reaction, severity, and a drug class when known) through
+    the one history service."""
+    if drug_class and drug_class not in drug_classes.BY_KEY:
+        raise ValidationError({"drug_class": "Unknown drug class."})
+    return history.history_entry_create(
+        patient=patient,
+        kind=HistoryKind.ALLERGY,
+        description=substance,
+        reaction=reaction,
+        severity=severity,
+        drug_class=drug_class,
+        recorded_on=recorded_on,
+        is_billable=False,
+        by=by,
+    )
+
+
+def allergy_conflicts(*, patient: Patient, drug: str) -> list[MedicalHistory]:
+    """The patient's allergies `drug` matches (clinical.drug_classes). One query."""
+    return [
+        entry
+        for entry in selectors.patient_allergies(patient=patient)
+        if drug_classes.matches(drug=drug, substance=entry.description, drug_class=entry.drug_class)
+    ]
+
+
+def _priced(drug: str) -> MedicationCost | None:
+    """The price list's medication of that name (trimmed, case-blind, as the billing rule)."""
+    return MedicationCost.objects.filter(name__iexact=drug, is_active=True).first()
+
+
+def _prescription(attendance: Attendance, by: Any) -> Prescription:
+    """The visit's prescription, numbered when it is first written (the visit is locked)."""
+    prescription = Prescription.objects.filter(attendance=attendance).first()
+    if prescription is None:
+        prescription = Prescription(attendance=attendance, prescribed_by=acting_user(by))
+        prescription.save()
+        prescription.refresh_from_db(fields=["number"])
+        audit.audit_record(
+            actor=by,
+            action=audit.Action.CREATE,
+            obj=prescription,
+            patient=attendance.patient,
+            changes={"number": {"before": None, "after": prescription.label}},
+        )
+    return prescription
+
+
+@transaction.atomic
+def prescription_create(
+    *,
+    attendance: Attendance,
+    drug: str,
+    dose: Decimal | str,
+    route: str,
+    frequency: str,
+    duration_days: int,
+    quantity: int,
+    by: Any,
+    dose_unit: str = "mg",
+    instructions: str = "",
+    override_reason: str = "",
+) -> PrescriptionLine:
+    """Add a drug to the prescription of a visit in progress (the visit's own doctor or an
+    administrator). `drug` is a name: priced when it is on the price list, else unpriced.
+
+    Raises AllergyConflict, naming the allergy, when the drug matches one of the patient's
+    allergies and no `override_reason` is given; with one, the line keeps the allergy shown and
+    the reason, and so does its audit row."""
+    attendance, appointment = history._lock_visit(attendance)
+    history._require_runner(by, appointment)
+    history._require_open(attendance)
+    drug = " ".join((drug or "").split())
+    if not drug:
+        raise ValidationError({"drug": "Name the drug."})
+    medication = _priced(drug)
+    if medication is not None:
+        drug = medication.name
+    conflicts = allergy_conflicts(patient=attendance.patient, drug=drug)
+    override_reason = (override_reason or "").strip()
+    if conflicts and not override_reason:
+        raise AllergyConflict(conflicts)
+    line = PrescriptionLine(
+        prescription=_prescription(attendance, by),
+        drug_name=drug,
+        medication=medication,
+        dose=dose,
+        dose_unit=dose_unit,
+        route=route,
+        frequency=frequency,
+        duration_days=duration_days,
+        quantity=quantity,
+        instructions=(instructions or "").strip(),
+        allergy_alert="; ".join(allergy_text(entry) for entry in conflicts),
+        override_reason=override_reason if conflicts else "",
+        prescribed_by=acting_user(by),
+    )
+    line.full_clean()
+    line.save()
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.CREATE,
+        obj=line,
+        patient=attendance.patient,
+        changes=audit.created(line, _AUDITED_LINE),
+    )
+    return line
+
+
+@transaction.atomic
+def prescription_line_remove(*, line: PrescriptionLine, by: Any) -> None:
+    """Take back a line written by mistake, while the visit is still open."""
+    attendance, appointment = history._lock_visit(line.prescription.attendance)
+    history._require_runner(by, appointment)
+    history._require_open(attendance)
+    line = PrescriptionLine.objects.get(pk=line.pk, prescription__attendance=attendance)
+    audit.audit_record(
+        actor=by,
+        action=audit.Action.DELETE,
+        obj=line,
+        patient=attendance.patient,
+        changes={
+            name: {"before": value, "after": None}
+            for name, value in audit.snapshot(line, _AUDITED_LINE).items()
+        },
+    )
+    line.delete()
+
+
+def prescription_lines_record(*, attendance: Attendance, by: Any) -> list[MedicalHistory]:
+    """Each line of the visit's prescription not yet recorded becomes the visit's billable
+    medication entry (the one history service), linked to its line. A line already recorded
+    is left alone, and the link's unique index refuses a second entry for a line, so the
+    prescription bills once however often this runs. Called by `visit_complete`, inside its
+    transaction and with the visit locked."""
+    lines = list(
+        PrescriptionLine.objects.select_for_update(of=("self",))
+        .filter(prescription__attendance=attendance, history_entry__isnull=True)
+        .select_related("medication")
+        .order_by("created_at", "id")
+    )
+    entries = []
+    for line in lines:
+        entry = history.history_entry_create(
+            patient=attendance.patient,
+            kind=HistoryKind.MEDICATION,
+            description=line.drug_name,
+            medication=line.medication,
+            quantity=line.quantity,
+            recorded_on=history._visit_day(attendance),
+            attendance=attendance,
+            is_billable=True,
+            by=by,
+        )
+        line.history_entry = entry
+        line.save(update_fields=["history_entry", "updated_at"])
+        entries.append(entry)
+    return entries
