@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 
-from clinical import services
-from clinical.models import VisitItem
+from clinical import note_templates, services
+from clinical.models import NoteTemplate, VisitItem
 from core.admin import (
     AuditedViewMixin,
     ReadOnlyAdminMixin,
@@ -84,6 +84,7 @@ class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
     search_fields = ("patient__mrn", "patient__last_name", "description", "legacy_id")
     date_hierarchy = "recorded_on"
     autocomplete_fields = ("patient", "medication", "procedure", "attendance")
+    raw_id_fields = ("icd10",)  # a code typed ("J45.909"): the code set has 74,000 of them
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -151,3 +152,28 @@ class VisitItemAdmin(AuditedViewMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def audit_patient_id(self, obj: VisitItem) -> int:
         return obj.attendance.patient_id
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(ServiceModelAdmin):
+    """Visit note templates per specialty (SOAP): the visit page offers them to the doctors
+    of that specialty (or to everyone when no specialty is set)."""
+
+    list_display = ("name", "specialty", "is_active", "updated_at")
+    list_select_related = ("specialty",)
+    list_filter = ("is_active", "specialty")
+    search_fields = ("name",)
+    fields = note_templates.TEMPLATE_FIELDS
+
+    def create_via_service(self, request, form):
+        return note_templates.note_template_save(
+            by=request.user, **form_values(form, note_templates.TEMPLATE_FIELDS)
+        )
+
+    def update_via_service(self, request, obj, form):
+        return note_templates.note_template_save(
+            template=obj, by=request.user, **form_values(form, note_templates.TEMPLATE_FIELDS)
+        )
+
+    def delete_via_service(self, request, obj):
+        note_templates.note_template_delete(template=obj, by=request.user)

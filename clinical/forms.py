@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
 from clinical import drug_classes, selectors
+from clinical.code_picker import Icd10Field
 from clinical.models import VisitItem
 from core.forms import BoundedDateField, VisibleTextForm
 from core.models import AuditEvent
@@ -27,14 +28,14 @@ class PageDateField(BoundedDateField):
 
 # Per kind: the fields a history entry form shows, and the labels that fit that kind.
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    HistoryKind.CONDITION: ("description", "recorded_on", "ended_on"),
+    HistoryKind.CONDITION: ("icd10", "description", "recorded_on", "ended_on"),
     HistoryKind.SURGERY: ("procedure", "description", "recorded_on"),
     HistoryKind.MEDICATION: ("medication", "description", "recorded_on", "ended_on"),
     HistoryKind.ALLERGY: ("description", "reaction", "severity", "drug_class", "recorded_on"),
 }
 _LABELS: dict[str, dict[str, str]] = {
     HistoryKind.CONDITION: {
-        "description": "Condition",
+        "description": "Condition in words (empty: the code's title)",
         "recorded_on": "Diagnosed on",
         "ended_on": "Resolved on (leave empty while active)",
     },
@@ -69,6 +70,11 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
     quantity = forms.IntegerField(label="Quantity given", min_value=1, max_value=10_000)
     recorded_on = BoundedDateField(widget=DATE_INPUT)
     ended_on = BoundedDateField(widget=DATE_INPUT, required=False)
+    icd10 = Icd10Field(
+        required=False,
+        help_text="Type a word or a code and pick from the list; leave empty to keep the "
+        "condition uncoded.",
+    )
     # A structured allergy (clinical.drug_classes: the class the prescribing check reads).
     reaction = forms.CharField(
         max_length=255, required=False, help_text="What happens, e.g. hives, anaphylaxis."
@@ -99,6 +105,7 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
                 "quantity": entry.quantity,
                 "recorded_on": entry.recorded_on,
                 "ended_on": entry.ended_on,
+                "icd10": entry.icd10_id,
                 "reaction": entry.reaction,
                 "severity": entry.severity,
                 "drug_class": entry.drug_class,
@@ -136,6 +143,8 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
         if picked is not None:
             # An entry picked from a list carries the list's name, so counts and bills match.
             description = picked.name
+        elif not description and data.get("icd10") is not None:
+            description = data["icd10"].title  # a coded condition, not put in words
         if not description:
             self.add_error("description", "Describe the entry.")
         data["description"] = description
@@ -262,17 +271,48 @@ class ConditionFoundForm(VisitItemForm):
     heading = "Conditions found"
     add_label = "Add condition"
 
+    icd10 = Icd10Field(
+        required=False,
+        help_text="Type a word or a code and pick from the list; or only describe it below "
+        "(kept uncoded).",
+    )
     description = forms.CharField(
-        label="Condition",
+        label="Condition in words",
         max_length=255,
-        help_text="Added to the patient's conditions when the visit is completed.",
-        error_messages={"required": "Name the condition."},
+        required=False,
+        help_text="Empty: the code's title. Added to the patient's conditions when the visit "
+        "is completed.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "icd10" in self.errors:
+            return data
+        if data.get("icd10") is None and not (data.get("description") or "").strip():
+            self.add_error("description", "Name the condition. Or pick its ICD-10-CM code above.")
+        return data
+
+
+class HistoryCodeForm(VisibleTextForm, forms.Form):
+    """The code of a condition ("Code it"): the correction's reason names the code."""
+
+    icd10 = Icd10Field(
+        help_text="Type a word (asthma) or a code (J45) and pick from the list.",
+        error_messages={"required": "Pick the condition's code."},
+    )
+
+    def __init__(self, *args: Any, entry: MedicalHistory, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"icd10": entry.icd10_id})
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("save", "Save the code"))
 
 
 # The item forms of the visit page by the kind of item they add.

@@ -33,6 +33,15 @@ class VisitItem(TimeStampedModel):
     )
     description = models.CharField(max_length=255)
     quantity = models.PositiveIntegerField(default=1)
+    # A condition found may be coded (ICD-10-CM); it keeps its code when it is recorded.
+    icd10 = models.ForeignKey(
+        "patients.Icd10Code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="ICD-10-CM code",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -48,13 +57,19 @@ class VisitItem(TimeStampedModel):
             ),
             models.CheckConstraint(
                 # Medications given are picked from the price list, so they can be billed; a
-                # condition is described, never a list entry.
-                condition=Q(kind="medication", medication__isnull=False, procedure__isnull=True)
-                | Q(kind="surgery", medication__isnull=True)
+                # condition is described (and may be coded), never a price-list entry. One
+                # constraint for the three kinds: full_clean checks each in a query of its own.
+                condition=Q(
+                    kind="medication",
+                    medication__isnull=False,
+                    procedure__isnull=True,
+                    icd10__isnull=True,
+                )
+                | Q(kind="surgery", medication__isnull=True, icd10__isnull=True)
                 | Q(kind="condition", medication__isnull=True, procedure__isnull=True),
                 name="%(app_label)s_%(class)s_medication_from_price_list",
                 violation_error_message="Pick the medication from the price list; a condition "
-                "is described, not picked from a list.",
+                "is described, not picked from a list; only a condition has an ICD-10-CM code.",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & (Q(quantity=1) | Q(kind="medication")),
@@ -78,12 +93,14 @@ class VisitItem(TimeStampedModel):
         return reverse("clinical:visit_record", args=[self.attendance_id])
 
 
+from clinical.note_templates import NoteTemplate  # noqa: E402
 from clinical.prescriptions import Prescription, PrescriptionLine  # noqa: E402
 
 # Vital signs live in a module of their own (clinical/vitals_models.py).
 from clinical.vitals_models import VitalObservation, VitalsReading  # noqa: E402
 
 __all__ = [
+    "NoteTemplate",
     "Prescription",
     "PrescriptionLine",
     "VisitItem",

@@ -22,6 +22,7 @@ from core.dates import local_day_bounds
 from core.models import AuditEvent, naming_patient
 from core.pagination import MAX_PAGE
 from doctors.models import Doctor
+from patients.icd10 import icd10_search as icd10_search  # by code or words (see there)
 from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision, Patient
 
 # --- The doctor's day -----------------------------------------------------------------------
@@ -133,7 +134,7 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     entries = list(
         MedicalHistory.objects.filter(patient=patient)
-        .select_related("medication", "procedure")
+        .select_related("medication", "procedure", "icd10")
         .order_by("-recorded_on", "-id")
     )
     attendances = list(
@@ -178,7 +179,7 @@ def entry_revisions(*, entry: MedicalHistory) -> list[MedicalHistoryRevision]:
     """Earlier versions of an entry, newest first, with their authors. One query."""
     return list(
         entry.revisions.select_related(
-            "medication", "procedure", "written_by", "superseded_by"
+            "medication", "procedure", "icd10", "written_by", "superseded_by"
         ).order_by("-version")
     )
 
@@ -200,9 +201,11 @@ class VisitPage:
 def visit_page(*, attendance: Attendance) -> VisitPage:
     """A visit with its draft items, the entries recorded at it and the patient's allergies.
     Three queries."""
-    items = list(attendance.visit_items.select_related("medication", "procedure"))
+    items = list(attendance.visit_items.select_related("medication", "procedure", "icd10"))
     entries = list(
-        attendance.history_entries.select_related("medication", "procedure").order_by("kind", "id")
+        attendance.history_entries.select_related("medication", "procedure", "icd10").order_by(
+            "kind", "id"
+        )
     )
     return VisitPage(
         attendance=attendance,
@@ -214,7 +217,9 @@ def visit_page(*, attendance: Attendance) -> VisitPage:
 
 def visit_items(*, attendance: Attendance, kind: str) -> list[VisitItem]:
     """The draft items of one kind of a visit: its section of the visit page. One query."""
-    return list(attendance.visit_items.filter(kind=kind).select_related("medication", "procedure"))
+    return list(
+        attendance.visit_items.filter(kind=kind).select_related("medication", "procedure", "icd10")
+    )
 
 
 def medication_choices() -> QuerySet[MedicationCost]:

@@ -23,6 +23,7 @@ from clinical.access import may_run_visit
 from clinical.models import VisitItem
 from core import audit
 from core.actors import acting_user
+from patients.icd10 import Icd10Code
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # The content of a history entry a person may correct (its patient and kind stay fixed).
@@ -33,6 +34,7 @@ CORRECTABLE_FIELDS = (
     "quantity",
     "recorded_on",
     "ended_on",
+    "icd10",
     "reaction",
     "severity",
     "drug_class",
@@ -46,7 +48,7 @@ HISTORY_FIELDS = (
 _AUDITED_HISTORY = (*HISTORY_FIELDS, "version", "correction_reason")
 VISIT_NOTE_FIELDS = ("concerns", "symptoms", "diagnosis", "notes")
 _AUDITED_ATTENDANCE = ("started_at", "completed_at", *VISIT_NOTE_FIELDS)
-_AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity")
+_AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity", "icd10")
 
 
 # --- History entries ------------------------------------------------------------------------
@@ -58,6 +60,8 @@ def _check_kind_fields(entry: MedicalHistory) -> None:
         errors["medication"] = "Only a medication entry names a price-list medication."
     if entry.kind != HistoryKind.SURGERY and entry.procedure_id is not None:
         errors["procedure"] = "Only a surgery entry names a listed procedure."
+    if entry.kind != HistoryKind.CONDITION and entry.icd10_id is not None:
+        errors["icd10"] = "Only a condition carries an ICD-10-CM code."
     if entry.kind != HistoryKind.ALLERGY and (entry.reaction or entry.severity or entry.drug_class):
         errors["reaction"] = "Only an allergy has a reaction, severity or drug class."
     if errors:
@@ -78,6 +82,7 @@ def history_entry_create(
     quantity: int = 1,
     is_billable: bool = False,
     attendance: Attendance | None = None,
+    icd10: Icd10Code | None = None,
     reaction: str = "",
     severity: str = "",
     drug_class: str = "",
@@ -100,6 +105,7 @@ def history_entry_create(
         is_billable=is_billable,
         attendance=attendance,
         recorded_by=acting_user(by),
+        icd10=icd10,
         reaction=(reaction or "").strip(),
         severity=severity or "",
         drug_class=drug_class or "",
@@ -257,6 +263,7 @@ def visit_item_add(
     procedure: ProcedureFee | None = None,
     description: str = "",
     quantity: int = 1,
+    icd10: Icd10Code | None = None,
 ) -> VisitItem:
     """Note a medication given (from the price list, with a quantity), a surgery or procedure
     performed (from the procedure list, or described) or a condition found (described) during
@@ -270,6 +277,8 @@ def visit_item_add(
         description = medication.name
     elif kind == VisitItem.Kind.SURGERY and procedure is not None and not description:
         description = procedure.name
+    elif kind == VisitItem.Kind.CONDITION and icd10 is not None and not description:
+        description = icd10.title
     item = VisitItem(
         attendance=attendance,
         kind=kind,
@@ -277,6 +286,7 @@ def visit_item_add(
         procedure=procedure,
         description=description,
         quantity=quantity,
+        icd10=icd10,
         added_by=acting_user(by),
     )
     item.full_clean()
@@ -336,7 +346,7 @@ def visit_complete(
     attendance, appointment = _lock_visit(attendance)
     _require_runner(by, appointment)
     _require_open(attendance)
-    items = list(attendance.visit_items.select_related("medication", "procedure"))
+    items = list(attendance.visit_items.select_related("medication", "procedure", "icd10"))
     with audit.batch():
         attendance.appointment = appointment_complete(appointment=appointment, by=by)
         _close_record(attendance, data or {}, by=by)
@@ -367,17 +377,24 @@ def _visit_day(attendance: Attendance) -> datetime.date:
 
 
 def _record_conditions(attendance: Attendance, items: list[VisitItem], *, by: Any) -> None:
-    """Each diagnosis, then each condition noted, not already among the patient's active
-    conditions becomes one."""
-    known = {
-        description.strip().lower()
-        for description in MedicalHistory.objects.filter(
-            patient=attendance.patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
-        ).values_list("description", flat=True)
+    """Each diagnosis, then each condition noted (with its ICD-10-CM code when it has one),
+    not already among the patient's active conditions (the same words, or the same code)
+    becomes one."""
+    active = MedicalHistory.objects.filter(
+        patient=attendance.patient, kind=HistoryKind.CONDITION, ended_on__isnull=True
+    ).values_list("description", "icd10_id")
+    known = {description.strip().lower() for description, _ in active}
+    known_codes = {code for _, code in active if code}
+    noted = [item for item in items if item.kind == VisitItem.Kind.CONDITION]
+    codes = {
+        line.lower(): item.icd10
+        for item in noted
+        if item.icd10_id
+        for line in _diagnoses(item.description)
     }
-    noted = [item.description for item in items if item.kind == VisitItem.Kind.CONDITION]
-    for condition in _diagnoses("\n".join([attendance.diagnosis, *noted])):
-        if condition.lower() in known:
+    for condition in _diagnoses("\n".join([attendance.diagnosis, *(i.description for i in noted)])):
+        icd10 = codes.get(condition.lower())
+        if condition.lower() in known or (icd10 is not None and icd10.pk in known_codes):
             continue
         history_entry_create(
             patient=attendance.patient,
@@ -386,6 +403,7 @@ def _record_conditions(attendance: Attendance, items: list[VisitItem], *, by: An
             recorded_on=_visit_day(attendance),
             attendance=attendance,
             is_billable=False,
+            icd10=icd10,
             by=by,
         )
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from clinical import views
+from clinical.views import coding, notes
 
 app_name = "clinical"
 
@@ -12,6 +13,9 @@ urlpatterns = [
     path("patients/<int:pk>/access/", views.patient_access_log, name="patient_access_log"),
     path("history/<int:pk>/correct/", views.history_correct, name="history_correct"),
     path("history/<int:pk>/revisions/", views.history_revisions, name="history_revisions"),
+    path("history/<int:pk>/code/", coding.history_code, name="history_code"),
+    path("icd10/", coding.icd10_suggestions, name="icd10_suggestions"),
+    path("visits/<int:pk>/template/", notes.visit_template_apply, name="visit_template_apply"),
     path("appointments/<int:pk>/start/", views.visit_start, name="visit_start"),
     path("visits/<int:pk>/", views.visit_record, name="visit_record"),
     path("visits/<int:pk>/items/", views.visit_item_add, name="visit_item_add"),

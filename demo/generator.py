@@ -59,6 +59,7 @@ from demo.loading import (
     prepare_session,
     set_constraints,
 )
+from demo.note_templates import seed_note_templates
 from demo.people import PATIENT_BLOCK
 from demo.plan import (
     SLOT_MINUTES,
@@ -101,6 +102,9 @@ def _seed_reference(plan: Plan) -> Lookups:
     for spec in SPECIALTIES:
         existing = Specialty.objects.filter(name__iexact=spec.name).first()
         specialty_ids.append((existing or Specialty.objects.create(name=spec.name)).pk)
+    seed_note_templates(
+        {spec.name: pk for spec, pk in zip(SPECIALTIES, specialty_ids, strict=True)}
+    )
     MedicationCost.objects.bulk_create(
         [MedicationCost(name=name, unit_cost=Decimal(cost)) for name, cost in MEDICATIONS],
         ignore_conflicts=True,

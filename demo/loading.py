@@ -24,7 +24,12 @@ from demo.diaries import (
     period_diary,
     plan_pools,
 )
-from demo.people import HISTORY_COLUMNS, PATIENT_COLUMNS, patient_block
+from demo.people import (
+    HISTORY_COLUMNS,
+    PATIENT_COLUMNS,
+    REGISTRATION_HISTORY_COLUMNS,
+    patient_block,
+)
 from demo.plan import Calendar, Lookups, Plan
 from reports import summaries
 
@@ -182,7 +187,7 @@ def load_patients(
             loader.check()
             with committed(commit_each):
                 loader.copy(cursor, "patients", PATIENT_COLUMNS, patients)
-                loader.copy(cursor, "medical history", HISTORY_COLUMNS, history)
+                loader.copy(cursor, "medical history", REGISTRATION_HISTORY_COLUMNS, history)
             loader.progress("patients")
 
 

@@ -6,6 +6,7 @@ import bisect
 from collections.abc import Iterable, Iterator
 
 from core.bulk import NULL
+from demo.note_templates import CONDITION_CODES
 from demo.plan import Calendar, Lookups, Plan, ascii_fold, is_child, pick, random_for
 from demo.reference import (
     ADULT_AGES,
@@ -41,6 +42,8 @@ patient_id kind description medication_id procedure_id recorded_on ended_on crea
 is_billable legacy_id
 """.split()
 )
+# What patients report at registration: a condition comes with its ICD-10-CM code.
+REGISTRATION_HISTORY_COLUMNS = (*HISTORY_COLUMNS, "icd10_id")
 
 
 def patient_block(
@@ -163,7 +166,8 @@ def _entry(
     procedure: int | None = None,
     ended: int = 0,
 ) -> str:
-    """A COPY line of medical history (HISTORY_COLUMNS) recorded at noon on day `on`.
+    """A COPY line of medical history (REGISTRATION_HISTORY_COLUMNS) recorded at noon on day
+    `on`.
 
     Not billable: what a patient tells at registration (medications prescribed and surgeries
     done before the seeded days) was never given here. What the hospital gives is recorded at
@@ -171,7 +175,8 @@ def _entry(
     day = cal.date(on)
     return (
         f"{pid}\t{kind}\t{description}\t{medication or NULL}\t{procedure or NULL}\t{day}\t"
-        f"{cal.date(ended) if ended else NULL}\t{day} 12:00:00+00\t{day} 12:00:00+00\tf\t\n"
+        f"{cal.date(ended) if ended else NULL}\t{day} 12:00:00+00\t{day} 12:00:00+00\tf\t\t"
+        f"{CONDITION_CODES.get(description, NULL) if kind == 'condition' else NULL}\n"
     )
 
 

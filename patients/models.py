@@ -13,6 +13,7 @@ from core.nothing import is_nothing, says_nothing
 from core.search import Unaccent
 from core.validators import InternationalEmailField
 from patients import ages
+from patients.icd10 import Icd10Code
 
 
 class Sex(models.TextChoices):
@@ -246,6 +247,17 @@ class MedicalHistory(TimeStampedModel):
         "drug class", max_length=40, blank=True, default="", db_default=""
     )
 
+    # A condition's ICD-10-CM code; empty for a condition written in words only ("uncoded").
+    icd10 = models.ForeignKey(
+        Icd10Code,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="ICD-10-CM code",
+        help_text="The condition's code; empty while it is described in words only.",
+    )
+
     objects = MedicalHistoryQuerySet.as_manager()
 
     class Meta:
@@ -307,6 +319,11 @@ class MedicalHistory(TimeStampedModel):
                 violation_error_message="Only an allergy has a reaction, severity or drug class.",
             ),
             models.CheckConstraint(
+                condition=Q(icd10__isnull=True) | Q(kind=HistoryKind.CONDITION),
+                name="%(app_label)s_%(class)s_icd10_only_for_conditions",
+                violation_error_message="Only a condition carries an ICD-10-CM code.",
+            ),
+            models.CheckConstraint(
                 condition=Q(version__gte=1),
                 name="%(app_label)s_%(class)s_version_positive",
                 violation_error_message="Versions start at 1.",
@@ -365,6 +382,9 @@ class MedicalHistoryRevision(TimeStampedModel):
         "billing.ProcedureFee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField()
+    icd10 = models.ForeignKey(
+        Icd10Code, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     attendance = models.ForeignKey(

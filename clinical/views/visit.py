@@ -25,6 +25,7 @@ from clinical.access import (
 )
 from clinical.forms import VISIT_ITEM_FORMS, VisitItemForm, VisitNotesForm
 from clinical.models import VisitItem
+from clinical.note_templates import note_templates_for
 from clinical.prescription_forms import PrescriptionForm
 from clinical.views._common import _error_text, _log_view
 from clinical.views._rx_section import PrescriptionSection, prescription_section
@@ -134,6 +135,10 @@ def _render_visit(
             for kind, form in item_forms.items()
         ],
         "allergies": visit.allergies,
+        "note_templates": note_templates_for(
+            specialty_id=attendance.appointment.doctor.specialty_id
+        ),
+        "notes_notice": notices.get("notes"),
         "vitals": vitals_section(
             attendance, vitals_form or typed_vitals(request.POST), notices.get("vitals")
         ),

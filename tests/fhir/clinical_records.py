@@ -129,9 +129,9 @@ def clinical_world(patients: dict, doctors: dict) -> dict:
             checked_in_at=_at(day),
         )
 
-    def pair(kind: str, **ended) -> dict:
+    def pair(kind: str, wanted_has: dict | None = None, **ended) -> dict:
         return {
-            "wanted": entry(wanted, kind, f"Wanted {kind}", first),
+            "wanted": entry(wanted, kind, f"Wanted {kind}", first, **(wanted_has or {})),
             "other": entry(other, kind, f"Other {kind}", later, **ended),
         }
 
@@ -140,7 +140,11 @@ def clinical_world(patients: dict, doctors: dict) -> dict:
             "wanted": visit(wanted, doctors["wanted"], first, AppointmentStatus.COMPLETED),
             "other": visit(other, doctors["other"], later, AppointmentStatus.CHECKED_IN),
         },
-        "Condition": pair(HistoryKind.CONDITION, ended_on=datetime.date(2021, 1, 1)),
+        "Condition": pair(
+            HistoryKind.CONDITION,
+            wanted_has={"icd10_id": "I20.9"},  # coded; the other kept in words
+            ended_on=datetime.date(2021, 1, 1),
+        ),
         "Procedure": pair(HistoryKind.SURGERY),
         "MedicationStatement": pair(HistoryKind.MEDICATION, ended_on=datetime.date(2021, 1, 1)),
         "AllergyIntolerance": pair(HistoryKind.ALLERGY),
@@ -159,6 +163,7 @@ CLINICAL_EXAMPLES = {
     ("Condition", "patient"): _patient,
     ("Condition", "clinical-status"): lambda w: "active",
     ("Condition", "recorded-date"): lambda w: "ge2024",
+    ("Condition", "code"): lambda w: "http://hl7.org/fhir/sid/icd-10-cm|I20.9",
     ("Procedure", "patient"): _patient,
     ("Procedure", "date"): lambda w: "2024-03",
     ("MedicationStatement", "patient"): _patient,

@@ -66,6 +66,7 @@ SERVED = {
         ("patient", "reference"),
         ("clinical-status", "token"),
         ("recorded-date", "date"),
+        ("code", "token"),
     ],
     "Procedure": [("patient", "reference"), ("date", "date")],
     "MedicationStatement": [("patient", "reference"), ("status", "token")],

@@ -377,6 +377,16 @@ ROWS: list[Row] = [
         post=expect(**CLINICIANS),
     ),
     Row("clinical:history_revisions", expect(**CLINICIANS), args=("entry",)),
+    # Coding a condition (a correction); the code picker's suggestions (no patient's data,
+    # but only for those who record conditions).
+    Row(
+        "clinical:history_code",
+        expect(**CLINICIANS),
+        args=("entry",),
+        post=expect(**allowed(CLINICIANS, FOUND)),
+        data={"icd10": "J45.909"},
+    ),
+    Row("clinical:icd10_suggestions", expect(**CLINICIANS), query="?q=asthma"),
     Row(
         "clinical:visit_start",
         POST_ONLY,
@@ -403,6 +413,13 @@ ROWS: list[Row] = [
         "clinical:visit_item_remove",
         POST_ONLY,
         args=("visit", "item"),
+        post=expect(doctor=OK, admin_user=OK),
+    ),
+    # A note template fills the notes as typed (nothing saved): the whole page comes back.
+    Row(
+        "clinical:visit_template_apply",
+        POST_ONLY,
+        args=("visit",),
         post=expect(doctor=OK, admin_user=OK),
     ),
     Row(
