@@ -310,3 +310,31 @@ def revenue_columns(rows: Sequence[tuple]) -> Chart:
             )
         chart.texts.append(Text(x0 + bar_w * 1.5, top + plot_h + 16, row[0], "middle"))
     return chart
+
+
+# --- waiting times ------------------------------------------------------------------------
+
+
+def waiting_bars(rows: Sequence[tuple]) -> Chart:
+    """Waiting times: a bar per hour of check-in with the average wait until the call, over
+    the doctors of the rows (columns of WAITING_COLUMNS), weighted by the patients called."""
+    called: dict[int, int] = {}
+    minutes: dict[int, Decimal] = {}
+    for row in rows:
+        hour, count, average = row[2], row[4], row[5]
+        if count and average is not None:
+            called[hour] = called.get(hour, 0) + count
+            minutes[hour] = minutes.get(hour, Decimal(0)) + average * count
+    bars = []
+    for hour in sorted(called):
+        average = (minutes[hour] / called[hour]).quantize(Decimal("0.1"))
+        label = f"{hour:02d}:00–{hour:02d}:59"
+        tooltip = f"Checked in {label}: {average} min on average until called ({called[hour]})"
+        bars.append((label, [(average, BLUE, tooltip)]))
+    return _hbars(
+        "Average wait until called, by hour",
+        f"Minutes from check-in to the call, by hour of check-in, over {sum(called.values())} "
+        "patients called.",
+        bars,
+        legend=(),
+    )

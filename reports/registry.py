@@ -33,6 +33,11 @@ _LABELS = {
     "no_show_pct": "No-show %",
     "no_show": "No-show",
     "age_band": "Age",
+    "average_call_to_visit_minutes": "Call to visit, average (min)",
+    "average_check_in_to_visit_minutes": "Check-in to visit, average (min)",
+    "average_wait_minutes": "Wait until called, average (min)",
+    "median_wait_minutes": "Median (min)",
+    "longest_wait_minutes": "Longest (min)",
 }
 
 
@@ -292,6 +297,21 @@ REPORTS: dict[str, Report] = {
             filters=PERIOD,
             default_period=True,
             page_context=_chart(charts.revenue_columns),
+        ),
+        _report(
+            name="waiting-times",
+            title="Waiting times",
+            description=(
+                "How long checked-in patients waited to be called and to be seen, by doctor "
+                "and hour of check-in."
+            ),
+            selector=selectors.waiting_times_report,
+            paged=True,
+            columns=selectors.WAITING_COLUMNS,
+            also_for=(roles.DOCTOR,),
+            filters=PERIOD_AND_DOCTORS,
+            default_period=True,
+            page_context=_chart(charts.waiting_bars),
         ),
     )
 }

@@ -34,6 +34,7 @@ from reports.selectors.patients import (
 )
 from reports.selectors.patterns import appointment_patterns_report
 from reports.selectors.revenue import REVENUE_COLUMNS, revenue_report
+from reports.selectors.waiting import WAITING_COLUMNS, waiting_times_report
 
 __all__ = [
     "APPOINTMENTS_COLUMNS",
@@ -42,6 +43,7 @@ __all__ = [
     "PATIENT_HEALTH_COLUMNS",
     "PATTERNS_COLUMNS",
     "REVENUE_COLUMNS",
+    "WAITING_COLUMNS",
     "WEEKDAY_NAMES",
     "WORKLOAD_COLUMNS",
     "BadPageKey",
@@ -57,4 +59,5 @@ __all__ = [
     "patient_bills_report",
     "patient_health_report",
     "revenue_report",
+    "waiting_times_report",
 ]

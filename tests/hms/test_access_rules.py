@@ -146,7 +146,7 @@ def test_it_hides_procedure_fees_from_doctors_and_shows_them_to_the_front_desk(
 
 REPORTS_OF = {
     "front_desk": {"appointments", "appointment-patterns"},
-    "doctor": {"appointments", "doctor-workload"},
+    "doctor": {"appointments", "doctor-workload", "waiting-times"},
     "billing_clerk": {"patient-bills", "revenue"},
     "admin_user": set(REPORTS),
     "outsider": set(),
@@ -162,6 +162,7 @@ def test_it_has_the_seven_reports_of_issue_6():
         "demographics",
         "appointment-patterns",
         "revenue",
+        "waiting-times",  # issue 18
     }
 
 

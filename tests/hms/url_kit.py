@@ -80,8 +80,8 @@ def _pdf(response) -> None:
 
 REPORT_ROLES = {
     "front_desk": {"appointments", "appointment-patterns"},
-    "doctor": {"appointments", "doctor-workload"},
-    "other_doctor": {"appointments", "doctor-workload"},
+    "doctor": {"appointments", "doctor-workload", "waiting-times"},
+    "other_doctor": {"appointments", "doctor-workload", "waiting-times"},
     "billing_clerk": {"patient-bills", "revenue"},
     "admin_user": set(REPORTS),
 }

@@ -43,6 +43,7 @@ CONTRACT = {
     "demographics": "age_band,female,male,other,unknown,total",
     "appointment-patterns": "dimension,doctor_code,doctor_name,weekday,weekday_name,hour,bookings",
     "revenue": "month,invoiced,paid,outstanding",
+    "waiting-times": "doctor_code,doctor_name,hour,checked_in,called,average_wait_minutes",
 }
 
 
@@ -111,6 +112,7 @@ def test_it_explains_a_wrong_filter_instead_of_guessing(login, admin_user, query
         ("demographics", "Patients by age and sex"),
         ("appointment-patterns", "Bookings by weekday and hour"),
         ("revenue", "Revenue per month"),
+        ("waiting-times", "Average wait until called, by hour"),
     ],
 )
 def test_it_draws_a_chart_in_the_page_itself(login, admin_user, name, chart):
