@@ -37,6 +37,15 @@ MAX_OCCURRENCES = 104
 # Rules repeat by the day, the week or the month; finer ones are no appointment series.
 FREQUENCIES = {"DAILY": rrule.DAILY, "WEEKLY": rrule.WEEKLY, "MONTHLY": rrule.MONTHLY}
 Period = tuple[datetime.datetime, datetime.datetime]
+DAY_NAMES = {
+    "MO": "Mon",
+    "TU": "Tue",
+    "WE": "Wed",
+    "TH": "Thu",
+    "FR": "Fri",
+    "SA": "Sat",
+    "SU": "Sun",
+}
 
 
 def _zone():
@@ -113,8 +122,11 @@ def describe(rule: str, start: datetime.datetime) -> str:
     local = timezone.localtime(start, _zone()) if timezone.is_aware(start) else start
     every = int(fields.get("INTERVAL", "1") or 1)
     unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}.get(fields.get("FREQ"), "")
-    if unit == "week":
+    days = [DAY_NAMES[d] for d in fields.get("BYDAY", "").split(",") if d in DAY_NAMES]
+    if unit == "week" and not days:
         text = f"every {local:%A}" if every == 1 else f"every {every} weeks on {local:%A}"
+    elif days and unit in ("day", "week") and every == 1:
+        text = f"every {', '.join(days)}"
     else:
         text = f"every {unit}" if every == 1 else f"every {every} {unit}s"
     text += f" at {local:%H:%M}"

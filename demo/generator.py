@@ -71,6 +71,7 @@ from demo.plan import (
     plan_doctors,
 )
 from demo.reference import MEDICATIONS, PROCEDURES
+from demo.series import seed_series
 from demo.specialties import SPECIALTIES
 from demo.vitals import load_vitals
 from reports import summaries
@@ -317,6 +318,9 @@ def seed(
         with transaction.atomic():
             summaries.rebuild()  # every loader's transaction deferred them
         t = phase("summaries rebuilt", t)
+    with transaction.atomic():
+        # A recurring series, booked as the desk does (issue 18).
+        seed_series(doctor_ids=look.doctor_ids, patient_id=look.first_patient_id, stdout=stdout)
     with connection.cursor() as cursor:
         # Fresh statistics, so the first pages after a big seed get sensible query plans.
         cursor.execute("ANALYZE")
