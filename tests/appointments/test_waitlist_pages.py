@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments.models import Appointment
 from appointments.services import appointment_cancel, waitlist_add
@@ -228,3 +229,30 @@ def test_the_page_costs_the_same_queries_for_many_waiters(desk, dr, django_asser
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = desk.get(URL)
     assert response.content.decode().count('id="entry-') == 43
+
+
+def test_new_working_hours_on_the_hours_page_are_offered(desk, dr):
+    in_two_days = timezone.localdate() + datetime.timedelta(days=2)
+    waiter = waitlist_add(
+        patient=PatientFactory(),
+        day_from=timezone.localdate(),
+        day_to=in_two_days,
+        doctor=dr,
+        by=None,
+    )
+
+    response = desk.post(
+        reverse("doctors:working_hours_create", args=[dr.pk]),
+        {
+            "weekday": in_two_days.weekday(),
+            "start_time": "07:00",
+            "end_time": "08:00",
+            "slot_minutes": "30",
+            "valid_from": timezone.localdate().isoformat(),
+        },
+    )
+
+    assert response.status_code == 302
+    offer = waiter.offers.get()
+    seven = timezone.make_aware(datetime.datetime.combine(in_two_days, datetime.time(7)))
+    assert (offer.start, offer.status) == (seven, OfferStatus.OPEN)
