@@ -70,6 +70,7 @@ from demo.plan import (
     expected_appointments,
     plan_doctors,
 )
+from demo.prescribing import load_prescribing
 from demo.reference import MEDICATIONS, PROCEDURES
 from demo.series import seed_series
 from demo.specialties import SPECIALTIES
@@ -217,6 +218,15 @@ def _vitals(look: Lookups, patients: int, result: Result, stdout: Callable[[str]
     stdout(f"  ... {rows:,} vital-signs readings")
 
 
+def _prescribing(
+    look: Lookups, patients: int, result: Result, stdout: Callable[[str], None]
+) -> None:
+    """A few structured allergies and prescriptions (demo.prescribing)."""
+    counts = load_prescribing(first_patient_id=look.first_patient_id, patients=patients)
+    result.counts.update(counts)
+    stdout("  ... " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
+
+
 def _local(plan: Plan, day_index: int, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(plan.day(day_index), datetime.time(hour), tzinfo=plan.tz)
 
@@ -283,6 +293,7 @@ def seed(
             load_diaries(loader, diaries, periods)
             t = phase("appointments and visits", t)
             _vitals(look, patients, result, stdout)
+            _prescribing(look, patients, result, stdout)
             t = phase("vital signs", t)
             _bill(plan, look, result, stdout, commit_each=False)
             t = phase("invoices and payments", t)
@@ -310,6 +321,7 @@ def seed(
             t = phase("appointments and visits", t)
         with transaction.atomic():
             _vitals(look, patients, result, stdout)
+            _prescribing(look, patients, result, stdout)
         t = phase("vital signs", t)
         _bill(plan, look, result, stdout, commit_each=True)
         t = phase("invoices and payments", t)

@@ -613,6 +613,8 @@ ROWS: list[Row] = [
             ("condition_read", ("entry",), CLINICIANS),
             ("allergyintolerance_search", (), CLINICIANS),
             ("allergyintolerance_read", ("allergy_entry",), CLINICIANS),
+            ("medicationrequest_search", (), CLINICIANS),
+            ("medicationrequest_read", ("rx_line",), CLINICIANS),
             ("observation_search", (), CLINICIANS),
             ("observation_read", ("observation",), CLINICIANS),
             ("procedure_search", (), {**CLINICIANS, "billing_clerk": OK}),
