@@ -75,6 +75,7 @@ from demo.reference import MEDICATIONS, PROCEDURES
 from demo.series import seed_series
 from demo.specialties import SPECIALTIES
 from demo.vitals import load_vitals
+from demo.waitlist import seed_waitlist
 from reports import summaries
 
 
@@ -333,6 +334,10 @@ def seed(
     with transaction.atomic():
         # A recurring series, booked as the desk does (issue 18).
         seed_series(doctor_ids=look.doctor_ids, patient_id=look.first_patient_id, stdout=stdout)
+        # Patients waiting, and a cancellation offered to the first of them (issue 18).
+        seed_waitlist(
+            doctor_ids=look.doctor_ids, first_patient_id=look.first_patient_id, stdout=stdout
+        )
     with connection.cursor() as cursor:
         # Fresh statistics, so the first pages after a big seed get sensible query plans.
         cursor.execute("ANALYZE")
