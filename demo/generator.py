@@ -71,6 +71,7 @@ from demo.plan import (
     plan_doctors,
 )
 from demo.prescribing import load_prescribing
+from demo.queue import seed_queue
 from demo.reference import MEDICATIONS, PROCEDURES
 from demo.series import seed_series
 from demo.specialties import SPECIALTIES
@@ -334,6 +335,8 @@ def seed(
     with transaction.atomic():
         # A recurring series, booked as the desk does (issue 18).
         seed_series(doctor_ids=look.doctor_ids, patient_id=look.first_patient_id, stdout=stdout)
+        # Today's check-in queue: rooms on the display, a few patients waiting (issue 18).
+        seed_queue(doctor_ids=look.doctor_ids, stdout=stdout)
         # Patients waiting, and a cancellation offered to the first of them (issue 18).
         seed_waitlist(
             doctor_ids=look.doctor_ids, first_patient_id=look.first_patient_id, stdout=stdout
