@@ -127,6 +127,15 @@ def test_a_doctor_records_vitals_in_place_and_sees_the_trend_on_the_chart(
     expect(table).to_be_visible()
     expect(page.locator("nav.navbar")).to_be_hidden()
 
+    # The completed visit's page lists its reading, read only.
+    page.emulate_media(media="screen")
+    page.goto(f"/clinical/visits/{visit.pk}/")
+    done = page.get_by_test_id("vitals-readings")
+    expect(done).to_contain_text("156/98")
+    expect(done.locator("[data-flag=high]")).to_have_count(3)
+    expect(page.get_by_role("button", name="Record vital signs")).to_have_count(0)
+    axe("completed visit with its vital signs")
+
     visit.refresh_from_db()
     assert visit.completed_at is not None and visit.completed_at <= timezone.now()
     assert console_errors == []
