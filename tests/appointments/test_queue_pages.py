@@ -44,6 +44,7 @@ def test_the_display_opens_without_a_login_and_shows_tokens_rooms_and_no_patient
     for text in ("Zebedee", "Quartermaine", "P990", "Chest pain", "07:0"):
         assert text not in html  # no name, record number, reason or appointment time
     assert 'hx-trigger="every 5s"' in html
+    assert not response.cookies  # no session, no CSRF cookie for a screen on the wall
 
 
 def test_a_display_for_one_doctor_shows_their_queue_even_when_empty(client):
