@@ -130,3 +130,10 @@ def test_a_cancellation_is_offered_to_the_first_waiter_and_booked_in_one_click(
     expect(entries.nth(1)).to_contain_text("Secondinline, Bo")
     assert WaitlistEntry.objects.get(pk=first.pk).status == WaitStatus.BOOKED
     axe("waitlist page after booking")
+
+    # The form that puts a patient on the list.
+    page.get_by_role("link", name="Add a patient to the waitlist").click()
+    expect(page.locator("h1")).to_have_text("Add a patient to the waitlist")
+    page.get_by_role("button", name="Add to the waitlist").click()  # nothing filled in
+    expect(page.get_by_text("Pick a doctor or a specialty.")).to_be_visible()
+    axe("waitlist form with its errors")
