@@ -219,3 +219,31 @@ def test_the_history_form_records_a_structured_allergy(login, doctor, patient):
         "moderate",
         "sulfonamides",
     )
+
+
+def test_the_charts_allergy_table_shows_reaction_severity_and_class(
+    login, doctor, patient, allergic
+):
+    html = login(doctor).get(reverse("clinical:chart", args=[patient.pk])).content.decode()
+    assert "Anaphylaxis · Life-threatening · Penicillins" in html
+
+
+@pytest.mark.parametrize("role", ["front_desk", "billing_clerk"])
+def test_the_desk_and_billing_clerks_can_neither_prescribe_nor_print(
+    login, request, doctor, visit, role
+):
+    services.prescription_create(
+        attendance=visit,
+        drug="Paracetamol",
+        dose=Decimal("500"),
+        route="oral",
+        frequency="qid",
+        duration_days=3,
+        quantity=12,
+        by=doctor,
+    )
+    client = login(request.getfixturevalue(role))
+    assert add(client, visit, TYPED).status_code == 403
+    pdf = client.get(reverse("clinical:prescription_pdf", args=[visit.pk]))
+    assert pdf.status_code == 403
+    assert PrescriptionLine.objects.count() == 1
