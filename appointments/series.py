@@ -56,9 +56,10 @@ class AppointmentSeries(TimeStampedModel):
         return f"Series of {self.patient} with {self.doctor} from {self.first_start:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
+        # Its first occurrence's page shows the series (a series is never booked empty).
         first = self.occurrences.order_by("series_index").first()
         if first is None:
-            return reverse("admin:appointments_appointmentseries_change", args=[self.pk])
+            return reverse("appointments:calendar_day")
         return reverse("appointments:appointment_detail", args=[first.pk])
 
 

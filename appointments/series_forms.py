@@ -27,7 +27,7 @@ class RepeatForm(forms.Form):
         label="Every", choices=EVERY_CHOICES, coerce=int, initial=1, required=False
     )
     repeat_end = forms.ChoiceField(
-        label="Ends", choices=END_CHOICES, initial="count", required=False, widget=forms.RadioSelect
+        label="Ends", choices=END_CHOICES, initial="count", required=False
     )
     repeat_count = forms.IntegerField(
         label="Number of appointments",

@@ -273,3 +273,17 @@ def test_it_moves_this_and_the_following_by_as_much_or_none(patient, clinician, 
     assert f"{tuesday(3):%A %d %B} 11:00 (no. 4) cannot move" in str(refused.value)
     assert "Nothing was moved." in str(refused.value)
     assert Appointment.objects.get(pk=booked[0].pk).start == tuesday(0)  # all or none
+
+
+def test_each_occurrence_gets_its_own_reminder_and_a_cancelled_one_none(patient, clinician):
+    from appointments.messaging.services import reminders_queue
+
+    booked = book(patient, clinician, rule="FREQ=WEEKLY;COUNT=3")
+    series_cancel(appointment=booked[1], scope="one", reason="Away", by=None)
+    half_a_day = datetime.timedelta(hours=12)
+
+    for week in range(3):
+        reminders_queue(now=tuesday(week) - half_a_day)
+
+    reminded = AppointmentMessage.objects.filter(kind="reminder")
+    assert sorted(reminded.values_list("appointment__series_index", flat=True)) == [1, 3]
