@@ -15,6 +15,7 @@ from clinical.models import Prescription, PrescriptionLine
 from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory
 from tests.clinical.factories import checked_in_visit, today_at
+from tests.concurrency import together
 from tests.factories import MedicalHistoryFactory, MedicationCostFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,23 @@ def test_a_line_removed_while_open_is_not_billed(doctor, patient, visit):
     services.visit_complete(attendance=visit, by=doctor)
     assert not MedicalHistory.objects.filter(patient=patient, kind=HistoryKind.MEDICATION)
     assert AuditEvent.objects.filter(object_type="clinical.prescriptionline", action="delete")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_completions_at_once_bill_the_prescription_once(doctor):
+    """Two requests complete the same visit at the same moment (a double click on two tabs):
+    one completes, the other is told the visit is completed; one entry per line."""
+    visit = checked_in_visit(doctor=doctor.doctor, patient=PatientFactory(), started=True)
+    prescribe(visit, doctor)
+    prescribe(visit, doctor, drug="Paracetamol")
+
+    outcomes = together(
+        [lambda: services.visit_complete(attendance=visit, by=doctor) for _ in range(2)]
+    )
+
+    assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
+    entries = MedicalHistory.objects.filter(attendance=visit, kind=HistoryKind.MEDICATION)
+    assert entries.count() == 2
+    assert set(PrescriptionLine.objects.values_list("history_entry", flat=True)) == set(
+        entries.values_list("pk", flat=True)
+    )
