@@ -56,8 +56,8 @@ SUMMARY_WRITERS = (
     "^(billing_bill_|billing_[a-z_]*(summar|tally|revenue)|appointments_rollup_"
     "|reports_(history|medication|patients|rebuild|refresh)_)"
 )
-# Tables the application reads and never writes.
-READ_ONLY = ("django_migrations", *SUMMARY_TABLES)
+# Tables the application reads and never writes (the ICD-10-CM code set: loaded by migrations).
+READ_ONLY = ("django_migrations", "patients_icd10code", *SUMMARY_TABLES)
 
 
 def owner_of(connection: BaseDatabaseWrapper) -> dict[str, str] | None:

@@ -13,12 +13,15 @@ CREATE_CODE_SET = """
 CREATE TABLE patients_icd10code (
     code varchar(8) COLLATE "C" PRIMARY KEY,
     title varchar(255) NOT NULL CHECK (title <> ''),
+    -- The title folded for search (lower case, no accents, a space first): words typed are
+    -- matched with LIKE on it, byte by byte, without folding 74,000 titles per search.
+    words varchar(260) COLLATE "C" NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
--- Words typed anywhere in a title (clinical.selectors.icd10_search): ILIKE and word
+-- Words typed anywhere in a title (clinical.selectors.icd10_search): LIKE and word
 -- similarity on trigrams. A code's prefix is a range of the primary key (byte order).
-CREATE INDEX patients_icd10code_title_trgm ON patients_icd10code USING gin (title gin_trgm_ops);
+CREATE INDEX patients_icd10code_words_trgm ON patients_icd10code USING gin (words gin_trgm_ops);
 """
 DROP_CODE_SET = "DROP TABLE patients_icd10code"
 
@@ -104,6 +107,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("title", models.CharField(max_length=255)),
+                ("words", models.CharField(db_collation="C", editable=False, max_length=260)),
             ],
             options={
                 "verbose_name": "ICD-10-CM code",

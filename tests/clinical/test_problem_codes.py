@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -87,6 +87,12 @@ def test_a_code_lists_the_codes_it_starts_in_code_order():
     assert codes("J45909") == ["J45.909"]
 
 
+def test_case_and_accents_do_not_matter():
+    found = selectors.icd10_search(text="SEZARY disease")
+    assert found and all(title.startswith("Sézary disease") for _, title in found)
+    assert "A52.16" in codes("charcot")  # "Charcôt's arthropathy (tabetic)"
+
+
 def test_a_typo_still_finds_the_closest_titles():
     assert "J45.909" in codes("astma")
 
@@ -100,7 +106,7 @@ def test_too_little_typed_finds_nothing_and_the_limit_holds():
 
 @pytest.mark.parametrize(
     ("typed", "index"),
-    [("J45", "patients_icd10code_pkey"), ("asthma", "patients_icd10code_title_trgm")],
+    [("J45", "patients_icd10code_pkey"), ("asthma", "patients_icd10code_words_trgm")],
 )
 def test_the_search_is_an_index_probe(typed, index):
     with CaptureQueriesContext(connection) as queries:
@@ -111,6 +117,21 @@ def test_the_search_is_an_index_probe(typed, index):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO patients_icd10code (code, title, words) VALUES ('Z99.99', 'x', ' x')",
+        "UPDATE patients_icd10code SET title = 'x' WHERE code = 'J45.909'",
+        "DELETE FROM patients_icd10code WHERE code = 'J45.909'",
+    ],
+)
+def test_the_application_cannot_change_the_code_set(sql):
+    with pytest.raises(ProgrammingError) as refused, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert refused.value.__cause__.sqlstate == "42501"  # insufficient_privilege
 
 
 # --- Coding a condition ---------------------------------------------------------------------
