@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from appointments.queue import HOSPITAL_QUEUE, QueueCounter, QueueRoom, QueueTicket
-from appointments.selectors.queue import live_tickets
+from appointments.selectors.queue import live_tickets, waiting_tickets
 from core import audit
 from core.actors import acting_user
 from doctors.models import Doctor
@@ -149,7 +149,7 @@ def queue_call_next(
                 if last
                 else "The queue changed meanwhile; the list now shows who is next."
             )
-    waiting = tickets.filter(called_at__isnull=True, appointment__attendance__started_at=None)
+    waiting = waiting_tickets(doctor=doctor, day=day)
     if ticket is not None:
         chosen = waiting.filter(pk=ticket.pk).first()
         if chosen is None:

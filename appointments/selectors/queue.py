@@ -28,6 +28,14 @@ def live_tickets(*, doctor: Doctor | None = None, day: datetime.date) -> QuerySe
     return tickets.filter(doctor=doctor) if doctor is not None else tickets
 
 
+def waiting_tickets(*, doctor: Doctor, day: datetime.date) -> QuerySet[QueueTicket]:
+    """The doctor's tokens of `day` still waiting: checked in, not called, visit not begun.
+    (The one-query pages below apply the same rule to the live tokens they read.)"""
+    return live_tickets(doctor=doctor, day=day).filter(
+        called_at__isnull=True, appointment__attendance__started_at=None
+    )
+
+
 def now_called(tickets: list[QueueTicket]) -> QueueTicket | None:
     """The token called (or recalled) last among `tickets`: the one the display shows."""
     called = [t for t in tickets if t.announced_at is not None]
@@ -55,7 +63,7 @@ def doctor_queue(*, doctor: Doctor, day: datetime.date) -> DoctorQueue:
         .order_by("number")
     )
     called = now_called(tickets)
-    waiting = [
+    waiting = [  # as waiting_tickets
         t
         for t in tickets
         if t.called_at is None
@@ -137,7 +145,7 @@ def display_board(
 def _screen(code: str, doctor: dict, tickets: list[tuple], now: datetime.datetime) -> Screen:
     called = [t for t in tickets if t[3] is not None]
     latest = max(called, key=lambda t: t[3]) if called else None
-    waiting = [t[1] for t in tickets if t[2] is None and t[4] is None]
+    waiting = [t[1] for t in tickets if t[2] is None and t[4] is None]  # as waiting_tickets
     return Screen(
         code=code,
         name=doctor["name"],

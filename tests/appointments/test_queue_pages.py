@@ -209,3 +209,17 @@ def test_a_room_set_in_the_admin_is_audited_and_shown(client, admin_user):
     assert event.changes["room"] == {"before": "Room 4", "after": "Room 7"}
     html = _display(client).content.decode()
     assert "Room 7" in html and "Clinic B" in html and "Okafor" not in html
+
+
+def test_an_administrator_sets_a_room_in_the_admin_through_the_service(login, admin_user, client):
+    doctor = DoctorFactory(last_name="Okafor")
+    admin = login(admin_user)
+    add = reverse("admin:appointments_queueroom_add")
+    assert admin.get(add).status_code == 200
+    response = admin.post(add, {"doctor": doctor.pk, "room": " Room 9 ", "display_name": ""})
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(object_type__icontains="queue").order_by("-id").first()
+    assert event.changes["room"] == {"before": None, "after": "Room 9"}  # trimmed by the service
+    admin.logout()
+    checked_in_today(doctor, 0)
+    assert "Room 9" in _display(client).content.decode()
