@@ -227,7 +227,10 @@ def test_moves_that_free_nothing_offer_nothing(dr):
     wait(doctor=dr)
     appointment = booked(dr, 10)
     now = timezone.now()
-    appointment.start = now + datetime.timedelta(minutes=1)  # today, for the check-in
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    appointment.start = max(now - datetime.timedelta(minutes=1), midnight)  # today: check-in
     appointment.end = appointment.start + datetime.timedelta(minutes=30)
     appointment.save()
 
