@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from appointments.models import AppointmentStatus
 from clinical.models import Prescription, PrescriptionLine
-from tests.factories import AttendanceFactory
+from tests.factories import AttendanceFactory, DoctorFactory, PatientFactory
 
 
 def _at(day: datetime.date) -> datetime.datetime:
@@ -37,14 +38,19 @@ def prescribed(attendance, drug: str, *, on: datetime.date | None = None, **fiel
 
 
 def medication_request_world(world: dict) -> dict:
-    patients, doctors = world["Patient"], world["Practitioner"]
+    """Visits of patients and doctors of its own: the shared ones' visits are the Encounter
+    examples', which one more visit would break."""
+    patients = {"wanted": PatientFactory(), "other": PatientFactory()}
+    doctors = {"wanted": DoctorFactory(), "other": DoctorFactory()}
 
     def visit(patient, doctor, day):
-        return AttendanceFactory(
+        return AttendanceFactory(  # a visit under way: no Encounter example's status
             appointment__patient=patient,
             appointment__doctor=doctor,
             appointment__start=_at(day),
+            appointment__status=AppointmentStatus.CHECKED_IN,
             checked_in_at=_at(day),
+            started_at=_at(day),
         )
 
     wanted_visit = visit(patients["wanted"], doctors["wanted"], datetime.date(2024, 3, 6))
@@ -59,7 +65,7 @@ def medication_request_world(world: dict) -> dict:
 
 
 def _patient(world: dict) -> str:
-    return f"Patient/{world['Patient']['wanted'].pk}"
+    return f"Patient/{world['MedicationRequest']['wanted'].prescription.attendance.patient_id}"
 
 
 MEDICATION_REQUEST_EXAMPLES = {

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "path, expected",
     [
-        ("/fhir/R4/Observation", "Unknown resource type 'Observation'"),
-        ("/fhir/R4/Observation/1", "Unknown resource type 'Observation'"),
+        ("/fhir/R4/Immunization", "Unknown resource type 'Immunization'"),
+        ("/fhir/R4/Immunization/1", "Unknown resource type 'Immunization'"),
         ("/fhir/R4/patient", "Unknown resource type 'patient'"),
         ("/fhir/R4/Patient/1/_history", "is not implemented"),
         ("/fhir/R4/Patient/", "is not implemented"),

@@ -8,7 +8,9 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from doctors.models import Doctor
 from fhir.registry import TYPES
+from patients.models import Patient
 from tests.factories import DoctorFactory, PatientFactory, SpecialtyFactory
 from tests.fhir.appointment_records import APPOINTMENT_EXAMPLES, appointment_world
 from tests.fhir.clinical_records import CLINICAL_EXAMPLES, clinical_world
@@ -149,6 +151,16 @@ def world(db):
     world |= schedule_slot_world()
     world |= appointment_world(world)
     world |= medication_request_world(world)
+    # The other worlds' patients (made by their factories, born and named at random) are ones
+    # no Patient example finds, whatever the factories drew.
+    wanted_and_other = [world["Patient"]["wanted"].pk, world["Patient"]["other"].pk]
+    Patient.objects.exclude(pk__in=wanted_and_other).update(
+        first_name="Olaf", last_name="Quist", date_of_birth=datetime.date(2000, 1, 1), sex="male"
+    )
+    # So are their doctors for PractitionerRole's (the factory deals specialties in turn).
+    Doctor.objects.filter(specialty=cardiology).exclude(
+        pk=world["Practitioner"]["wanted"].pk
+    ).update(specialty=SpecialtyFactory(name="General practice"))
     return world
 
 
@@ -194,7 +206,7 @@ def test_every_advertised_search_parameter_works(client, api, world):
         bundle = parsed(api(url(f"{type_name.lower()}_search"), **{param: value}), Bundle)
 
         records = world[RECORDS[type_name]]
-        assert [r.id for r in entries(bundle)] == [str(records["wanted"].pk)], (param, value)
+        assert [r.id for r in entries(bundle)] == [str(records["wanted"].pk)], (type_name, param)
         assert {p.name for p in TYPES[type_name].params} >= {param}
 
 
