@@ -1,8 +1,9 @@
 from django.contrib import admin
 
-from core.admin import ServiceModelAdmin, form_values
+from core.admin import ReadOnlyAdminMixin, ServiceModelAdmin, form_values
 from core.forms import form_changes
 from patients import services
+from patients.icd10 import Icd10Code
 from patients.models import Patient
 
 # Medical history entries have their admin in clinical/admin.py, beside their one writer
@@ -105,3 +106,13 @@ class PatientAdmin(ServiceModelAdmin):
             lambda p: services.patient_reactivate(patient=p, by=request.user),
             "patient(s) reactivated",
         )
+
+
+@admin.register(Icd10Code)
+class Icd10CodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The ICD-10-CM code set conditions are coded with: loaded by migrations, read only."""
+
+    list_display = ("code", "title")
+    search_fields = ("=code", "title")
+    fields = ("code", "title")
+    show_full_result_count = False

@@ -31,6 +31,7 @@ from billing.models import (
 from core.models import AuditEvent
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 from hms import dbroles
+from patients.icd10 import Icd10Code
 from patients.models import MedicalHistory, MedicalHistoryRevision, Patient
 from tests.factories import (
     AppointmentFactory,
@@ -86,6 +87,7 @@ ALL_MODELS = [
     AccountEntry,
     CashierDayClose,
     InvoiceBatch,
+    Icd10Code,
 ]
 
 
@@ -128,6 +130,7 @@ def one_of_each(db):
         AuditEventFactory(patient_id=patient.pk),
         InvoiceNumberCounter.objects.create(year=2026, last_number=7),
         _corrected_revision(patient),
+        Icd10Code.objects.get(pk="J45.909"),  # loaded by migrations
         *_money_after_issue(),
     ]
     return {type(obj): obj for obj in objects}
