@@ -99,8 +99,9 @@ def _clinical_status(plan: Plan, values: list[str]) -> None:
 TYPE = ResourceType(
     name="Condition",
     documentation=(
-        "A condition of the patient's history, as written (code.text), active or resolved "
-        "(abatementDateTime), with the visit it was found at. Doctors and administrators "
+        "A condition of the patient's history, as written (code.text) and, when coded, its "
+        "ICD-10-CM code (code.coding), active or resolved (abatementDateTime), with the visit "
+        "it was found at. Doctors and administrators "
         "read it, as they read the chart; every read is audited."
     ),
     allows=clinical.reads_chart,

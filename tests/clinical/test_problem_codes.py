@@ -194,6 +194,27 @@ def test_code_it_finds_the_code_typed_and_keeps_the_words(login, doctor, asthma)
     assert asthma.correction_reason == "Coded as J45.909 (ICD-10-CM)"
 
 
+def test_a_code_given_by_mistake_is_taken_back_by_a_correction(login, doctor, asthma):
+    services.history_entry_correct(
+        entry=asthma, data={"icd10": Icd10Code.objects.get(pk="J45.20")}, reason="x", by=doctor
+    )
+    response = login(doctor).post(
+        reverse("clinical:history_correct", args=[asthma.pk]),
+        {
+            "icd10": "",
+            "description": "Asthma",
+            "recorded_on": "2020-05-04",
+            "ended_on": "",
+            "reason": "Not yet confirmed",
+        },
+    )
+
+    assert response.status_code == 302
+    asthma.refresh_from_db()
+    assert (asthma.icd10_id, asthma.version) == (None, 3)
+    assert [r.icd10_id for r in asthma.revisions.order_by("version")] == [None, "J45.20"]
+
+
 def test_code_it_is_for_conditions_only(login, doctor, patient):
     allergy = services.history_entry_create(
         patient=patient, kind=HistoryKind.ALLERGY, description="Penicillin", by=doctor
