@@ -277,11 +277,11 @@ class ConditionFoundForm(VisitItemForm):
         "(kept uncoded).",
     )
     description = forms.CharField(
-        label="Condition in words",
+        label="Condition",
         max_length=255,
         required=False,
-        help_text="Empty: the code's title. Added to the patient's conditions when the visit "
-        "is completed.",
+        help_text="In words; empty, the code's title. Added to the patient's conditions when "
+        "the visit is completed.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
