@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -78,44 +77,8 @@ def doctors_for_picker() -> QuerySet[Doctor]:
 # --- The chart ------------------------------------------------------------------------------
 
 
-@dataclass
-class Visit:
-    attendance: Attendance
-    entries: list[MedicalHistory] = field(default_factory=list)
-
-    @property
-    def medications(self) -> list[MedicalHistory]:
-        return [e for e in self.entries if e.kind == HistoryKind.MEDICATION]
-
-    @property
-    def surgeries(self) -> list[MedicalHistory]:
-        return [e for e in self.entries if e.kind == HistoryKind.SURGERY]
-
-
-@dataclass
-class Chart:
-    patient: Patient
-    conditions_active: list[MedicalHistory]
-    conditions_resolved: list[MedicalHistory]
-    surgeries: list[MedicalHistory]
-    medications_current: list[MedicalHistory]
-    medications_past: list[MedicalHistory]
-    allergies: list[MedicalHistory]
-    visits: list[Visit]
-    upcoming: list[Appointment]
-    distinct_medications: int
-    distinct_surgeries: int
-
-
-def medication_key(entry: MedicalHistory) -> str:
-    """The name a medication counts under: its price-list name, else its description, case-
-    and blank-blind (the same rule as the patient-health report)."""
-    name = entry.medication.name if entry.medication is not None else entry.description
-    return name.strip().lower()
-
-
-def surgery_key(entry: MedicalHistory) -> str:
-    return entry.description.strip().lower()
+# The chart's reads are in clinical/chart.py; its names are read from here as before.
+from clinical.chart import Chart, Visit, patient_chart  # noqa: E402, F401
 
 
 def patient_allergies(*, patient: Patient) -> list[MedicalHistory]:
@@ -124,54 +87,6 @@ def patient_allergies(*, patient: Patient) -> list[MedicalHistory]:
         MedicalHistory.objects.filter(patient=patient, kind=HistoryKind.ALLERGY).order_by(
             "description"
         )
-    )
-
-
-def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
-    """Everything the chart shows. Three queries, whatever the size of the record: the
-    history entries (with their price-list rows), the visits (with appointment and doctor)
-    and the upcoming appointments; grouping and counting happen in Python."""
-    now = now or timezone.now()
-    entries = list(
-        MedicalHistory.objects.filter(patient=patient)
-        .select_related("medication", "procedure", "icd10")
-        .order_by("-recorded_on", "-id")
-    )
-    attendances = list(
-        Attendance.objects.filter(patient=patient)
-        .select_related("appointment__doctor")
-        .order_by("-appointment__start", "-id")
-    )
-    upcoming = list(
-        Appointment.objects.filter(
-            patient=patient,
-            end__gt=now,
-            status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
-        )
-        .select_related("doctor")
-        .order_by("start")[:20]
-    )
-    by_kind: dict[str, list[MedicalHistory]] = defaultdict(list)
-    by_visit: dict[int, list[MedicalHistory]] = defaultdict(list)
-    for entry in entries:
-        by_kind[entry.kind].append(entry)
-        if entry.attendance_id is not None:
-            by_visit[entry.attendance_id].append(entry)
-    conditions = by_kind[HistoryKind.CONDITION]
-    medications = by_kind[HistoryKind.MEDICATION]
-    surgeries = by_kind[HistoryKind.SURGERY]
-    return Chart(
-        patient=patient,
-        conditions_active=[e for e in conditions if e.ended_on is None],
-        conditions_resolved=[e for e in conditions if e.ended_on is not None],
-        surgeries=surgeries,
-        medications_current=[e for e in medications if e.ended_on is None],
-        medications_past=[e for e in medications if e.ended_on is not None],
-        allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
-        visits=[Visit(a, by_visit.get(a.pk, [])) for a in attendances],
-        upcoming=upcoming,
-        distinct_medications=len({medication_key(e) for e in medications}),
-        distinct_surgeries=len({surgery_key(e) for e in surgeries}),
     )
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from clinical import views
-from clinical.views import coding, notes
+from clinical.views import chart_lists, coding, notes
 
 app_name = "clinical"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("day/", views.doctor_day, name="doctor_day"),
     path("patients/<int:pk>/", views.chart, name="chart"),
     path("patients/<int:pk>/history/add/", views.history_create, name="history_create"),
+    path("patients/<int:pk>/history/<slug:name>/", chart_lists.history_list, name="history_list"),
+    path("patients/<int:pk>/visits/", chart_lists.visit_list, name="visit_list"),
     path("patients/<int:pk>/billable/", views.billable_items, name="billable_items"),
     path("patients/<int:pk>/access/", views.patient_access_log, name="patient_access_log"),
     path("history/<int:pk>/correct/", views.history_correct, name="history_correct"),
@@ -25,6 +27,7 @@ urlpatterns = [
         name="visit_item_remove",
     ),
     path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
+    path("visits/<int:pk>/vitals/", views.vitals_add, name="vitals_add"),
     path("visits/<int:pk>/prescription/", views.prescription_add, name="prescription_add"),
     path(
         "visits/<int:pk>/prescription/<int:line_pk>/remove/",
@@ -32,7 +35,6 @@ urlpatterns = [
         name="prescription_line_remove",
     ),
     path("visits/<int:pk>/prescription.pdf", views.prescription_pdf_view, name="prescription_pdf"),
-    path("visits/<int:pk>/vitals/", views.vitals_add, name="vitals_add"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/csv/", views.audit_csv, name="audit_csv"),
 ]

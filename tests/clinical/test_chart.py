@@ -1,6 +1,7 @@
 """The patient chart: what it shows, what it records, and what it costs."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
+from clinical.chart import LATEST
 from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory
 from tests.clinical.factories import today_at
@@ -23,10 +25,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # The chart page's whole query budget: session, user, permissions and role (5), the session's
-# second-factor device (1, django-otp), the patient, its history, visits and upcoming
-# appointments (4), the audit INSERT (1), and the session's save (3: savepoint, UPDATE,
-# release).
-CHART_MAX_QUERIES = 14
+# second-factor device (1, django-otp), the patient, its current entries, the latest of each
+# growing list, the counts, the latest visits, their entries, the number of visits and the
+# upcoming appointments (8), the audit INSERT (1), and the session's save (3: savepoint,
+# UPDATE, release); the vital signs' trends (clinical.vitals_selectors) besides.
+CHART_MAX_QUERIES = 17
 
 
 def chart_url(patient) -> str:
@@ -196,10 +199,68 @@ def test_it_reads_a_chart_of_hundreds_of_visits_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(CHART_MAX_QUERIES):
         response = client.get(chart_url(big))
     assert response.status_code == 200
-    assert len(response.context["chart"].visits) == 300
+    chart = response.context["chart"]
+    assert len(chart.visits) == LATEST and chart.visit_count == 300
+    assert [len(chart.conditions_resolved), chart.conditions_resolved.total] == [LATEST, 300]
+    assert 'data-testid="visit-count">300<' in response.text
+    assert "All 300 visits, newest first" in response.text
+    assert "All 300 resolved conditions" in response.text
     with CaptureQueriesContext(connection) as many:
         assert client.get(chart_url(big)).status_code == 200
     assert len(many) == len(few)  # no query per visit or entry
+
+
+def test_the_older_visits_and_entries_page_by_key_each_once(login, doctor):
+    patient = PatientFactory()
+    _big_record(patient, doctor.doctor, visits=120, entries_per_visit=4, hour=9)
+    client = login(doctor)
+    newest = list(Attendance.objects.filter(patient=patient).order_by("-appointment__start", "-id"))
+
+    visits_url = reverse("clinical:visit_list", args=[patient.pk])
+    client.get(visits_url)  # the session saved, caches warm: every page alike from here
+    seen, url, pages = [], visits_url, 0
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        pages += 1
+        seen += [v.attendance.pk for v in response.context["page"].visits]
+        following = response.context["page"].next_key
+        url = f"{visits_url}?{urlencode({'before': following})}" if following else ""
+        if pages == 1:
+            first_queries = len(queries)
+        else:
+            assert len(queries) == first_queries  # a deep page costs what the first does
+    assert seen == [a.pk for a in newest] and pages == 3  # 50, 50, 20
+
+    resolved = list(
+        MedicalHistory.objects.filter(patient=patient, kind="condition", ended_on__isnull=False)
+        .order_by("-recorded_on", "-id")
+        .values_list("pk", flat=True)
+    )
+    resolved_url = reverse("clinical:history_list", args=[patient.pk, "resolved"])
+    seen, url = [], resolved_url
+    while url:
+        page = client.get(url).context["page"]
+        seen += [e.pk for e in page.entries]
+        url = f"{resolved_url}?{urlencode({'before': page.next_key})}" if page.next_key else ""
+    assert seen == resolved
+    # Each page read is one audit row: the warm-up, 3 pages of visits, 3 of resolved ones.
+    assert AuditEvent.objects.filter(patient_id=patient.pk, action="view").count() == 1 + 3 + 3
+
+
+def test_a_list_page_reads_an_edited_key_as_the_first_page_and_no_other_list(login, doctor):
+    patient = PatientFactory()
+    client = login(doctor)
+    visits = reverse("clinical:visit_list", args=[patient.pk])
+    for bad in ("x", "2020-01-01_x", "2020-01-01T09:00_3", "9999-99-99T00:00+00:00_1", "_"):
+        assert client.get(visits, {"before": bad}).status_code == 200
+        history = reverse("clinical:history_list", args=[patient.pk, "surgeries"])
+        assert client.get(history, {"before": bad}).status_code == 200
+    assert (
+        client.get(reverse("clinical:history_list", args=[patient.pk, "allergies"])).status_code
+        == 404
+    )
 
 
 def test_it_marks_billable_medications_and_surgeries_only(login, doctor, patient):

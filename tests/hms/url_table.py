@@ -349,6 +349,9 @@ ROWS: list[Row] = [
     # --- Clinical: doctors read every chart; only a visit's own doctor runs it ---------------
     Row("clinical:doctor_day", expect(**CLINICIANS)),
     Row("clinical:chart", expect(**CLINICIANS), args=("patient",)),
+    # The chart's growing lists, a page at a time: the chart's readers.
+    Row("clinical:history_list", expect(**CLINICIANS), args=("patient",), literal=("resolved",)),
+    Row("clinical:visit_list", expect(**CLINICIANS), args=("patient",)),
     # Refused before the lookup: a role without the chart cannot probe which patients exist.
     Row(
         "clinical:chart",

@@ -1,0 +1,249 @@
+"""The chart's reads: a summary that costs the same at 5 visits as at 500.
+
+The chart shows in full what a doctor must see at once (active problems, current medications,
+allergies, the upcoming appointments) and, of each list that only grows (resolved problems,
+past medications, surgeries, visits), the latest LATEST with the number of the others, which
+their own pages list a page at a time, by key (`history_page`, `visits_page`). Every read is
+a fixed number of queries, each bounded by the page, or by one patient's rows on an index.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower, Trim
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, Attendance
+from core.pagination import RowCompare
+from patients.models import HistoryKind, MedicalHistory, Patient
+
+# How many of each growing list the chart itself shows.
+LATEST = 10
+# A page of one of those lists on its own page.
+PAGE = 50
+# The lists that only grow, by name: (kind, ended?) — None: every entry of the kind.
+GROWING = {
+    "resolved": (HistoryKind.CONDITION, True),
+    "past": (HistoryKind.MEDICATION, True),
+    "surgeries": (HistoryKind.SURGERY, None),
+}
+# What each of them is called on its page.
+GROWING_TITLES = {
+    "resolved": "Resolved conditions",
+    "past": "Past medications",
+    "surgeries": "Surgeries and procedures",
+}
+
+
+@dataclass
+class Visit:
+    attendance: Attendance
+    entries: list[MedicalHistory] = field(default_factory=list)
+
+    @property
+    def medications(self) -> list[MedicalHistory]:
+        return [e for e in self.entries if e.kind == HistoryKind.MEDICATION]
+
+    @property
+    def surgeries(self) -> list[MedicalHistory]:
+        return [e for e in self.entries if e.kind == HistoryKind.SURGERY]
+
+
+@dataclass
+class Latest:
+    """The latest rows of a list, and how many it has in all."""
+
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Chart:
+    patient: Patient
+    conditions_active: list[MedicalHistory]
+    conditions_resolved: Latest
+    surgeries: Latest
+    medications_current: list[MedicalHistory]
+    medications_past: Latest
+    allergies: list[MedicalHistory]
+    visits: list[Visit]
+    visit_count: int
+    upcoming: list[Appointment]
+    distinct_medications: int
+    distinct_surgeries: int
+
+
+def _growing(patient: Patient, name: str) -> QuerySet[MedicalHistory]:
+    kind, ended = GROWING[name]
+    entries = MedicalHistory.objects.filter(patient=patient, kind=kind)
+    if ended is not None:
+        entries = entries.filter(ended_on__isnull=not ended)
+    return entries
+
+
+def _newest_first(entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]:
+    return entries.select_related("medication", "procedure", "icd10").order_by(
+        "-recorded_on", "-id"
+    )
+
+
+def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
+    """Everything the chart shows, in seven queries whatever the size of the record: the
+    current entries; the latest of each growing list (one UNION ALL); the counts; the latest
+    visits, their entries, and their number; the upcoming appointments."""
+    now = now or timezone.now()
+    current = list(
+        _newest_first(
+            MedicalHistory.objects.filter(
+                patient=patient,
+                kind__in=[HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY],
+                ended_on__isnull=True,
+            )
+        )
+    )
+    branches = [_newest_first(_growing(patient, name))[:LATEST] for name in GROWING]
+    latest: dict[str, list[MedicalHistory]] = defaultdict(list)
+    for entry in branches[0].union(*branches[1:], all=True):
+        name = next(n for n, (k, e) in GROWING.items() if k == entry.kind)
+        latest[name].append(entry)
+    for rows in latest.values():
+        rows.sort(key=lambda e: (e.recorded_on, e.pk), reverse=True)
+    counts = MedicalHistory.objects.filter(patient=patient).aggregate(
+        resolved=Count("pk", filter=Q(kind=HistoryKind.CONDITION, ended_on__isnull=False)),
+        past=Count("pk", filter=Q(kind=HistoryKind.MEDICATION, ended_on__isnull=False)),
+        surgeries=Count("pk", filter=Q(kind=HistoryKind.SURGERY)),
+        # The name a medication counts under: its price-list name, else its description,
+        # case- and blank-blind (as the patient-health report counts).
+        distinct_medications=Count(
+            Lower(Trim(Coalesce("medication__name", "description"))),
+            distinct=True,
+            filter=Q(kind=HistoryKind.MEDICATION),
+        ),
+        distinct_surgeries=Count(
+            Lower(Trim("description")), distinct=True, filter=Q(kind=HistoryKind.SURGERY)
+        ),
+    )
+    visits = visits_page(patient=patient, before=None, size=LATEST)
+    upcoming = list(
+        Appointment.objects.filter(
+            patient=patient,
+            end__gt=now,
+            status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        )
+        .select_related("doctor")
+        .order_by("start")[:20]
+    )
+    by_kind: dict[str, list[MedicalHistory]] = defaultdict(list)
+    for entry in current:
+        by_kind[entry.kind].append(entry)
+    return Chart(
+        patient=patient,
+        conditions_active=by_kind[HistoryKind.CONDITION],
+        conditions_resolved=Latest(latest["resolved"], counts["resolved"]),
+        surgeries=Latest(latest["surgeries"], counts["surgeries"]),
+        medications_current=by_kind[HistoryKind.MEDICATION],
+        medications_past=Latest(latest["past"], counts["past"]),
+        allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
+        visits=visits.visits,
+        visit_count=Attendance.objects.filter(patient=patient).count(),
+        upcoming=upcoming,
+        distinct_medications=counts["distinct_medications"],
+        distinct_surgeries=counts["distinct_surgeries"],
+    )
+
+
+# --- The growing lists, a page at a time ------------------------------------------------------
+
+
+def _key_text(day: datetime.date | datetime.datetime, pk: int) -> str:
+    return f"{day.isoformat()}_{pk}"
+
+
+def read_key(text: str | None, *, moment: bool) -> tuple | None:
+    """The (date or time, id) a page starts after, from its link; None for the first page or
+    a key that cannot be read (a link edited by hand starts again from the newest)."""
+    if not text or "_" not in text:
+        return None
+    when, _, pk = text.rpartition("_")
+    try:
+        parsed = (
+            datetime.datetime.fromisoformat(when) if moment else datetime.date.fromisoformat(when)
+        )
+        if moment and timezone.is_naive(parsed):
+            return None
+        return parsed, int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+@dataclass
+class HistoryPage:
+    entries: list[MedicalHistory]
+    next_key: str | None
+
+
+def history_page(
+    *, patient: Patient, name: str, before: tuple | None, size: int = PAGE
+) -> HistoryPage:
+    """A page of one growing list (`name` of GROWING), newest first, after the key `before`
+    (recorded on, id): one index range on (patient, kind, recorded on)."""
+    entries = _newest_first(_growing(patient, name))
+    if before is not None:
+        entries = entries.filter(RowCompare(("recorded_on", "id"), "<", list(before)))
+    rows = list(entries[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return HistoryPage(rows, _key_text(rows[-1].recorded_on, rows[-1].pk) if more else None)
+
+
+@dataclass
+class VisitsPage:
+    visits: list[Visit]
+    next_key: str | None
+
+
+def visits_page(*, patient: Patient, before: tuple | None, size: int = PAGE) -> VisitsPage:
+    """A page of the patient's visits, newest first, after the key `before` (the
+    appointment's start, the visit's id), each with the medications and surgeries recorded at
+    it: two queries."""
+    attendances = (
+        Attendance.objects.filter(patient=patient)
+        .select_related("appointment__doctor")
+        .order_by("-appointment__start", "-id")
+    )
+    if before is not None:
+        attendances = attendances.filter(
+            RowCompare(("appointment__start", "id"), "<", list(before))
+        )
+    rows = list(attendances[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    given: dict[int, list[MedicalHistory]] = defaultdict(list)
+    for entry in (
+        MedicalHistory.objects.filter(
+            attendance__in=[a.pk for a in rows],
+            kind__in=[HistoryKind.MEDICATION, HistoryKind.SURGERY],
+        )
+        .select_related("medication", "procedure")
+        .order_by("id")
+    ):
+        given[entry.attendance_id].append(entry)
+    last = rows[-1] if more else None
+    return VisitsPage(
+        [Visit(a, given.get(a.pk, [])) for a in rows],
+        _key_text(last.appointment.start, last.pk) if last else None,
+    )
