@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://... .venv/bin/python bench/bench_chart.py [--rounds 20]
 
 The patient with a long record has VISITS visits (completed appointments, each with its
-notes) and ENTRIES history entries (conditions, some resolved; medications, some stopped;
-surgeries; a few allergies); made once in the bench database (bulk inserts, untimed) and kept,
+notes) and ENTRIES history entries (conditions and medications, all but the latest resolved
+or stopped; surgeries; a few allergies); made once in the bench database (bulk inserts, untimed) and kept,
 found again by their legacy ids. The new patient has none. An administrator (second step
 passed) opens each chart, as a doctor does, through the whole middleware and the chart's audit
 row, `--rounds` times after a warm-up, with the bare baseline view (bench/urls.py: one
@@ -45,7 +45,7 @@ from doctors.models import Doctor, Specialty  # noqa: E402
 from patients.models import HistoryKind, MedicalHistory, Patient  # noqa: E402
 
 VISITS, ENTRIES = 500, 2000
-LONG, NEW = "bench-chart-long", "bench-chart-new"
+LONG, NEW = "bench-chart-long-3", "bench-chart-new"
 TIME_GOAL, NEW_GOAL = 5.0, 1.5
 
 
@@ -72,7 +72,7 @@ def _long_record(patient: Patient) -> None:
         return
     specialty, _ = Specialty.objects.get_or_create(name="Chart bench")
     doctor, _ = Doctor.objects.get_or_create(
-        code="DCHART",
+        code="DCHART3",
         defaults={"first_name": "Bea", "last_name": "Bench", "specialty": specialty},
     )
     first = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
@@ -106,9 +106,11 @@ def _long_record(patient: Patient) -> None:
     entries = []
     for n in range(ENTRIES):
         visit = visits[n % VISITS]
-        kind = kinds[n % len(kinds)] if n % 100 else HistoryKind.ALLERGY
+        kind = kinds[n % len(kinds)] if n % 400 else HistoryKind.ALLERGY
         day = timezone.localdate(visit.appointment.start)
-        ended = kind in (HistoryKind.CONDITION, HistoryKind.MEDICATION) and n % 3 == 0
+        # As a long illness goes: what the last visits found is current (about ten
+        # problems and eight medications), what came before resolved or stopped.
+        ended = kind in (HistoryKind.CONDITION, HistoryKind.MEDICATION) and n < ENTRIES - 20
         entries.append(
             MedicalHistory(
                 patient=patient,

@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, Trim
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from core.pagination import RowCompare
 from patients.models import HistoryKind, MedicalHistory, Patient
 
 # How many of each growing list the chart itself shows.
-LATEST = 10
+LATEST = 5
 # A page of one of those lists on its own page.
 PAGE = 50
 # The lists that only grow, by name: (kind, ended?) — None: every entry of the kind.
@@ -103,24 +103,25 @@ def _newest_first(entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]
 
 def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
     """Everything the chart shows, in seven queries whatever the size of the record: the
-    current entries; the latest of each growing list (one UNION ALL); the counts; the latest
-    visits, their entries, and their number; the upcoming appointments."""
+    current entries and the latest of each growing list (one UNION ALL); the counts; the
+    latest visits (two), their entries and their number; the upcoming appointments."""
     now = now or timezone.now()
-    current = list(
-        _newest_first(
-            MedicalHistory.objects.filter(
-                patient=patient,
-                kind__in=[HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY],
-                ended_on__isnull=True,
-            )
+    # One UNION ALL: the current entries (all of them), then the latest of each growing list.
+    current = _newest_first(
+        MedicalHistory.objects.filter(
+            patient=patient,
+            kind__in=[HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY],
+            ended_on__isnull=True,
         )
-    )
-    branches = [_newest_first(_growing(patient, name))[:LATEST] for name in GROWING]
-    latest: dict[str, list[MedicalHistory]] = defaultdict(list)
-    for entry in branches[0].union(*branches[1:], all=True):
-        name = next(n for n, (k, e) in GROWING.items() if k == entry.kind)
-        latest[name].append(entry)
-    for rows in latest.values():
+    ).annotate(listed=Value(""))
+    branches = [
+        _newest_first(_growing(patient, name)).annotate(listed=Value(name))[:LATEST]
+        for name in GROWING
+    ]
+    listed: dict[str, list[MedicalHistory]] = defaultdict(list)
+    for entry in current.union(*branches, all=True):
+        listed[entry.listed].append(entry)
+    for rows in listed.values():
         rows.sort(key=lambda e: (e.recorded_on, e.pk), reverse=True)
     counts = MedicalHistory.objects.filter(patient=patient).aggregate(
         resolved=Count("pk", filter=Q(kind=HistoryKind.CONDITION, ended_on__isnull=False)),
@@ -148,15 +149,15 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
         .order_by("start")[:20]
     )
     by_kind: dict[str, list[MedicalHistory]] = defaultdict(list)
-    for entry in current:
+    for entry in listed[""]:
         by_kind[entry.kind].append(entry)
     return Chart(
         patient=patient,
         conditions_active=by_kind[HistoryKind.CONDITION],
-        conditions_resolved=Latest(latest["resolved"], counts["resolved"]),
-        surgeries=Latest(latest["surgeries"], counts["surgeries"]),
+        conditions_resolved=Latest(listed["resolved"], counts["resolved"]),
+        surgeries=Latest(listed["surgeries"], counts["surgeries"]),
         medications_current=by_kind[HistoryKind.MEDICATION],
-        medications_past=Latest(latest["past"], counts["past"]),
+        medications_past=Latest(listed["past"], counts["past"]),
         allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
         visits=visits.visits,
         visit_count=Attendance.objects.filter(patient=patient).count(),
@@ -218,18 +219,22 @@ class VisitsPage:
 
 def visits_page(*, patient: Patient, before: tuple | None, size: int = PAGE) -> VisitsPage:
     """A page of the patient's visits, newest first, after the key `before` (the
-    appointment's start, the visit's id), each with the medications and surgeries recorded at
-    it: two queries."""
-    attendances = (
-        Attendance.objects.filter(patient=patient)
-        .select_related("appointment__doctor")
-        .order_by("-appointment__start", "-id")
+    appointment's start and id), each with the medications and surgeries recorded at
+    it: three queries."""
+    # Walked on the appointments' (patient, start) index: the visit's appointment is the
+    # patient's own, and the appointment breaks ties of start (a visit has one).
+    # The page's visits first (the patient's rows of two indexes, no other join), then those
+    # with their doctors by primary key.
+    ordered = Attendance.objects.filter(patient=patient, appointment__patient=patient).order_by(
+        "-appointment__start", "-appointment_id"
     )
     if before is not None:
-        attendances = attendances.filter(
-            RowCompare(("appointment__start", "id"), "<", list(before))
+        ordered = ordered.filter(
+            RowCompare(("appointment__start", "appointment_id"), "<", list(before))
         )
-    rows = list(attendances[: size + 1])
+    ids = list(ordered.values_list("pk", flat=True)[: size + 1])
+    found = Attendance.objects.select_related("appointment__doctor").in_bulk(ids)
+    rows = [found[pk] for pk in ids]
     more = len(rows) > size
     rows = rows[:size]
     given: dict[int, list[MedicalHistory]] = defaultdict(list)
@@ -245,5 +250,5 @@ def visits_page(*, patient: Patient, before: tuple | None, size: int = PAGE) -> 
     last = rows[-1] if more else None
     return VisitsPage(
         [Visit(a, given.get(a.pk, [])) for a in rows],
-        _key_text(last.appointment.start, last.pk) if last else None,
+        _key_text(last.appointment.start, last.appointment_id) if last else None,
     )
