@@ -4,8 +4,8 @@
 
 The patient with a long record has VISITS visits (completed appointments, each with its
 notes) and ENTRIES history entries (conditions and medications, all but the latest resolved
-or stopped; surgeries; a few allergies); made once in the bench database (bulk inserts, untimed) and kept,
-found again by their legacy ids. The new patient has none. An administrator (second step
+or stopped; surgeries; a few allergies); made once in the bench database (bulk inserts,
+untimed) and kept, found again by their legacy ids. The new patient has none. An administrator (second step
 passed) opens each chart, as a doctor does, through the whole middleware and the chart's audit
 row, `--rounds` times after a warm-up, with the bare baseline view (bench/urls.py: one
 primary-key SELECT behind the same middleware) fetched between them.
