@@ -2,18 +2,17 @@
 
     DATABASE_URL=postgres://... .venv/bin/python bench/bench_chart.py [--rounds 20]
 
-The patient with a long record has VISITS visits (completed appointments, each with its
-notes) and ENTRIES history entries (conditions and medications, all but the latest resolved
-or stopped; surgeries; a few allergies); made once in the bench database (bulk inserts,
-untimed) and kept, found again by their legacy ids. The new patient has none. An administrator (second step
-passed) opens each chart, as a doctor does, through the whole middleware and the chart's audit
-row, `--rounds` times after a warm-up, with the bare baseline view (bench/urls.py: one
+The patient with a long record has VISITS visits (completed appointments, each with its notes)
+and ENTRIES history entries (conditions and medications, all but the latest resolved or
+stopped; surgeries; a few allergies); made once in the bench database (bulk inserts, untimed)
+and kept, found again by their legacy ids. The new patient has none. An administrator (second
+step passed) opens each chart, as a doctor does, through the whole middleware and the chart's
+audit row, `--rounds` times after a warm-up, with the bare baseline view (bench/urls.py: one
 primary-key SELECT behind the same middleware) fetched between them.
 
-Goals (issue #17), marked PASS/FAIL: the long record's chart in at most 5x the baseline's
-time, and at most 1.5x the new patient's chart; the query counts are printed beside (they must
-not grow with the record). The exit status is 1 when a goal fails or a page does not answer
-200.
+Goals (issue #17), marked PASS/FAIL: the long record's chart in at most 5x the baseline's time,
+and at most 1.5x the new patient's chart; the query counts are printed beside (they must not
+grow with the record). The exit status is 1 when a goal fails or a page does not answer 200.
 """
 
 from __future__ import annotations
