@@ -222,5 +222,6 @@ class AppointmentMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-# The check-in queue's rooms and tokens (appointments.queue_admin).
-from appointments import queue_admin  # noqa: E402, F401
+# The check-in queue's rooms and tokens (appointments.queue_admin); series, the waitlist and
+# the queue's counters, read only (appointments.scheduling_admin).
+from appointments import queue_admin, scheduling_admin  # noqa: E402, F401

@@ -105,19 +105,31 @@ def test_it_books_the_past_and_the_next_two_weeks(seeded):
         AppointmentStatus.CANCELLED,
         AppointmentStatus.NO_SHOW,
     }
+    assert set(future.exclude(start__date=today).values_list("status", flat=True)) <= {
+        AppointmentStatus.SCHEDULED,
+        AppointmentStatus.CANCELLED,
+    }
+    # Today's check-in queue: a few of today's patients have arrived (demo/queue).
     assert set(future.values_list("status", flat=True)) <= {
         AppointmentStatus.SCHEDULED,
         AppointmentStatus.CANCELLED,
+        AppointmentStatus.CHECKED_IN,
     }
     assert future.filter(status=AppointmentStatus.SCHEDULED).exists()
 
 
 def test_it_gives_every_completed_visit_an_attendance_and_every_cancellation_a_reason(seeded):
     completed = Appointment.objects.filter(status=AppointmentStatus.COMPLETED)
-    assert completed.count() == Attendance.objects.count() > 0
+    visits = Attendance.objects.filter(appointment__status=AppointmentStatus.COMPLETED)
+    assert completed.count() == visits.count() > 0
     assert not completed.filter(attendance__isnull=True).exists()
-    assert not Attendance.objects.exclude(appointment__status=AppointmentStatus.COMPLETED).exists()
-    for visit in Attendance.objects.select_related("appointment"):
+    # The other visits are today's arrivals in the queue: checked in, not yet seen.
+    waiting = Attendance.objects.exclude(appointment__status=AppointmentStatus.COMPLETED)
+    assert not waiting.exclude(appointment__status=AppointmentStatus.CHECKED_IN).exists()
+    assert not waiting.exclude(started_at=None).exists()
+    for visit in waiting.select_related("appointment"):
+        assert timezone.localdate(visit.appointment.start) == timezone.localdate()
+    for visit in visits.select_related("appointment"):
         assert visit.patient_id == visit.appointment.patient_id
         assert visit.concerns and visit.symptoms and visit.diagnosis
         assert visit.checked_in_at <= visit.started_at < visit.completed_at

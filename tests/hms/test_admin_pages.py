@@ -13,6 +13,9 @@ from appointments.models import (
     AppointmentStatusChange,
     Attendance,
 )
+from appointments.queue import QueueCounter, QueueRoom, QueueTicket
+from appointments.series import AppointmentSeries
+from appointments.waitlist.models import WaitlistEntry, WaitlistOffer
 from billing.models import (
     AccountEntry,
     BillingSettings,
@@ -60,6 +63,7 @@ ADDABLE = {
     Appointment,
     MedicationCost,
     ProcedureFee,
+    QueueRoom,
 }
 ALL_MODELS = [
     Patient,
@@ -88,6 +92,12 @@ ALL_MODELS = [
     CashierDayClose,
     InvoiceBatch,
     Icd10Code,
+    AppointmentSeries,
+    WaitlistEntry,
+    WaitlistOffer,
+    QueueRoom,
+    QueueTicket,
+    QueueCounter,
 ]
 
 
@@ -132,8 +142,51 @@ def one_of_each(db):
         _corrected_revision(patient),
         Icd10Code.objects.get(pk="J45.909"),  # loaded by migrations
         *_money_after_issue(),
+        *_scheduling(patient, doctor, appointment),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def _scheduling(patient, doctor, appointment) -> list:
+    """A series, a waiter with an offer, a doctor's room, a token and its day's counter."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = appointment.start
+    series = AppointmentSeries.objects.create(
+        patient=patient,
+        doctor=doctor,
+        rule="FREQ=WEEKLY;COUNT=2",
+        first_start=start,
+        length=datetime.timedelta(minutes=30),
+    )
+    entry = WaitlistEntry.objects.create(
+        patient=PatientFactory(),
+        doctor=doctor,
+        day_from=timezone.localdate(),
+        day_to=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        doctor=doctor,
+        start=start + datetime.timedelta(days=3),
+        end=start + datetime.timedelta(days=3, minutes=30),
+        expires_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    day = timezone.localdate()
+    counter = QueueCounter.objects.create(day=day, queue=doctor.pk, last_number=1)
+    ticket = QueueTicket.objects.create(
+        appointment=appointment, doctor=doctor, day=day, queue=doctor.pk, number=1
+    )
+    return [
+        series,
+        entry,
+        offer,
+        QueueRoom.objects.create(doctor=doctor, room="4"),
+        ticket,
+        counter,
+    ]
 
 
 def _money_after_issue() -> list:

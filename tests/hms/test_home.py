@@ -177,7 +177,9 @@ def test_it_runs_a_fixed_number_of_queries_on_home(
         start = _today_at(0, 0) + datetime.timedelta(minutes=15 * i)
         AppointmentFactory(doctor=doctor, start=start, end=start + datetime.timedelta(minutes=15))
     client = login(user)
-    with django_assert_max_num_queries(12):
+    # 13 at most whatever the day holds: the doctor's home reads today's queue tokens in one
+    # query more than before the check-in queue (appointments.queue).
+    with django_assert_max_num_queries(13):
         response = client.get("/")
     assert response.status_code == 200
 
