@@ -64,7 +64,7 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
     page.get_by_role("combobox", name=re.compile(r"^Medication")).select_option(
         label="Amoxicillin 500 mg"
     )
-    page.get_by_role("spinbutton", name=re.compile(r"^Quantity")).fill("2")
+    page.get_by_role("spinbutton", name=re.compile(r"^Quantity\s*\*?$")).fill("2")
     # Each is added in place: its section says so (the page itself stays as it was).
     page.get_by_role("button", name="Add medication").click()
     expect(page.get_by_test_id("visit-section-medication").get_by_role("status")).to_contain_text(
