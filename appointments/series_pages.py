@@ -73,7 +73,7 @@ def series_preview(request: HttpRequest) -> HttpResponse:
     """The preview alone (htmx), from the booking form as it stands; nothing is written."""
     require(request, Need.BOOK)
     _, context = booking_series(request, BookingForm(request.POST), PREVIEW)
-    return render(request, "appointments/_series_preview.html", context)
+    return render(request, "appointments/_series_preview.html", {**context, "asked": True})
 
 
 def series_context(appointment: Appointment, user) -> dict:

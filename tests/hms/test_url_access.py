@@ -72,9 +72,22 @@ def _own_doctor(objects: Objects):
     return objects.fixture("doctor").doctor
 
 
+# The own doctor's other visits today (below): the visit under way at 09:00, the patient
+# waiting at 11:00, the token at 12:00; each half an hour.
+_OWN_DAY = (9, 11, 12)
+
+
 def _appointment(objects: Objects):
-    # Started an hour ago: the desk may check the patient in or mark a no-show.
-    start = timezone.now() - datetime.timedelta(hours=1)
+    # Started an hour ago or a little more: the desk may check the patient in or mark a
+    # no-show; never at the time of the own doctor's other visits today, whatever the hour
+    # the tests run.
+    now = timezone.now()
+    taken = [(today_at(hour), today_at(hour, 30)) for hour in _OWN_DAY]
+    for minutes in range(60, 60 * 5, 30):
+        start = now - datetime.timedelta(minutes=minutes)
+        end = start + datetime.timedelta(minutes=30)
+        if not any(start < busy_end and busy_start < end for busy_start, busy_end in taken):
+            break
     return AppointmentFactory(
         doctor=objects["own_doctor"],
         patient=objects["patient"],
