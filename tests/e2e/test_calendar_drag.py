@@ -1,7 +1,8 @@
 """Moving an appointment by dragging it on the day calendar, in Chromium: Ada Byron's 09:00 with
 Dr Okafor dropped on Dr Lee's free 10:30 asks first, in words; accepted, the calendar comes
 back with the visit in Dr Lee's column, highlighted, and the message. Declined, nothing moves.
-Without a pointer, the appointment's link (keyboard-reachable) leads to its Reschedule button.
+Without a pointer, the appointment's link (keyboard-reachable) leads to its Reschedule button,
+whose form moves it to Dr Lee's 10:30 by keyboard alone.
 
 The hospital's clock is the front-desk journey's fixed Monday morning (08:40).
 """
@@ -126,7 +127,9 @@ def test_declining_the_question_moves_nothing(page, clinic, console_errors):
     assert console_errors == []
 
 
-def test_the_keyboard_reaches_the_appointment_and_its_reschedule_form(page, clinic, axe):
+def test_the_keyboard_moves_the_appointment_to_another_doctor_through_its_reschedule_form(
+    page, clinic, console_errors, axe
+):
     page.set_viewport_size(DESKTOP)
     log_in(page, "frontdesk")
     page.goto(DAY_PAGE)
@@ -145,3 +148,37 @@ def test_the_keyboard_reaches_the_appointment_and_its_reschedule_form(page, clin
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/appointments/{visit.pk}/reschedule/"))
     axe("reschedule page reached by keyboard")
+
+    # The form starts on its doctor; the arrow keys choose Dr Lee, whose slots then show.
+    lee = clinic["Lee"]
+    doctor = page.get_by_label(re.compile(r"^\s*Doctor\s*$"))
+    expect(doctor).to_be_focused()
+    for _ in range(5):
+        if doctor.input_value() == str(lee.pk):
+            break
+        page.keyboard.press("ArrowDown")
+    expect(doctor).to_have_value(str(lee.pk))
+    expect(page.locator("#slot-picker")).to_contain_text("with Dr Mei Lee")
+    # Tab into the slots, the arrow keys to 10:30, Tab to the button, Enter.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "slot":
+            break
+    wanted = "Dr Mei Lee · Monday 4 March · 10:30–11:00"
+    for _ in range(40):
+        if page.evaluate("document.activeElement.dataset.summary") == wanted:
+            break
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("input[name=slot]:checked")).to_have_attribute("data-summary", wanted)
+    axe("reschedule page, Dr Lee's 10:30 chosen by keyboard")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Move the appointment")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "Moved to Monday 04 March at 10:30 with Dr Mei Lee."
+    )
+    visit.refresh_from_db()
+    assert (visit.doctor, visit.start, visit.end) == (lee, local(10, 30), local(11))
+    axe("appointment page after a move by keyboard")
+    assert console_errors == []
