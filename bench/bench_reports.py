@@ -29,6 +29,10 @@ requests/s taken as a share of its own baseline, measured between the reports' p
 through its run, so a change of the machine's load between the two runs does not count); every CSV
 under 150 MB of peak memory (the goal names a CSV of a million rows; its row count is shown).
 The exit status is 1 when a goal fails or a page does not answer 200.
+
+`--only NAME` (repeatable: a report's name, or `invoices` for the invoice list) measures those
+pages only, with the baseline; `--no-csv` leaves out the CSV downloads (each is a fresh
+process and reads the whole export).
 """
 
 from __future__ import annotations
@@ -161,8 +165,9 @@ def _invoice_paths() -> tuple[str, str | None, int]:
     return path, f"{path}?after={selectors._page_key(invoices[n // 2])}", n
 
 
-def measure(rounds: int) -> dict:
-    """Every page of one database; the CSVs each in a process of their own."""
+def measure(rounds: int, only: frozenset[str] = frozenset(), csv: bool = True) -> dict:
+    """Every page of one database (those of `only` when given); the CSVs each in a process
+    of their own (none without `csv`)."""
     _setup()
     import logging
 
@@ -188,6 +193,8 @@ def measure(rounds: int) -> dict:
     # machine's load moves while the run lasts, and each ratio is to the same figure.
     base = [_measure(client, "/reports/", rounds)]
     for name, report in REPORTS.items():
+        if only and name not in only:
+            continue
         say(f"  {name}...")
         base.append(_measure(client, "/reports/", rounds))
         out["pages"][f"{name} page"] = _measure(client, f"/reports/{name}/", rounds)
@@ -201,18 +208,19 @@ def measure(rounds: int) -> dict:
                 sep = "&" if query else ""
                 path = f"/reports/{name}/?{query}{sep}after={token}"
                 out["pages"][f"{name} deep page"] = _measure(client, path, rounds)
-    path, deep, n = _invoice_paths()
-    out["lists"]["invoices"] = n
-    out["pages"]["invoice list"] = _measure(client, path, rounds)
-    if deep:
-        out["pages"]["invoice list deep page"] = _measure(client, deep, rounds)
+    if not only or "invoices" in only:
+        path, deep, n = _invoice_paths()
+        out["lists"]["invoices"] = n
+        out["pages"]["invoice list"] = _measure(client, path, rounds)
+        if deep:
+            out["pages"]["invoice list deep page"] = _measure(client, deep, rounds)
     base.append(_measure(client, "/reports/", rounds))
     times = [t for b in base for t in b["times"]]
     out["pages"] = {
         BASELINE: figures("/reports/", times, base[0]["queries"], int(base[0]["kb"] * 1024)),
         **out["pages"],
     }
-    for name, path in csv_paths.items():
+    for name, path in csv_paths.items() if csv else ():
         say(f"  {name} CSV...")
         out["csv"][name] = _csv_in_child(path)
     return out
@@ -327,13 +335,27 @@ def main() -> int:
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--csv", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="measure this report's pages only (repeatable; `invoices`: the invoice list)",
+    )
+    parser.add_argument("--no-csv", action="store_true", help="leave out the CSV downloads")
     args = parser.parse_args()
     if args.csv:
         print(json.dumps(measure_csv(args.csv)))
         return 0
     if args.measure:
-        print(json.dumps(measure(max(1, args.rounds))))
+        only = frozenset(os.environ.get("BENCH_REPORT_ONLY", "").split())
+        csv = not os.environ.get("BENCH_REPORT_NO_CSV")
+        print(json.dumps(measure(max(1, args.rounds), only, csv)))
         return 0
+    # The child reads them from its environment (bench.sizes starts it with the rounds only).
+    os.environ["BENCH_REPORT_ONLY"] = " ".join(args.only)
+    if args.no_csv:
+        os.environ["BENCH_REPORT_NO_CSV"] = "1"
     results = measure_each(__file__, args.database, args.rounds, args.json)
     return 0 if report(results) else 1
 

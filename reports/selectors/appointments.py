@@ -192,8 +192,9 @@ def doctor_workload_report(
 
     booked_hours: the length of the doctor's scheduled, checked-in and completed appointments
     starting in the period (cancelled and no-show free the time). working_hours: the doctor's
-    weekly working hours laid over every day of the period (`generate_series`), each block
-    counted on the days its validity covers; time off is not deducted. utilization_pct:
+    weekly working hours laid over every day of the period, each block counted on the days
+    of its weekday its validity covers (counted, not listed: the first such day, then one a
+    week, so a year's period costs as much as a week's); time off is not deducted. utilization_pct:
     booked / working, empty when the doctor has no working hours in the period. Without a
     `from` or `to`, the period runs from the first to the last appointment day in the data
     (the roll-up's first and last day: two index probes). Doctors listed: the active ones,
@@ -243,13 +244,19 @@ def doctor_workload_report(
             WHERE r.doctor_id = d.id AND r.day BETWEEN period.d0 AND period.d1
         ) c
         CROSS JOIN LATERAL (
-            SELECT sum(EXTRACT(EPOCH FROM wh.end_time - wh.start_time)) / 60 AS minutes
-            FROM generate_series(0, period.d1 - period.d0) AS g(i)
-            JOIN {T["working_hours"]} wh
-              ON wh.doctor_id = d.id
-             AND wh.weekday = EXTRACT(ISODOW FROM period.d0 + g.i)::int - 1
-             AND wh.valid_from <= period.d0 + g.i
-             AND (wh.valid_until IS NULL OR wh.valid_until >= period.d0 + g.i)
+            SELECT sum(EXTRACT(EPOCH FROM wh.end_time - wh.start_time) * n.days) / 60 AS minutes
+            FROM {T["working_hours"]} wh
+            CROSS JOIN LATERAL (
+                SELECT GREATEST(period.d0, wh.valid_from) AS lo,
+                       LEAST(period.d1, COALESCE(wh.valid_until, period.d1)) AS hi
+            ) b
+            CROSS JOIN LATERAL (
+                SELECT b.lo + mod(wh.weekday - EXTRACT(ISODOW FROM b.lo)::int + 8, 7) AS first
+            ) f
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN f.first <= b.hi THEN (b.hi - f.first) / 7 + 1 ELSE 0 END AS days
+            ) n
+            WHERE wh.doctor_id = d.id AND period.d0 <= period.d1
         ) h
         WHERE (d.is_active OR {total} > 0) {doctor_clause}
         ORDER BY d.code"""
