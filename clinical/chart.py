@@ -13,13 +13,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower, Trim
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Attendance
+from billing.models import MedicationCost
 from core.pagination import RowCompare
-from patients.models import HistoryKind, MedicalHistory, Patient
+from patients.models import HistoryKind, Icd10Code, MedicalHistory, Patient
 
 # How many of each growing list the chart itself shows.
 LATEST = 5
@@ -101,44 +102,108 @@ def _newest_first(entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]
     )
 
 
-def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
-    """Everything the chart shows, in seven queries whatever the size of the record: the
-    current entries and the latest of each growing list (one UNION ALL); the counts; the
-    latest visits (two), their entries and their number; the upcoming appointments."""
-    now = now or timezone.now()
-    # One UNION ALL: the current entries (all of them), then the latest of each growing list.
-    current = _newest_first(
-        MedicalHistory.objects.filter(
-            patient=patient,
-            kind__in=[HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY],
-            ended_on__isnull=True,
-        )
-    ).annotate(listed=Value(""))
-    branches = [
-        _newest_first(_growing(patient, name)).annotate(listed=Value(name))[:LATEST]
-        for name in GROWING
-    ]
+# The chart's entries in one statement, written as SQL because its cost is the page's (the ORM
+# took longer to compile a union of these than the database to run it): the ids first (the
+# current entries; the latest LATEST of each growing list, each an index range on (patient,
+# kind, recorded on) cut before any join, whatever the statistics say of the patient's rows;
+# the medications and surgeries given at the visits shown), then those rows and their codes.
+_ENDED = {None: "", True: "AND {h}ended_on IS NOT NULL", False: "AND {h}ended_on IS NULL"}
+_ENTRIES_SQL = """
+WITH picked (id, listed) AS (
+    SELECT id, '' FROM {history} WHERE patient_id = %s AND kind = ANY(%s) AND ended_on IS NULL
+{growing}
+    UNION ALL
+    SELECT id, 'visit' FROM {history} WHERE attendance_id = ANY(%s) AND kind = ANY(%s)
+)
+SELECT h.*, picked.listed, code.title AS icd10_title
+  FROM picked
+  JOIN {history} h ON h.id = picked.id
+  LEFT JOIN {codes} code ON code.code = h.icd10_id
+""".format(
+    history=MedicalHistory._meta.db_table,
+    codes=Icd10Code._meta.db_table,
+    growing="".join(
+        f"    UNION ALL (SELECT id, %s FROM {MedicalHistory._meta.db_table}"
+        f" WHERE patient_id = %s AND kind = %s {_ENDED[ended].format(h='')}"
+        " ORDER BY recorded_on DESC, id DESC LIMIT %s)\n"
+        for _kind, ended in GROWING.values()
+    ),
+)
+
+# The chart's figures, one row: the size of each growing list; the distinct medications (by
+# price-list name, else description) and surgeries, case- and blank-blind, as the
+# patient-health report counts them; the number of visits.
+_COUNTS_SQL = """
+SELECT {growing},
+       count(DISTINCT lower(trim(COALESCE(med.name, h.description)))) FILTER (WHERE h.kind = %s),
+       count(DISTINCT lower(trim(h.description))) FILTER (WHERE h.kind = %s),
+       (SELECT count(*) FROM {visits} WHERE patient_id = %s)
+  FROM {history} h
+  LEFT JOIN {medications} med ON med.id = h.medication_id
+ WHERE h.patient_id = %s
+""".format(
+    growing=", ".join(
+        f"count(*) FILTER (WHERE h.kind = %s {_ENDED[ended].format(h='h.')})"
+        for _kind, ended in GROWING.values()
+    ),
+    visits=Attendance._meta.db_table,
+    history=MedicalHistory._meta.db_table,
+    medications=MedicationCost._meta.db_table,
+)
+
+CURRENT_KINDS = [HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY]
+GIVEN_KINDS = [HistoryKind.MEDICATION, HistoryKind.SURGERY]
+
+
+def _chart_entries(patient: Patient, visits: list[Attendance]) -> dict[str, list[MedicalHistory]]:
+    """The chart's entries by list ("": the current ones; a name of GROWING; "visit": given at
+    `visits`), each newest first, with their ICD-10-CM codes. One query."""
+    params: list = [patient.pk, [str(k) for k in CURRENT_KINDS]]
+    for name, (kind, _ended) in GROWING.items():
+        params += [name, patient.pk, str(kind), LATEST]
+    params += [[a.pk for a in visits], [str(k) for k in GIVEN_KINDS]]
     listed: dict[str, list[MedicalHistory]] = defaultdict(list)
-    for entry in current.union(*branches, all=True):
+    code_field = MedicalHistory._meta.get_field("icd10")
+    for entry in MedicalHistory.objects.raw(_ENTRIES_SQL, params):
+        if entry.icd10_id is not None:
+            code_field.set_cached_value(
+                entry, Icd10Code(code=entry.icd10_id, title=entry.icd10_title)
+            )
         listed[entry.listed].append(entry)
     for rows in listed.values():
         rows.sort(key=lambda e: (e.recorded_on, e.pk), reverse=True)
-    counts = MedicalHistory.objects.filter(patient=patient).aggregate(
-        resolved=Count("pk", filter=Q(kind=HistoryKind.CONDITION, ended_on__isnull=False)),
-        past=Count("pk", filter=Q(kind=HistoryKind.MEDICATION, ended_on__isnull=False)),
-        surgeries=Count("pk", filter=Q(kind=HistoryKind.SURGERY)),
-        # The name a medication counts under: its price-list name, else its description,
-        # case- and blank-blind (as the patient-health report counts).
-        distinct_medications=Count(
-            Lower(Trim(Coalesce("medication__name", "description"))),
-            distinct=True,
-            filter=Q(kind=HistoryKind.MEDICATION),
-        ),
-        distinct_surgeries=Count(
-            Lower(Trim("description")), distinct=True, filter=Q(kind=HistoryKind.SURGERY)
-        ),
+    return listed
+
+
+def _chart_counts(patient: Patient) -> dict[str, int]:
+    params: list = []
+    for kind, _ended in GROWING.values():
+        params.append(str(kind))
+    params += [str(HistoryKind.MEDICATION), str(HistoryKind.SURGERY), patient.pk, patient.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, params)
+        row = cursor.fetchone()
+    names = [*GROWING, "distinct_medications", "distinct_surgeries", "visits"]
+    return dict(zip(names, row, strict=True))
+
+
+def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
+    """Everything the chart shows, in four queries whatever the size of the record (a new
+    patient's as many): the latest visits; the entries (the current ones, the latest of each
+    growing list, those given at the visits); the counts; the upcoming appointments."""
+    now = now or timezone.now()
+    # The latest visits on the appointments' (patient, start) index: the visit's appointment
+    # is the patient's own, and the appointment breaks ties of start (a visit has one).
+    attendances = list(
+        Attendance.objects.filter(patient=patient, appointment__patient=patient)
+        .select_related("appointment__doctor")
+        .order_by("-appointment__start", "-appointment_id")[:LATEST]
     )
-    visits = visits_page(patient=patient, before=None, size=LATEST)
+    listed = _chart_entries(patient, attendances)
+    counts = _chart_counts(patient)
+    given: dict[int, list[MedicalHistory]] = defaultdict(list)
+    for entry in sorted(listed["visit"], key=lambda e: e.pk):
+        given[entry.attendance_id].append(entry)
     upcoming = list(
         Appointment.objects.filter(
             patient=patient,
@@ -159,8 +224,8 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
         medications_current=by_kind[HistoryKind.MEDICATION],
         medications_past=Latest(listed["past"], counts["past"]),
         allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
-        visits=visits.visits,
-        visit_count=Attendance.objects.filter(patient=patient).count(),
+        visits=[Visit(a, given.get(a.pk, [])) for a in attendances],
+        visit_count=counts["visits"],
         upcoming=upcoming,
         distinct_medications=counts["distinct_medications"],
         distinct_surgeries=counts["distinct_surgeries"],
