@@ -4,8 +4,6 @@ outcomes, `Row`), tests/hms/url_table_money.py (money after issue)."""
 
 from __future__ import annotations
 
-from fhir.resources.R4B import get_fhir_model_class
-
 from reports.registry import REPORTS
 from tests.billing.conftest import fast_pdf  # noqa: F401 (a fixture the billing rows use)
 from tests.hms.url_kit import (
@@ -14,7 +12,6 @@ from tests.hms.url_kit import (
     BAD,
     BILLING,
     BILLING_FORM,
-    CLINICIANS,
     DENIED,
     DESK,
     EVERY_ROLE,
@@ -34,17 +31,9 @@ from tests.hms.url_kit import (
     allowed,
     expect,
 )
+from tests.hms.url_table_clinical import CLINICAL_ROWS
+from tests.hms.url_table_fhir import FHIR_ROWS
 from tests.hms.url_table_money import MONEY_ROWS
-
-# The FHIR API's refusal of a visitor (an OperationOutcome, not the login page).
-UNAUTHORIZED = 401
-
-
-def _fhir(response) -> None:
-    """FHIR JSON that fhir.resources' R4B model of its resourceType validates."""
-    assert response["Content-Type"] == "application/fhir+json; fhirVersion=4.0"
-    get_fhir_model_class(response.json()["resourceType"]).model_validate_json(response.content)
-
 
 # Re-exported for the tests that read the table.
 __all__ = [
@@ -346,124 +335,7 @@ ROWS: list[Row] = [
         args=("waitlist_offer",),
         post=expect(**allowed(DESK, FOUND)),
     ),
-    # --- Clinical: doctors read every chart; only a visit's own doctor runs it ---------------
-    Row("clinical:doctor_day", expect(**CLINICIANS)),
-    Row("clinical:chart", expect(**CLINICIANS), args=("patient",)),
-    # The chart's growing lists, a page at a time: the chart's readers.
-    Row("clinical:history_list", expect(**CLINICIANS), args=("patient",), literal=("resolved",)),
-    Row("clinical:visit_list", expect(**CLINICIANS), args=("patient",)),
-    # Refused before the lookup: a role without the chart cannot probe which patients exist.
-    Row(
-        "clinical:chart",
-        expect(MISSING, front_desk=DENIED, billing_clerk=DENIED, outsider=DENIED),
-        args=("missing",),
-        label="missing",
-    ),
-    Row(
-        "clinical:history_create",
-        expect(**CLINICIANS),
-        args=("patient",),
-        query="?kind=allergy",
-        post=expect(**allowed(CLINICIANS, FOUND)),
-        data={"description": "Penicillin", "recorded_on": "2024-01-01"},
-    ),
-    Row(
-        "clinical:billable_items",
-        expect(**CLINICIANS, billing_clerk=OK),
-        args=("patient",),
-    ),
-    Row("clinical:patient_access_log", expect(**ADMIN), args=("patient",)),
-    Row(
-        "clinical:history_correct",
-        expect(**CLINICIANS),
-        args=("entry",),
-        post=expect(**CLINICIANS),
-    ),
-    Row("clinical:history_revisions", expect(**CLINICIANS), args=("entry",)),
-    # Coding a condition (a correction); the code picker's suggestions (no patient's data,
-    # but only for those who record conditions).
-    Row(
-        "clinical:history_code",
-        expect(**CLINICIANS),
-        args=("entry",),
-        post=expect(**allowed(CLINICIANS, FOUND)),
-        data={"icd10": "J45.909"},
-    ),
-    Row("clinical:icd10_suggestions", expect(**CLINICIANS), query="?q=asthma"),
-    Row(
-        "clinical:visit_start",
-        POST_ONLY,
-        args=("waiting_appointment",),
-        post=expect(doctor=FOUND, admin_user=FOUND),
-    ),
-    # Every doctor reads a visit; only its own doctor (or an administrator) records it.
-    Row(
-        "clinical:visit_record",
-        expect(**CLINICIANS),
-        args=("visit",),
-        post=expect(doctor=FOUND, admin_user=FOUND),
-        data={"diagnosis": "Sprain"},
-    ),
-    # Adding or removing an item shows the visit page again, with whatever else was typed.
-    Row(
-        "clinical:visit_item_add",
-        POST_ONLY,
-        args=("visit",),
-        post=expect(doctor=OK, admin_user=OK),
-        data={"kind": "surgery", "proc-description": "Splint"},
-    ),
-    Row(
-        "clinical:visit_item_remove",
-        POST_ONLY,
-        args=("visit", "item"),
-        post=expect(doctor=OK, admin_user=OK),
-    ),
-    # A note template fills the notes as typed (nothing saved): the whole page comes back.
-    Row(
-        "clinical:visit_template_apply",
-        POST_ONLY,
-        args=("visit",),
-        post=expect(doctor=OK, admin_user=OK),
-    ),
-    Row(
-        "clinical:visit_complete",
-        POST_ONLY,
-        args=("visit",),
-        post=expect(doctor=FOUND, admin_user=FOUND),
-    ),
-    # Recording vital signs shows the visit page again, with whatever else was typed.
-    Row(
-        "clinical:vitals_add",
-        POST_ONLY,
-        args=("visit",),
-        post=expect(doctor=OK, admin_user=OK),
-        data={"vit-pulse": "72"},
-    ),
-    # Prescribing: only the visit's own doctor (or an administrator); every doctor prints.
-    Row(
-        "clinical:prescription_add",
-        POST_ONLY,
-        args=("visit",),
-        post=expect(doctor=OK, admin_user=OK),
-        data={
-            "rx-drug": "Paracetamol",
-            "rx-dose": "500",
-            "rx-dose_unit": "mg",
-            "rx-route": "oral",
-            "rx-frequency": "qid",
-            "rx-duration_days": "3",
-            "rx-quantity": "12",
-        },
-    ),
-    Row(
-        "clinical:prescription_line_remove",
-        POST_ONLY,
-        args=("visit", "rx_line"),
-        post=expect(doctor=OK, admin_user=OK),
-    ),
-    Row("clinical:prescription_pdf", expect(**CLINICIANS), args=("rx_visit",), check=_pdf),
-    Row("clinical:audit_list", expect(**ADMIN)),
-    Row("clinical:audit_csv", expect(**ADMIN), check=_csv),
+    *CLINICAL_ROWS,
     # --- Billing: clerks and administrators bill; the desk views and prints invoices ---------
     Row("billing:ready_to_bill", expect(**BILLING)),
     Row("billing:patient_billable", expect(**BILLING), args=("billed_patient",)),
@@ -576,77 +448,7 @@ ROWS: list[Row] = [
         literal=("no-such-report",),
         label="missing",
     ),
-    # --- The FHIR API: the pages' roles, by token or session; JSON, never the login page ----
-    # Its CapabilityStatement is open (no data); the rest answers 401 to a visitor.
-    Row("fhir:metadata", expect(OK, anonymous=OK), check=_fhir),
-    *[
-        Row(
-            f"fhir:{name}",
-            expect(DENIED, anonymous=UNAUTHORIZED, **EVERY_ROLE),
-            args=args,
-            check=_fhir,
-        )
-        for name, args in [
-            ("patient_search", ()),
-            ("patient_read", ("patient",)),
-            ("practitioner_search", ()),
-            ("practitioner_read", ("own_doctor",)),
-            ("practitionerrole_search", ()),
-            ("practitionerrole_read", ("own_doctor",)),
-            ("schedule_search", ()),
-            ("schedule_read", ("own_doctor",)),
-            ("slot_search", ()),
-            ("appointment_search", ()),
-            ("appointment_read", ("appointment",)),
-        ]
-    ],
-    # Clinical types: the chart's roles; billing clerks the billable medications and surgeries.
-    # Invoices: as the invoice pages (no doctors); the audit log: administrators only.
-    *[
-        Row(
-            f"fhir:{name}",
-            expect(DENIED, anonymous=UNAUTHORIZED, **readers),
-            args=args,
-            check=_fhir,
-        )
-        for name, args, readers in [
-            ("encounter_search", (), CLINICIANS),
-            ("encounter_read", ("visit",), CLINICIANS),
-            ("condition_search", (), CLINICIANS),
-            ("condition_read", ("entry",), CLINICIANS),
-            ("allergyintolerance_search", (), CLINICIANS),
-            ("allergyintolerance_read", ("allergy_entry",), CLINICIANS),
-            ("medicationrequest_search", (), CLINICIANS),
-            ("medicationrequest_read", ("rx_line",), CLINICIANS),
-            ("observation_search", (), CLINICIANS),
-            ("observation_read", ("observation",), CLINICIANS),
-            ("procedure_search", (), {**CLINICIANS, "billing_clerk": OK}),
-            ("procedure_read", ("surgery_entry",), {**CLINICIANS, "billing_clerk": OK}),
-            ("invoice_search", (), INVOICE_VIEWERS),
-            ("invoice_read", ("invoice",), INVOICE_VIEWERS),
-            ("auditevent_search", (), ADMIN),
-            ("auditevent_read", ("audit_event",), ADMIN),
-            ("medicationstatement_search", (), {**CLINICIANS, "billing_clerk": OK}),
-            (
-                "medicationstatement_read",
-                ("medication_entry",),
-                {**CLINICIANS, "billing_clerk": OK},
-            ),
-        ]
-    ],
-    Row(
-        "fhir:patient_everything",
-        expect(DENIED, anonymous=UNAUTHORIZED, **EVERY_ROLE),
-        args=("patient",),
-        check=_fhir,
-    ),
-    # A slot that is not free (no hours here) is a 404 to those who may read slots.
-    Row(
-        "fhir:slot_read",
-        expect(DENIED, anonymous=UNAUTHORIZED, **allowed(EVERY_ROLE, MISSING)),
-        literal=("1-203003040900-30",),
-    ),
-    Row("fhir:unknown", expect(MISSING, anonymous=UNAUTHORIZED), literal=("R4/Immunization",)),
+    *FHIR_ROWS,
     # --- Django's admin: administrators only; nobody writes the audit log ---------------------
     # Django's admin index names its own login page, so anonymous visitors land there; the
     # admin's model pages go through the site's login first.
