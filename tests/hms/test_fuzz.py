@@ -55,7 +55,17 @@ INVISIBLE = re.compile(
     "[\u202a-\u202e\u2066-\u2069\u200b-\u200f\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 )
 
-PROJECT_APPS = ("core", "patients", "doctors", "appointments", "billing", "clinical", "imports")
+PROJECT_APPS = (
+    "core",
+    "patients",
+    "doctors",
+    "appointments",
+    "billing",
+    "clinical",
+    "imports",
+    "fhir",
+    "jobs",
+)
 
 # The admin's change pages: which of the url table's objects to open.
 ADMIN_OBJECTS = {
