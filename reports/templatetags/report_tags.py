@@ -93,6 +93,44 @@ def report_rows(
     )
 
 
+_RATE_COLUMNS = (
+    "bookings",
+    "completed",
+    "cancelled",
+    "no_show",
+    "cancellation_pct",
+    "no_show_pct",
+    "median_lead_days",
+)
+
+
+@register.simple_tag
+def pattern_rows(groups: Sequence[dict[str, object]], key: str) -> str:
+    """Appointment-patterns' rate table rows (reports/_pattern_rates.html), a weekday or a
+    doctor ("Name (code)") each, then its counts, rates and median lead time, localized and
+    escaped as `{{ value }}` writes them; no figure (no bookings): a dash."""
+
+    def name(g: dict[str, object]) -> str:
+        if key == "doctor_name":
+            return (
+                f"{escape(g['doctor_name'])} "
+                f'<span class="text-body-secondary">({escape(g["doctor_code"])})</span>'
+            )
+        return escape(g["weekday_name"])
+
+    def figure(value: object) -> str:
+        return "—" if value is None else escape(localize(value))
+
+    return mark_safe(  # noqa: S308 - every value is escaped above
+        "\n".join(
+            f"<tr><td>{name(g)}</td>"
+            + "".join(f'<td class="num">{figure(g[c])}</td>' for c in _RATE_COLUMNS)
+            + "</tr>"
+            for g in groups
+        )
+    )
+
+
 @register.simple_tag
 def chart_marks(chart: Chart) -> str:
     """The chart's grid lines, legend, rectangles and texts as SVG elements."""

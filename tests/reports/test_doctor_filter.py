@@ -5,6 +5,7 @@ all of them."""
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -148,3 +149,27 @@ def test_patterns_page_of_one_doctor_and_a_stale_link(login, admin_user):
     assert stale.status_code == 200
     assert "That page link is out of date" in stale.text
     assert _doctor_rows(stale.context["rows"]) == [("D0100", 2), ("D0200", 1)]
+
+
+def test_patterns_shows_a_dash_where_a_doctor_has_no_rates(login, admin_user):
+    _book(DoctorFactory(code="D0100", first_name="Ann", last_name="Adams"), 4)
+    _book(
+        DoctorFactory(code="D0101", first_name="Bob", last_name="Baker"),
+        1,
+        AppointmentStatus.NO_SHOW,
+    )
+    DoctorFactory(code="D0150", first_name="Ida", last_name="Idle")  # nothing booked
+    text = re.sub(r">\s+<", "><", _patterns(login(admin_user)).text)
+    assert (
+        'Bob Baker <span class="text-body-secondary">(D0101)</span></td>'
+        '<td class="num">1</td><td class="num">0</td><td class="num">0</td>'
+        '<td class="num">1</td><td class="num">0.0</td><td class="num">100.0</td>'
+    ) in text
+    # No bookings: no rates to give, a dash (never the word "None").
+    assert (
+        'Ida Idle <span class="text-body-secondary">(D0150)</span></td>'
+        '<td class="num">0</td><td class="num">0</td><td class="num">0</td>'
+        '<td class="num">0</td><td class="num">—</td><td class="num">—</td>'
+        '<td class="num">—</td>'
+    ) in text
+    assert ">None<" not in text
