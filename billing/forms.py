@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Field, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Field, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
 from billing import services
 from billing.models import BillingSettings, MedicationCost, PaymentMethod, ProcedureFee
 from billing.selectors import STATUS_FILTERS
-from core.forms import BoundedDateField, VisibleTextForm
+from core.forms import GUARD_CHANGED, GUARD_UNSAVED, BoundedDateField, VisibleTextForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0.01"}
@@ -46,6 +46,7 @@ class Button(Submit):
 def _post_helper(action: str, submit: str, *, css_class: str = "btn-primary") -> FormHelper:
     helper = FormHelper()
     helper.form_action = action
+    helper.attrs = dict(GUARD_UNSAVED)
     helper.add_input(Button("submit", submit, style=css_class))
     return helper
 
@@ -266,4 +267,5 @@ class BillingSettingsForm(VisibleTextForm, forms.ModelForm):
                 field.disabled = True
         else:
             self.helper.add_input(Submit("submit", "Save settings"))
-        self.helper.layout = Layout(*(Field(name) for name in self.fields))
+            self.helper.attrs = dict(GUARD_UNSAVED)
+        self.helper.layout = Layout(HTML(GUARD_CHANGED), *(Field(name) for name in self.fields))

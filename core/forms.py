@@ -92,3 +92,11 @@ class VisibleTextForm:
             ):
                 multiline = isinstance(field.widget, forms.Textarea)
                 field.validators.append(VisibleTextValidator(multiline=multiline))
+
+
+# A POST form whose typing would be lost by leaving the page asks first (static/core/unsaved.js):
+# `helper.attrs = dict(GUARD_UNSAVED)` on a crispy form that writes its own <form> tag; a
+# template writes `data-guard-unsaved` itself. GUARD_CHANGED in a layout marks a form shown again
+# with its errors, whose typing the server sent back but did not save.
+GUARD_UNSAVED = {"data-guard-unsaved": ""}
+GUARD_CHANGED = "{% if form.errors %}<span hidden data-guard-changed></span>{% endif %}"

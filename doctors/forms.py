@@ -6,11 +6,17 @@ import datetime
 
 from crispy_forms.bootstrap import FormActions
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from core.forms import BoundedDateField, BoundedDateTimeField, VisibleTextForm
+from core.forms import (
+    GUARD_CHANGED,
+    GUARD_UNSAVED,
+    BoundedDateField,
+    BoundedDateTimeField,
+    VisibleTextForm,
+)
 from doctors.models import TIME_OFF_LONGEST, Specialty, Weekday
 
 SLOT_CHOICES = [(m, f"{m} minutes") for m in (10, 15, 20, 30, 45, 60, 90, 120)]
@@ -39,7 +45,9 @@ class WorkingHoursForm(forms.Form):
     def __init__(self, *args, submit_label: str = "Save hours", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.attrs = dict(GUARD_UNSAVED)
         self.helper.layout = Layout(
+            HTML(GUARD_CHANGED),
             Row(Column("weekday"), Column("start_time"), Column("end_time")),
             Row(Column("slot_minutes"), Column("valid_from"), Column("valid_until")),
             FormActions(Submit("save", submit_label)),
@@ -75,7 +83,9 @@ class TimeOffForm(VisibleTextForm, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.attrs = dict(GUARD_UNSAVED)
         self.helper.layout = Layout(
+            HTML(GUARD_CHANGED),
             Row(Column("start"), Column("end")),
             "reason",
             FormActions(Submit("save", "Add time off")),
