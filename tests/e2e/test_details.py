@@ -37,7 +37,7 @@ def page_width(page) -> tuple[int, int]:
 
 
 def test_the_patient_page_fits_a_phone_without_sideways_scrolling(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     UserFactory(username="frontdesk", role=roles.FRONT_DESK)
     patient = PatientFactory(
@@ -80,11 +80,12 @@ def test_the_patient_page_fits_a_phone_without_sideways_scrolling(
     for name in ("Book an appointment", "Edit details", "Deactivate"):
         box = page.get_by_role("link", name=name).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= inner_width, name
+    axe("patient page on a phone")
     assert console_errors == []
 
 
 def test_it_issues_an_invoice_through_its_confirmation_with_the_formatted_total(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     UserFactory(username="billing", role=roles.BILLING_CLERK)
     settings(currency="USD", tax_rate=Decimal("0.0750"))
@@ -110,6 +111,7 @@ def test_it_issues_an_invoice_through_its_confirmation_with_the_formatted_total(
     expect(page.get_by_test_id("confirm-lines")).to_have_text("2 lines")
     expect(page.get_by_test_id("confirm-total")).to_have_text(f"USD{NBSP}109,607.00")
     expect(page.get_by_test_id("cannot-undo")).to_contain_text("cannot be undone")
+    axe("invoice issue confirmation")
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.DRAFT  # looking at the confirmation issues nothing
 
@@ -119,13 +121,14 @@ def test_it_issues_an_invoice_through_its_confirmation_with_the_formatted_total(
     expect(page.get_by_test_id("total")).to_have_text(f"USD{NBSP}109,607.00")
     expect(page.get_by_test_id("balance")).to_have_text(f"USD{NBSP}109,607.00")
     expect(page.get_by_text("PDF SHA-256")).to_have_count(0)
+    axe("issued invoice, as a clerk sees it")
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.ISSUED and draft.total == Decimal("109607.00")
     assert console_errors == []
 
 
 def test_a_likely_duplicate_is_shown_first_and_focused_with_the_typed_details_kept(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     UserFactory(username="frontdesk", role=roles.FRONT_DESK)
     today = timezone.localdate()
@@ -156,6 +159,7 @@ def test_a_likely_duplicate_is_shown_first_and_focused_with_the_typed_details_ke
     expect(first_field).to_have_value("Amara")
     expect(page.get_by_label("Age (years)")).to_have_value("34")
     expect(page.get_by_label("City")).to_have_value("Lagos")
+    axe("registration form with a likely duplicate first")
 
     page.get_by_label("I checked these records: none of them is this patient.").check()
     warning.get_by_role("button", name="Register as a new patient").click()

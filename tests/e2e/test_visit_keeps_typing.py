@@ -79,7 +79,7 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def test_it_keeps_every_typed_field_through_every_secondary_action_then_saves_it(
-    page, console_errors, live_server, visit
+    page, console_errors, live_server, visit, axe
 ):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
@@ -113,6 +113,7 @@ def test_it_keeps_every_typed_field_through_every_secondary_action_then_saves_it
         added("medication", f"Added: {name} × {quantity}.")
         expect(medication).to_have_value("")  # ready for the next one
         all_typed_still_there()
+    axe("visit page, medications added in place")
 
     # Procedures: the one described above, and one from the list.
     page.get_by_role("button", name="Add procedure").click()
@@ -132,6 +133,7 @@ def test_it_keeps_every_typed_field_through_every_secondary_action_then_saves_it
     page.get_by_role("button", name="Add condition").click()
     expect(section(page, "condition")).to_contain_text("Name the condition.")
     all_typed_still_there()
+    axe("visit page, an empty condition refused beside its box")
     field(page, "Condition").fill("Tension headache")
     page.get_by_role("button", name="Add condition").click()
     added("condition", "Added: Tension headache.")
@@ -153,6 +155,7 @@ def test_it_keeps_every_typed_field_through_every_secondary_action_then_saves_it
     for text in ("Amoxicillin 500 mg", PROCEDURE_TYPED, CONDITION_TYPED):
         expect(page.locator("#visit-notes")).to_contain_text(text)
     screenshot(page, "visit-page.png")
+    axe("visit page, one item of each removed in place")
 
     # Save the notes: the procedure typed and not added yet stays in its box.
     page.get_by_role("button", name="Save notes").click()
@@ -191,6 +194,7 @@ def test_it_keeps_every_typed_field_through_every_secondary_action_then_saves_it
     for text in NOTES.values():
         for line in text.splitlines():
             expect(record).to_contain_text(line)
+    axe("completed visit's page")
 
     visit.refresh_from_db()
     saved = [visit.concerns, visit.symptoms, visit.diagnosis, visit.notes]
