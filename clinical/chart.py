@@ -13,7 +13,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -102,69 +101,86 @@ def _newest_first(entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]
     )
 
 
-# The chart's entries in one statement, written as SQL because its cost is the page's (the ORM
-# took longer to compile a union of these than the database to run it): the ids first (the
-# current entries; the latest LATEST of each growing list, each an index range on (patient,
-# kind, recorded on) cut before any join, whatever the statistics say of the patient's rows;
-# the medications and surgeries given at the visits shown), then those rows and their codes.
+# What the chart reads of the history, in one statement written as SQL because its cost is the
+# page's (the ORM took longer to compile a union of these than the database to run it):
+# - `picked`: the ids of the current entries; of the latest LATEST of each growing list, each
+#   an index range on (patient, kind, recorded on) cut before any join, whatever the
+#   statistics say of the patient's rows; of the medications and surgeries given at the visits
+#   shown;
+# - `figures`, one row: the size of each growing list; the distinct medications (by price-list
+#   name, else description) and surgeries, case- and blank-blind, as the patient-health report
+#   counts them; the number of visits;
+# then the figures on every picked entry with its code's title, or alone for a patient with none.
 _ENDED = {None: "", True: "AND {h}ended_on IS NOT NULL", False: "AND {h}ended_on IS NULL"}
-_ENTRIES_SQL = """
+_FIGURES = [f"figure_{name}" for name in GROWING] + [
+    "distinct_medications",
+    "distinct_surgeries",
+    "visit_count",
+]
+_CHART_SQL = """
 WITH picked (id, listed) AS (
     SELECT id, '' FROM {history} WHERE patient_id = %s AND kind = ANY(%s) AND ended_on IS NULL
 {growing}
     UNION ALL
     SELECT id, 'visit' FROM {history} WHERE attendance_id = ANY(%s) AND kind = ANY(%s)
+), figures AS (
+    SELECT {counts},
+           count(DISTINCT lower(trim(COALESCE(med.name, h.description))))
+               FILTER (WHERE h.kind = %s) AS distinct_medications,
+           count(DISTINCT lower(trim(h.description))) FILTER (WHERE h.kind = %s)
+               AS distinct_surgeries,
+           (SELECT count(*) FROM {visits} WHERE patient_id = %s) AS visit_count
+      FROM {history} h
+      LEFT JOIN {medications} med ON med.id = h.medication_id
+     WHERE h.patient_id = %s
 )
-SELECT h.*, picked.listed, code.title AS icd10_title
-  FROM picked
-  JOIN {history} h ON h.id = picked.id
-  LEFT JOIN {codes} code ON code.code = h.icd10_id
+SELECT figures.*, h.*, picked.listed, code.title AS icd10_title
+  FROM figures
+  LEFT JOIN (
+       picked
+       JOIN {history} h ON h.id = picked.id
+       LEFT JOIN {codes} code ON code.code = h.icd10_id
+  ) ON true
 """.format(
     history=MedicalHistory._meta.db_table,
     codes=Icd10Code._meta.db_table,
+    visits=Attendance._meta.db_table,
+    medications=MedicationCost._meta.db_table,
     growing="".join(
         f"    UNION ALL (SELECT id, %s FROM {MedicalHistory._meta.db_table}"
         f" WHERE patient_id = %s AND kind = %s {_ENDED[ended].format(h='')}"
         " ORDER BY recorded_on DESC, id DESC LIMIT %s)\n"
         for _kind, ended in GROWING.values()
     ),
-)
-
-# The chart's figures, one row: the size of each growing list; the distinct medications (by
-# price-list name, else description) and surgeries, case- and blank-blind, as the
-# patient-health report counts them; the number of visits.
-_COUNTS_SQL = """
-SELECT {growing},
-       count(DISTINCT lower(trim(COALESCE(med.name, h.description)))) FILTER (WHERE h.kind = %s),
-       count(DISTINCT lower(trim(h.description))) FILTER (WHERE h.kind = %s),
-       (SELECT count(*) FROM {visits} WHERE patient_id = %s)
-  FROM {history} h
-  LEFT JOIN {medications} med ON med.id = h.medication_id
- WHERE h.patient_id = %s
-""".format(
-    growing=", ".join(
-        f"count(*) FILTER (WHERE h.kind = %s {_ENDED[ended].format(h='h.')})"
-        for _kind, ended in GROWING.values()
+    counts=",\n           ".join(
+        f"count(*) FILTER (WHERE h.kind = %s {_ENDED[ended].format(h='h.')}) AS figure_{name}"
+        for name, (_kind, ended) in GROWING.items()
     ),
-    visits=Attendance._meta.db_table,
-    history=MedicalHistory._meta.db_table,
-    medications=MedicationCost._meta.db_table,
 )
 
 CURRENT_KINDS = [HistoryKind.CONDITION, HistoryKind.MEDICATION, HistoryKind.ALLERGY]
 GIVEN_KINDS = [HistoryKind.MEDICATION, HistoryKind.SURGERY]
 
 
-def _chart_entries(patient: Patient, visits: list[Attendance]) -> dict[str, list[MedicalHistory]]:
+def _chart_history(
+    patient: Patient, visits: list[Attendance]
+) -> tuple[dict[str, list[MedicalHistory]], dict[str, int]]:
     """The chart's entries by list ("": the current ones; a name of GROWING; "visit": given at
-    `visits`), each newest first, with their ICD-10-CM codes. One query."""
+    `visits`), each newest first, with their ICD-10-CM codes; and its figures (`_FIGURES`).
+    One query."""
     params: list = [patient.pk, [str(k) for k in CURRENT_KINDS]]
     for name, (kind, _ended) in GROWING.items():
         params += [name, patient.pk, str(kind), LATEST]
     params += [[a.pk for a in visits], [str(k) for k in GIVEN_KINDS]]
+    params += [str(kind) for kind, _ended in GROWING.values()]
+    params += [str(HistoryKind.MEDICATION), str(HistoryKind.SURGERY), patient.pk, patient.pk]
     listed: dict[str, list[MedicalHistory]] = defaultdict(list)
+    figures: dict[str, int] = {}
     code_field = MedicalHistory._meta.get_field("icd10")
-    for entry in MedicalHistory.objects.raw(_ENTRIES_SQL, params):
+    for entry in MedicalHistory.objects.raw(_CHART_SQL, params):
+        figures = {name: getattr(entry, name) for name in _FIGURES}
+        if entry.pk is None:  # the figures of a patient with no entry to show
+            continue
         if entry.icd10_id is not None:
             code_field.set_cached_value(
                 entry, Icd10Code(code=entry.icd10_id, title=entry.icd10_title)
@@ -172,25 +188,13 @@ def _chart_entries(patient: Patient, visits: list[Attendance]) -> dict[str, list
         listed[entry.listed].append(entry)
     for rows in listed.values():
         rows.sort(key=lambda e: (e.recorded_on, e.pk), reverse=True)
-    return listed
-
-
-def _chart_counts(patient: Patient) -> dict[str, int]:
-    params: list = []
-    for kind, _ended in GROWING.values():
-        params.append(str(kind))
-    params += [str(HistoryKind.MEDICATION), str(HistoryKind.SURGERY), patient.pk, patient.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNTS_SQL, params)
-        row = cursor.fetchone()
-    names = [*GROWING, "distinct_medications", "distinct_surgeries", "visits"]
-    return dict(zip(names, row, strict=True))
+    return listed, figures
 
 
 def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> Chart:
-    """Everything the chart shows, in four queries whatever the size of the record (a new
+    """Everything the chart shows, in three queries whatever the size of the record (a new
     patient's as many): the latest visits; the entries (the current ones, the latest of each
-    growing list, those given at the visits); the counts; the upcoming appointments."""
+    growing list, those given at the visits) and the figures; the upcoming appointments."""
     now = now or timezone.now()
     # The latest visits on the appointments' (patient, start) index: the visit's appointment
     # is the patient's own, and the appointment breaks ties of start (a visit has one).
@@ -199,8 +203,7 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
         .select_related("appointment__doctor")
         .order_by("-appointment__start", "-appointment_id")[:LATEST]
     )
-    listed = _chart_entries(patient, attendances)
-    counts = _chart_counts(patient)
+    listed, counts = _chart_history(patient, attendances)
     given: dict[int, list[MedicalHistory]] = defaultdict(list)
     for entry in sorted(listed["visit"], key=lambda e: e.pk):
         given[entry.attendance_id].append(entry)
@@ -219,13 +222,13 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
     return Chart(
         patient=patient,
         conditions_active=by_kind[HistoryKind.CONDITION],
-        conditions_resolved=Latest(listed["resolved"], counts["resolved"]),
-        surgeries=Latest(listed["surgeries"], counts["surgeries"]),
+        conditions_resolved=Latest(listed["resolved"], counts["figure_resolved"]),
+        surgeries=Latest(listed["surgeries"], counts["figure_surgeries"]),
         medications_current=by_kind[HistoryKind.MEDICATION],
-        medications_past=Latest(listed["past"], counts["past"]),
+        medications_past=Latest(listed["past"], counts["figure_past"]),
         allergies=sorted(by_kind[HistoryKind.ALLERGY], key=lambda e: e.description.lower()),
         visits=[Visit(a, given.get(a.pk, [])) for a in attendances],
-        visit_count=counts["visits"],
+        visit_count=counts["visit_count"],
         upcoming=upcoming,
         distinct_medications=counts["distinct_medications"],
         distinct_surgeries=counts["distinct_surgeries"],
