@@ -4,12 +4,14 @@
 doctor's column in view and named. A free cell, a patient suggestion and the confirmation book
 the visit (the patient's name is typed, not clicked); it comes back highlighted, below the
 doctors' row and in the viewport, with its message in view too. On a phone (390 px) the day is
-a list per doctor and no page scrolls sideways. The day list prints one doctor a page on A4.
+a list per doctor and no page scrolls sideways. The day list prints one doctor a page on A4,
+and one doctor's list downloads as CSV with the rows it shows.
 
 The hospital's clock is the front-desk journey's fixed Monday morning. Screenshots go to the
 folder named by HMS_SCREENSHOTS, when it is set (docs/screenshots/ keeps the project's).
 """
 
+import csv
 import datetime
 import io
 import os
@@ -307,4 +309,39 @@ def test_the_day_list_prints_one_doctor_a_page_on_a4(page, hospital, console_err
     cardiologists = sorted(d.last_name for d in hospital.values() if d.specialty == cardiology)
     for text, name in zip(pages, cardiologists, strict=True):
         assert name in text and "Seen" in text
+    assert console_errors == []
+
+
+def test_one_doctors_day_list_downloads_as_the_csv_of_what_it_shows(
+    page, hospital, console_errors, tmp_path, axe
+):
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "frontdesk")
+    okafor = hospital["Okafor"]
+    page.goto(f"/appointments/day-list/?day={JOURNEY_DAY}")
+    section = page.get_by_test_id("day-list-doctor").filter(has_text=okafor.code)
+    section.get_by_role("link", name="only this doctor").click()
+    expect(page.get_by_test_id("day-list-doctor")).to_have_count(1)
+    axe("one doctor's day list")
+    shown = page.get_by_test_id("day-list-doctor").locator("tbody tr")
+    times = [cell.split("–")[0] for cell in shown.locator("td:first-child").all_inner_texts()]
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == f"day-list_{JOURNEY_DAY}_{okafor.code}.csv"
+    saved = tmp_path / "day-list.csv"
+    download.save_as(saved)
+    with saved.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+
+    visits = Appointment.objects.filter(doctor=okafor).select_related("patient").order_by("start")
+    assert len(visits) >= 3 and [row["start"] for row in rows] == times
+    assert [(row["date"], row["doctor_code"], row["mrn"], row["status"]) for row in rows] == [
+        (str(JOURNEY_DAY), okafor.code, visit.patient.mrn, visit.get_status_display())
+        for visit in visits
+    ]
+    assert [row["start"] for row in rows] == [
+        f"{timezone.localtime(visit.start):%H:%M}" for visit in visits
+    ]
     assert console_errors == []
