@@ -1,7 +1,8 @@
 """An administrator brings in the hospital's workbook in a real browser: upload, read the
 check, confirm, then answer "how busy is each doctor?" on screen and as CSV; then uploads a
 corrected workbook, reads each update field by field (a doctor's old and new name) and
-confirms the updates apart from the new records."""
+confirms the updates apart from the new records; then a third, whose update to a patient with
+visits is called out, and confirms its new record only, leaving that patient as they were."""
 
 import csv
 import re
@@ -142,4 +143,44 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     assert_accessible(page, "import done, with the updates applied")
     assert Doctor.objects.get(code=first["DoctorID"]).first_name == "Lesley"
     assert Patient.objects.filter(mrn="P0999").exists()
+
+    # A third workbook: a new phone for a patient who has visits, and one patient more. The
+    # update is called out; the clerk confirms the new record only, and the patient is left as
+    # they were.
+    seen = sample_rows("PatientsAttendAppointments")[0]["PatientID"]
+    visits = sum(1 for row in sample_rows("PatientsAttendAppointments") if row["PatientID"] == seen)
+    old_phone = next(row["Contact"] for row in sample_rows("Patient") if row["PatientID"] == seen)
+    newer = {**sample_rows("Patient")[0], "PatientID": "P0998", "Fname": "Newer"}
+
+    def correct_again(sheet, rows):
+        correct(sheet, rows)
+        if sheet == "Patient":
+            next(row for row in rows if row["PatientID"] == seen)["Contact"] = "555-999-0030"
+            rows.append(newer)
+
+    folder = copy_sample(tmp_path / "third", correct_again)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    page.get_by_label(re.compile(r"^\s*Workbook\W*$")).set_input_files(
+        [folder / f"{name}.csv" for name in HEADERS]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_test_id("outcome")).to_contain_text("The workbook is valid", timeout=60_000)
+    expect(page.get_by_test_id("plan-summary")).to_contain_text("update 1 record")
+    change = page.locator(f'[data-testid=changes] tr[data-change="{seen}"]')
+    expect(change).to_have_attribute("data-risk", "chart")
+    expect(change).to_contain_text("Has visits or history")
+    expect(change.get_by_test_id("why")).to_contain_text(
+        f"This patient already has {visits} visit{'s' if visits > 1 else ''}"
+    )
+    expect(change.locator("td").nth(2)).to_have_text(old_phone)
+    expect(change.locator("td").nth(3)).to_have_text("555-999-0030")
+    assert_accessible(page, "import check calling out a patient with visits")
+    expect(page.get_by_label("Also apply 1 update to existing records")).not_to_be_checked()
+    page.get_by_role("button", name="Confirm and import").click()
+
+    expect(page.get_by_test_id("outcome")).to_contain_text("Imported in", timeout=60_000)
+    expect(page.get_by_role("heading", name=re.compile("Updates not applied"))).to_be_visible()
+    assert_accessible(page, "import done, the new record only")
+    assert Patient.objects.get(mrn=seen).phone == old_phone
+    assert Patient.objects.get(mrn="P0998").first_name == "Newer"
     assert console_errors == []
