@@ -1,7 +1,8 @@
 """The whole hospital's day on one screen, and booking from it in three clicks, in Chromium.
 
 40 doctors fit the day grid at 1280×800: no sideways scrolling of the grid or the page, every
-doctor's column in view and named. A free cell, a patient suggestion and the confirmation book
+doctor's column in view and named; the doctors' row stays on top when the grid scrolls to the
+evening, and the specialty filter leaves that specialty's doctors. A free cell, a patient suggestion and the confirmation book
 the visit (the patient's name is typed, not clicked); it comes back highlighted, below the
 doctors' row and in the viewport, with its message in view too. On a phone (390 px) the day is
 a list per doctor and no page scrolls sideways. The day list prints one doctor a page on A4,
@@ -166,6 +167,39 @@ def test_forty_doctors_fit_the_day_grid_at_1280_pixels(page, hospital, console_e
     expect(header).to_have_attribute("title", f"{zimmermann} · Orthopedics · {zimmermann.code}")
     shoot(page, "day-grid.png")
     axe("day grid of 40 doctors")
+
+    # Scrolled to the evening, the doctors' row stays on top of the grid.
+    sticky = page.evaluate(
+        """() => {
+            const box = document.querySelector("[data-calendar-scroll]");
+            box.scrollTop = box.scrollHeight;
+            const edge = box.getBoundingClientRect();
+            const head = box.querySelector("thead th.calendar-doctor").getBoundingClientRect();
+            const times = [...box.querySelectorAll("tbody .calendar-time")];
+            const last = times[times.length - 1].getBoundingClientRect();
+            return {scrolled: box.scrollTop, top: edge.top, headTop: head.top,
+                    headBottom: head.bottom, lastTop: last.top, bottom: edge.bottom,
+                    lastTime: times[times.length - 1].textContent.trim()};
+        }"""
+    )
+    assert sticky["scrolled"] > 0, "the day should be taller than the grid's box"
+    assert abs(sticky["headTop"] - sticky["top"]) <= 2, sticky
+    assert sticky["headBottom"] <= sticky["lastTop"] + 1 and sticky["lastTop"] < sticky["bottom"]
+    assert sticky["lastTime"] == "19:30"
+
+    # The specialty filter: Cardiology's eight doctors, kept in the address.
+    page.get_by_label("Specialty").select_option(label="Cardiology")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"specialty=\d+"))
+    cardiologists = sorted(
+        f"{d.first_name[0]}. {d.last_name}"
+        for d in hospital.values()
+        if d.specialty.name == "Cardiology"
+    )
+    names = page.locator("[data-calendar-scroll] thead th.calendar-doctor .cal-short")
+    expect(names).to_have_count(8)
+    assert sorted(names.all_inner_texts()) == cardiologists
+    axe("day grid of one specialty")
     assert console_errors == []
 
 
