@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django_otp_webauthn.models import WebAuthnCredential
 
 from core.audit import Action, audit_record
+from core.params import is_digits
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -43,7 +44,7 @@ def authenticator_confirm(
     device = TOTPDevice(user=user, name=AUTHENTICATOR_NAME, key=key_hex, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     code = normalise_code(code)
-    if not (code.isdigit() and totp.verify(int(code), device.tolerance)):
+    if not (is_digits(code, at_most=8) and totp.verify(int(code), device.tolerance)):
         return None
     device.last_t = totp.t()  # the code that confirmed it cannot sign in again
     _authenticator_save(device, by=by)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from appointments import selectors, services
 from appointments.access import Need, get_appointment_for_user
 from appointments.forms import DropForm
+from core.params import record_id
 
 
 def _calendar(day: datetime.date, **query) -> HttpResponse:
@@ -34,7 +35,7 @@ def appointment_move(request: HttpRequest) -> HttpResponse:
     the calendar comes back with the appointment highlighted. A time the engine does not
     offer, or a refusal (taken meanwhile, the doctor away), moves nothing and says why."""
     raw = request.POST.get("appointment", "")
-    pk = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
+    pk = record_id(raw) or 0
     appointment = get_appointment_for_user(request, pk, need=Need.RESCHEDULE)
     form = DropForm(request.POST)
     if not form.is_valid():

@@ -27,6 +27,7 @@ from appointments import queue_services
 from appointments.access import Need, get_appointment_for_user, get_queue_doctor_for_user
 from appointments.queue import QueueTicket
 from appointments.selectors.queue import Board, display_board, display_doctors
+from core.params import record_id
 
 BOARD_SECONDS = 3
 DOCTORS_SECONDS = 60
@@ -111,7 +112,7 @@ def _back(request: HttpRequest, doctor_pk: int) -> HttpResponse:
 
 
 def _number(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return record_id(raw, at_most=9)
 
 
 @require_POST

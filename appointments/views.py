@@ -33,6 +33,7 @@ from appointments.forms import (
 from appointments.messaging.selectors import appointment_messages
 from appointments.messaging.services import channels
 from appointments.models import Appointment, AppointmentStatus
+from core.params import record_id
 from doctors.selectors import week_start
 from patients.models import Patient
 from patients.selectors import parse_query, patient_search
@@ -99,7 +100,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 
 
 def _number(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    return record_id(raw)
 
 
 def _day_links(day: datetime.date, specialty, view: str) -> dict[str, str]:
@@ -337,9 +338,7 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
 
 def _reschedule_picker(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("appointment", "")
-    appointment = get_appointment_for_user(
-        request, int(raw) if raw.isascii() and raw.isdigit() else 0, need=Need.RESCHEDULE
-    )
+    appointment = get_appointment_for_user(request, record_id(raw) or 0, need=Need.RESCHEDULE)
     form = RescheduleForm(request.GET)
     picker = _move_picker(appointment, form, first=bool(request.GET.get("first")))
     return render(request, "appointments/_slot_picker.html", {"picker": picker})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from core.params import is_digits
 from fhir.errors import BadRequest
 
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
@@ -70,7 +71,7 @@ def _pointer(operation: dict[str, Any], name: str) -> list[str]:
 def _index(container: list[Any], part: str, *, end_allowed: bool = False) -> int:
     if end_allowed and part == "-":
         return len(container)
-    if not part.isdigit() or (part != "0" and part.startswith("0")):
+    if not is_digits(part, at_most=9) or (part != "0" and part.startswith("0")):
         raise _PatchError(f"'{part}' is not an index of an array.")
     index = int(part)
     if index > len(container) or (index == len(container) and not end_allowed):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from core.params import is_digits
 from imports.models import UploadChange, WorkbookUpload
 
 RECENT_UPLOADS = 20
@@ -69,7 +70,7 @@ def change_pages(
         total = block["total"]
         count = max(1, -(-total // CHANGES_PER_PAGE))
         number = 1
-        if block["sheet"] == sheet and page.isdigit():
+        if block["sheet"] == sheet and is_digits(page, at_most=9):
             number = min(max(int(page), 1), count)
         start = (number - 1) * CHANGES_PER_PAGE
         changes = list(

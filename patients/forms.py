@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.forms import BoundedDateField, VisibleTextForm
+from core.params import record_id
 from patients import ages
 from patients.models import Patient
 from patients.services import PATIENT_FIELDS
@@ -184,7 +185,7 @@ class DuplicateConfirmForm(forms.Form):
 
     def reviewed_ids(self) -> set[int]:
         raw = self.cleaned_data.get("reviewed", "") if self.is_valid() else ""
-        return {int(part) for part in raw.split(",") if part.strip().isdigit()}
+        return {pk for part in raw.split(",") if (pk := record_id(part.strip())) is not None}
 
     def confirms(self, duplicates) -> bool:
         """True when the clerk ticked the box for exactly (at least) these duplicates."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from appointments.selectors.lists import _day_bounds
 from appointments.waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitStatus
 from core.pagination import RowCompare
+from core.params import is_digits
 from doctors.models import Doctor, Specialty
 
 PAGE_SIZE = 50
@@ -35,7 +36,7 @@ def page_key(entry: WaitlistEntry) -> str:
 def parse_key(raw: str | None) -> tuple[int, datetime.datetime, int] | None:
     """A page key written by `page_key`; None for anything else (the first page)."""
     parts = (raw or "").split("_")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or not is_digits(parts[0], at_most=4) or not is_digits(parts[2]):
         return None
     try:
         since = datetime.datetime.fromisoformat(parts[1])

@@ -18,6 +18,7 @@ from appointments.waitlist import entries, selectors, services
 from appointments.waitlist.forms import WaitlistEntryForm, WaitlistFilterForm
 from appointments.waitlist.models import WaitlistEntry, WaitlistOffer, WaitStatus
 from core.forms import add_service_error
+from core.params import record_id
 from patients.models import Patient
 
 
@@ -66,8 +67,8 @@ def waitlist_add(request: HttpRequest) -> HttpResponse:
     require(request, Need.BOOK)
     initial = {}
     chosen = request.GET.get("patient", "")
-    if chosen.isascii() and chosen.isdigit() and len(chosen) < 12:
-        patient = Patient.objects.filter(pk=int(chosen)).first()
+    if (chosen_id := record_id(chosen)) is not None:
+        patient = Patient.objects.filter(pk=chosen_id).first()
         initial = {"patient": patient.mrn} if patient else {}
     form = WaitlistEntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -25,6 +25,7 @@ from fhir.resources.R4B.auditevent import AuditEvent as AuditEventResource
 
 from clinical import access
 from core.models import AuditEvent, naming_patient
+from core.params import is_digits
 from doctors.models import Doctor
 from fhir.errors import BadRequest
 from fhir.kinds import Keyset, Plan, ResourceType, SearchParam
@@ -250,7 +251,7 @@ def _agent_param(plan: Plan, values: list[str]) -> None:
 
     def match(value: str) -> Q:
         by_name = Q(actor_username__iexact=value)
-        return by_name | Q(actor_id=int(value)) if value.isdigit() and len(value) < 19 else by_name
+        return by_name | Q(actor_id=int(value)) if is_digits(value) else by_name
 
     for value in values:
         plan.where(any_of(value, match))

@@ -94,6 +94,17 @@ def test_it_refuses_a_wrong_enrolment_code_with_a_message(client, sign_in, docto
     assert client.get(reverse("home")).url.startswith(ENROL)
 
 
+def test_it_refuses_digits_other_than_ascii_as_a_wrong_code(client, sign_in, doctor):
+    sign_in(doctor)
+    client.get(ENROL)
+
+    response = client.post(ENROL, {"code": "²²²²²²"})
+
+    assert response.status_code == 200
+    assert "That code is not right" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=doctor).exists()
+
+
 def test_it_asks_a_user_with_an_authenticator_for_the_code(client, sign_in, front_desk):
     device = authenticator(front_desk)
 

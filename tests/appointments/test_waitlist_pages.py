@@ -156,6 +156,16 @@ def test_an_expired_offer_moves_on_when_the_page_is_read_without_a_worker(desk, 
     assert f'id="offer-{nxt.pk}"' in page
 
 
+def test_a_page_key_with_digits_other_than_ascii_shows_the_first_page(desk, dr):
+    entry = wait(dr)
+    page = reverse("appointments:waitlist")
+
+    for after in ("²_2025-01-01T00:00:00+00:00_1", "1_2025-01-01T00:00:00+00:00_" + "9" * 30):
+        response = desk.get(page, {"after": after})
+        assert response.status_code == 200
+        assert entry.patient.mrn in response.content.decode()  # the first page: the one waiter
+
+
 def test_the_desk_edits_and_removes_a_waiter(desk, dr):
     waiter = wait(dr)
     response = desk.post(

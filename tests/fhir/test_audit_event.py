@@ -159,6 +159,7 @@ def test_it_searches_by_date_patient_agent_and_action(api, log, admin_user):
     assert found(api, patient=str(ids["bo"]), **march_on) == [ids["april"], ids["list"]]
     assert found(api, agent="nurse.kim") == [ids["list"]]
     assert found(api, agent=str(admin_user.pk), **march_on) == [ids["march"]]
+    assert found(api, agent="²") == []  # a digit to str.isdigit(), not to int(): a name
     assert found(api, action="D") == [ids["april"]]
     assert found(api, action="R", **march_on) == [ids["list"], ids["march"]]
     assert "action" in outcome_of(api(url("auditevent_search"), action="delete"), 400)

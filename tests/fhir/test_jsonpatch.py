@@ -41,6 +41,8 @@ def test_it_applies_the_rfcs_operations_in_order_leaving_the_input_alone():
         ([{"op": "replace", "path": "/missing", "value": 1}], "'/missing' does not exist"),
         ([{"op": "add", "path": "/list/5", "value": 1}], "the array has no element 5"),
         ([{"op": "remove", "path": "/list/01"}], "'01' is not an index"),
+        ([{"op": "remove", "path": "/list/²"}], "'²' is not an index"),  # not int()'s digit
+        ([{"op": "remove", "path": "/list/" + "9" * 5000}], "is not an index"),
         ([{"op": "add", "path": "/status"}], "'add' needs a 'value'"),
         ([{"op": "move", "from": "/inner", "path": "/inner/x/y"}], "into itself"),
         (
