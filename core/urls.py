@@ -37,3 +37,14 @@ def pk_url(name: str) -> Callable[[int], str]:
 def url_parts(name: str) -> tuple[str, str]:
     """The text before and after the key in the URL `name` of a key."""
     return _parts(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _named(name: str, urlconf: str, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def named_url(name: str) -> str:
+    """reverse(name) of a URL without arguments, reversed once (per URL configuration and
+    script prefix): for what every page links to, such as the navigation bar."""
+    return _named(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())

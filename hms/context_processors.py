@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from core.roles import role_of
+from core.urls import named_url
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def navigation(request):
         if item.permission and not user.has_perm(item.permission):
             continue
         try:
-            url = reverse(item.url_name)
+            url = named_url(item.url_name)
         except NoReverseMatch:
             continue
         items.append({"label": item.label, "url": url, "active": request.path == url})

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone, translation
 
-from core.urls import pk_url
+from core.urls import named_url, pk_url
 
 ENGINE = engines["django"]
 
@@ -75,3 +75,15 @@ def test_a_day_names_the_month_in_the_active_language():
         assert render("{% load days %}{{ v|day }}", v=value) == render(
             '{{ v|date:"j M Y" }}', v=value
         )
+
+
+def test_a_named_url_is_the_reversed_url_under_its_script_prefix():
+    assert named_url("patients:patient_list") == reverse("patients:patient_list")
+    try:
+        set_script_prefix("/hms/")
+        assert named_url("patients:patient_list") == reverse("patients:patient_list")
+        assert named_url("patients:patient_list").startswith("/hms/")
+    finally:
+        set_script_prefix("/")
+    with pytest.raises(NoReverseMatch):
+        named_url("no_such_page")
