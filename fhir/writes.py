@@ -82,11 +82,25 @@ def _body(request: HttpRequest, types: tuple[str, ...]) -> Any:
             f"{(request.content_type or 'nothing')[:60]}."
         )
     try:
-        return json.loads(request.body)
+        data = json.loads(request.body)
     except RequestDataTooBig:
         raise BadRequest("The body is too large.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadRequest(f"The body is not JSON: {str(error)[:120]}.") from None
+    if _holds_nul(data):
+        # PostgreSQL stores no NUL character in text: refused here, as in a form.
+        raise BadRequest("The body holds a NUL character (\\u0000): remove it.")
+    return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _resource(kind: ResourceType, data: Any) -> Resource:

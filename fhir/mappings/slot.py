@@ -33,6 +33,7 @@ from django.utils import timezone
 from fhir.resources.R4B.slot import Slot
 
 from appointments.selectors import bookable_doctors, free_slots_by_doctor, local_date
+from core.dates import EARLIEST, LATEST
 from doctors.models import Doctor
 from fhir.access import TABLE as ACCESS
 from fhir.access import Need
@@ -99,6 +100,10 @@ def read_id(text: str) -> FreeSlot:
         raise BadRequest(
             f"Slot id '{text[:64]}': its start is not a time of the calendar."
         ) from None
+    if not EARLIEST <= start.date() <= LATEST:
+        raise BadRequest(
+            f"Slot id '{text[:64]}': its start is not between {EARLIEST:%Y} and {LATEST:%Y}."
+        )
     return FreeSlot(
         start=start.replace(tzinfo=datetime.UTC),
         doctor_id=int(match["doctor"]),

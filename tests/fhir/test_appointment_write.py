@@ -200,6 +200,7 @@ def test_a_booking_that_says_too_little_or_disagrees_is_a_422(send, ada, maria, 
         ({"resourceType": "Appointment", "status": "booked"}, 400, "participant: Field required"),
         ("start-naive", 400, "start: Value error"),
         ("extra", 400, "colour: Extra inputs are not permitted"),
+        ("nul", 400, "holds a NUL character"),  # PostgreSQL stores none: not a 500
     ],
 )
 def test_a_body_that_is_not_a_valid_r4b_appointment_is_a_400(
@@ -209,6 +210,8 @@ def test_a_body_that_is_not_a_valid_r4b_appointment_is_a_400(
         body = booking(maria, ada, at(10)) | {"start": "2030-03-04T10:00:00"}
     elif body == "extra":
         body = booking(maria, ada, at(10)) | {"colour": "blue"}
+    elif body == "nul":
+        body = booking(maria, ada, at(10)) | {"description": "Check-up\u0000"}
 
     assert expected in outcome_of(post(send, body), status)
     assert not Appointment.objects.exists()

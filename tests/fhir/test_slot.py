@@ -218,6 +218,8 @@ def test_an_impossible_time_or_unknown_schedule_is_refused(api, medic):
 
     assert "not a time of the calendar" in impossible
     assert "there is no Schedule/999999" in unknown
+    far = outcome_of(api(url("slot_read", f"{medic.pk}-999912312330-30")), 400)
+    assert "not between 1900 and 2999" in far
 
 
 def test_ids_and_days_are_in_the_hospitals_time(api, settings):
