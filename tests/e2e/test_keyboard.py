@@ -1,14 +1,23 @@
 """The keyboard at the front desk: a skip link, forms that start on their first field (or on
-the first field with an error), a visible focus ring, and the desk's shortcuts with their
-help overlay (static/core/focus.js, static/core/shortcuts.js)."""
+the first field with an error), a visible focus ring, the desk's shortcuts with their help
+overlay (static/core/focus.js, static/core/shortcuts.js), and a booking from a free cell of the
+day calendar with no Tab at all (the issue counted 44)."""
 
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from appointments.models import Appointment
 from core import roles
 from tests.e2e.axe import assert_accessible
+from tests.e2e.test_calendar_drag import (  # noqa: F401 (clinic, hospital_clock: fixtures)
+    DAY_PAGE,
+    DESKTOP,
+    clinic,
+    hospital_clock,
+    local,
+)
 from tests.e2e.test_login_journey import PASSWORD, log_in, make_user
 from tests.factories import PatientFactory
 
@@ -132,4 +141,40 @@ def test_it_turns_the_calendar_day_with_the_bracket_and_alt_arrow_keys(front_des
     expect(page.locator("h1")).to_contain_text("Tuesday 5 March 2030")
     page.keyboard.press("Alt+ArrowLeft")
     expect(page.locator("h1")).to_contain_text("Monday 4 March 2030")
+    assert console_errors == []
+
+
+def test_a_keyboard_books_from_a_free_cell_without_a_single_tab(
+    page,
+    clinic,  # noqa: F811
+    console_errors,
+):
+    PatientFactory(first_name="Charles", last_name="Babbage")
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "frontdesk", PASSWORD)
+    page.goto(DAY_PAGE)
+    lee = clinic["Lee"]
+    # Where Tab brings a keyboard user in the grid (each free cell is a link in reading order).
+    page.get_by_role("link", name=f"Free — book {lee} at 11:00").focus()
+    page.keyboard.press("Enter")
+
+    # The booking page starts in the patient box; the arrow keys and Enter pick, Enter books.
+    search = page.get_by_role("searchbox", name="Patient", exact=True)
+    expect(search).to_be_focused()
+    page.keyboard.type("Babbage")
+    suggestion = page.get_by_role("button", name=re.compile(r"^Babbage, Charles"))
+    expect(suggestion).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(suggestion).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("booking-patient")).to_contain_text("Charles Babbage")
+    book = page.get_by_role("button", name="Book appointment")
+    expect(book).to_be_focused()
+    assert_accessible(page, "booking page, the patient picked by keyboard")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"highlight=\d+$"))
+    appointment = Appointment.objects.get(patient__last_name="Babbage")
+    assert (appointment.doctor, appointment.start) == (lee, local(11))
+    expect(page.locator(f"#appointment-{appointment.pk} a")).to_be_focused()
     assert console_errors == []
