@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from appointments.series_plan import MAX_OCCURRENCES, weekly_rule
 from appointments.series_services import SCOPES
-from core.forms import CalendarDateField
+from core.forms import BoundedDateTimeField, CalendarDateField
 
 EVERY_CHOICES = [(1, "week"), (2, "2 weeks"), (3, "3 weeks"), (4, "4 weeks")]
 END_CHOICES = [("count", "after a number of appointments"), ("until", "on a date")]
@@ -105,7 +105,7 @@ class SeriesChangeForm(forms.Form):
         label="Which appointments", choices=list(SCOPES.items()), widget=forms.RadioSelect
     )
     reason = forms.CharField(label="Why are they cancelled?", max_length=255, required=False)
-    start = forms.DateTimeField(
+    start = BoundedDateTimeField(
         label="New date and time of this appointment",
         required=False,
         input_formats=["%Y-%m-%dT%H:%M"],

@@ -34,6 +34,8 @@ from patients.models import Patient
 
 # A series books at most this many appointments: two years of weekly visits.
 MAX_OCCURRENCES = 104
+# How far from its planned date an occurrence may be moved while booking the series.
+MAX_MOVE = datetime.timedelta(days=31)
 # Rules repeat by the day, the week or the month; finer ones are no appointment series.
 FREQUENCIES = {"DAILY": rrule.DAILY, "WEEKLY": rrule.WEEKLY, "MONTHLY": rrule.MONTHLY}
 Period = tuple[datetime.datetime, datetime.datetime]
@@ -229,6 +231,12 @@ def series_plan(
         hours = working_hours_covering(doctor=doctor, start=starts[0])
         length = datetime.timedelta(minutes=hours.slot_minutes if hours else 30)
     moves = dict(moves or {})
+    # A time chosen instead lies near the planned one: not a jump of months or centuries.
+    far = {
+        wanted: moves.pop(wanted)
+        for wanted in list(moves)
+        if abs(moves[wanted] - wanted) > MAX_MOVE
+    }
     skipped = set(skip)
     plan = Plan(patient=patient, doctor=doctor, rule=clean_rule(rule), length=length)
     placed = {s: moves.get(s, s) for s in starts}
@@ -257,6 +265,13 @@ def series_plan(
         period = (occurrence.start, occurrence.end)
         if period not in offered or _overlaps(period, patient_busy):
             occurrence.problem, occurrence.clash = _reason(patient, doctor, *period, length)
+    for occurrence in plan.occurrences:
+        if occurrence.wanted in far and not occurrence.skipped:
+            chosen = timezone.localtime(far[occurrence.wanted])
+            occurrence.problem = (
+                f"The time chosen instead, {chosen:%d %b %Y %H:%M}, is more than "
+                f"{MAX_MOVE.days} days from this date: choose a time nearer to it."
+            )
     # Two occurrences of one series may not overlap each other (a moved one onto another).
     kept: list[Period] = []
     for occurrence in plan.occurrences:

@@ -118,6 +118,25 @@ def test_booking_refuses_unresolved_clashes_then_books_with_the_choices(
     assert "Booked 4 appointments for" in response.content.decode()
 
 
+def test_a_time_chosen_months_or_centuries_away_is_refused_with_why(
+    client, front_desk, patient, clinician, clashes
+):
+    client.force_login(front_desk)
+    data = booking_data(patient, clinician, action="series_book")
+    data["occurrence-4"] = f"skip|{tuesday(3).isoformat()}"
+    for far in (tuesday(1) + 10 * WEEK, datetime.datetime(2999, 12, 31, 10, tzinfo=datetime.UTC)):
+        data["occurrence-2"] = f"other|{tuesday(1).isoformat()}"
+        data["occurrence-2-other"] = far.isoformat()
+
+        response = client.post("/appointments/book/", data)
+
+        assert response.status_code == 200
+        assert "is more than 31 days from this date: choose a time nearer to it" in (
+            response.content.decode()
+        )
+        assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_a_rule_beyond_the_limit_says_so(client, front_desk, patient, clinician):
     client.force_login(front_desk)
     data = booking_data(patient, clinician, repeat_end="until", repeat_until="2033-01-01")
@@ -192,6 +211,20 @@ def test_a_refused_change_says_why_and_changes_nothing(client, front_desk, patie
 
     assert "Say why the appointments are cancelled." in response.content.decode()
     assert not Appointment.objects.filter(status=AppointmentStatus.CANCELLED).exists()
+
+    moved = client.post(
+        f"/appointments/{booked[0].pk}/series/",
+        {"action": "move", "scope": "all", "start": "9999-12-31T10:00"},
+        follow=True,
+    )
+
+    assert moved.status_code == 200
+    assert "Enter a date from 1900 to 2999." in moved.content.decode()
+    assert [a.start for a in Appointment.objects.order_by("start")] == [
+        tuesday(0),
+        tuesday(1),
+        tuesday(2),
+    ]
 
 
 @pytest.mark.parametrize("role", ["doctor", "billing_clerk"])
