@@ -2,11 +2,12 @@
 
 40 doctors fit the day grid at 1280×800: no sideways scrolling of the grid or the page, every
 doctor's column in view and named; the doctors' row stays on top when the grid scrolls to the
-evening, and the specialty filter leaves that specialty's doctors. A free cell, a patient suggestion and the confirmation book
-the visit (the patient's name is typed, not clicked); it comes back highlighted, below the
-doctors' row and in the viewport, with its message in view too. On a phone (390 px) the day is
-a list per doctor and no page scrolls sideways. The day list prints one doctor a page on A4,
-and one doctor's list downloads as CSV with the rows it shows.
+evening, and the specialty filter leaves that specialty's doctors. A free cell, a patient
+suggestion and the confirmation book the visit (the patient's name is typed, not clicked); it
+comes back highlighted, below the doctors' row and in the viewport, with its message in view
+too. On a phone (390 px) the day is a list per doctor and no page scrolls sideways; a wide
+screen gets the list too when asked. The day list prints one doctor a page on A4, and one
+doctor's list downloads as CSV with the rows it shows.
 
 The hospital's clock is the front-desk journey's fixed Monday morning. Screenshots go to the
 folder named by HMS_SCREENSHOTS, when it is set (docs/screenshots/ keeps the project's).
@@ -312,6 +313,28 @@ def test_a_phone_gets_the_day_as_a_list_without_sideways_scrolling(
     expect(page.get_by_test_id("day-list-doctor").first).to_be_visible()
     assert not page_scrolls_sideways(page)
     axe("day list on a phone")
+    assert console_errors == []
+
+
+def test_the_list_mode_shows_every_doctor_on_a_wide_screen_too(page, hospital, console_errors, axe):
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "frontdesk")
+    page.goto(DAY_PAGE)
+    page.get_by_role("link", name="List", exact=True).click()
+    expect(page).to_have_url(re.compile(r"view=list"))
+    expect(page.get_by_role("link", name="List", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    listed = page.get_by_test_id("calendar-list")
+    expect(listed).to_be_visible()
+    expect(page.get_by_test_id("calendar")).to_have_count(0)
+    okafor = hospital["Okafor"]
+    expect(listed).to_contain_text(str(okafor))
+    expect(page.get_by_role("link", name=f"16:30 — book {okafor}")).to_be_visible()
+    assert not page_scrolls_sideways(page)
+    axe("day calendar in list mode on a wide screen")
+    page.get_by_role("link", name="Grid", exact=True).click()
+    expect(page.get_by_test_id("calendar")).to_be_visible()
     assert console_errors == []
 
 

@@ -51,7 +51,13 @@ def test_it_skips_to_the_content_with_a_visible_link(front_desk, console_errors)
     expect(page.locator("main")).to_be_focused()
     page.keyboard.press("Tab")
     # The next stop is the page's first control, not the navigation bar's.
-    expect(page.get_by_role("link", name="Book an appointment")).to_be_focused()
+    book = page.get_by_role("link", name="Book an appointment")
+    expect(book).to_be_focused()
+    # A link or button reached by keyboard shows the same ring as a field.
+    ring = book.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert ring == ["solid", "3px"], ring
     assert console_errors == []
 
 
