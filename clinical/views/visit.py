@@ -238,10 +238,6 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
         notices["prescription"] = Notice(
             f"Not added yet: press “{rx_form.add_label}” or clear it to complete.", "danger"
         )
-    if typed_vitals(request.POST).pending:
-        notices["vitals"] = Notice(
-            "Not recorded yet: press “Record vital signs” or clear them to complete.", "danger"
-        )
     if notices:
         messages.error(request, "Not completed: something typed below is not added yet.")
     elif form.is_valid():
