@@ -4,13 +4,15 @@ A page that links each of its rows to a `<int:pk>` URL asks for the same pattern
 `pk_url(name)` reverses it once (per URL configuration and script prefix) with a placeholder
 and gives a function that puts the key in its place: the same text as `reverse(name,
 args=[pk])`, at the cost of a string join. Templates: `{% load pk_urls %}` then
-`{{ entry.pk|pk_url:"clinical:history_correct" }}`.
+`{{ entry.pk|pk_url:"clinical:history_correct" }}`, or, in a loop over many rows,
+`{% key_url "clinical:history_correct" as correct %}` once before it and
+`{{ correct|of:entry.pk }}` in it (no lookup of the URL configuration per row).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -28,10 +30,22 @@ def _parts(name: str, urlconf: str, prefix: str) -> tuple[str, str]:
     return before, after
 
 
-def pk_url(name: str) -> Callable[[int], str]:
+@dataclass(frozen=True)
+class KeyUrl:
+    """The URL of a primary key, less the key: `KeyUrl(...)(12)` is the URL of 12."""
+
+    before: str
+    after: str
+    # A template hands it to a filter (`{{ link|of:row.pk }}`), never calls it itself.
+    do_not_call_in_templates = True
+
+    def __call__(self, pk: int) -> str:
+        return f"{self.before}{int(pk)}{self.after}"
+
+
+def pk_url(name: str) -> KeyUrl:
     """A function giving the URL `name` of a primary key, as reverse(name, args=[pk])."""
-    before, after = url_parts(name)
-    return lambda pk: f"{before}{int(pk)}{after}"
+    return KeyUrl(*url_parts(name))
 
 
 def url_parts(name: str) -> tuple[str, str]:

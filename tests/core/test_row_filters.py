@@ -87,3 +87,13 @@ def test_a_named_url_is_the_reversed_url_under_its_script_prefix():
         set_script_prefix("/")
     with pytest.raises(NoReverseMatch):
         named_url("no_such_page")
+
+
+def test_a_url_taken_once_gives_each_rows_url():
+    source = (
+        '{% load pk_urls %}{% key_url "clinical:history_correct" as correct %}'
+        "{% for pk in keys %}{{ correct|of:pk }} {% endfor %}"
+    )
+    keys = [1, 22, 333]
+    expected = "".join(f"{reverse('clinical:history_correct', args=[pk])} " for pk in keys)
+    assert render(source, keys=keys) == expected
