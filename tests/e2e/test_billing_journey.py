@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_it_bills_a_patient_from_ready_to_bill_to_paid(
-    page, console_errors, live_server, transactional_db, role_groups, tmp_path
+    page, console_errors, live_server, transactional_db, role_groups, tmp_path, axe
 ):
     UserFactory(username="billing", role=roles.BILLING_CLERK)
     patient = PatientFactory(first_name="Ada", last_name="Lovelace", mrn="P0001815")
@@ -33,20 +33,24 @@ def test_it_bills_a_patient_from_ready_to_bill_to_paid(
     expect(page.locator("h1")).to_have_text("Ready to bill")
     row = page.locator("tr", has_text="P0001815")
     expect(row.get_by_test_id("preview-total")).to_have_text("USD\u00a0492.50")
+    axe("ready to bill")
     row.get_by_role("button", name="Draft invoice").click()
 
     expect(page.get_by_test_id("invoice-state")).to_have_text("Draft")
     lines = page.get_by_test_id("invoice-lines")
     for text in ("Metformin", "Appendectomy", "Consultation with Dr"):
         expect(lines).to_contain_text(text)
+    axe("draft invoice")
     page.get_by_role("link", name="Issue invoice…").click()
     expect(page.get_by_test_id("confirm-total")).to_have_text("USD\u00a0492.50")
+    axe("issue confirmation")
     page.get_by_role("button", name="Issue invoice").click()
 
     heading = page.locator("h1")
     expect(heading).to_have_text(re.compile(r"Invoice INV-\d{4}-000001"))
     number = heading.inner_text().removeprefix("Invoice ")
     expect(page.get_by_test_id("invoice-state")).to_have_text("Unpaid")
+    axe("issued invoice")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("download-pdf").click()
@@ -66,7 +70,9 @@ def test_it_bills_a_patient_from_ready_to_bill_to_paid(
     expect(page.get_by_test_id("invoice-state")).to_have_text("Paid")
     expect(page.get_by_test_id("balance")).to_have_text("USD\u00a00.00")
     expect(page.get_by_test_id("payments")).to_contain_text("POS 4411")
+    axe("paid invoice")
 
     page.get_by_role("link", name="Invoices", exact=True).first.click()
     expect(page.locator("tr", has_text=number)).to_contain_text("Paid")
+    axe("invoice list")
     assert console_errors == []

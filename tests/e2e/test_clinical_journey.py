@@ -39,7 +39,7 @@ def log_out(page: Page) -> None:
 
 
 def test_it_runs_a_visit_from_the_day_to_the_chart(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     user = UserFactory(username="doctor", role=roles.DOCTOR)
     doctor = DoctorFactory(user=user, first_name="Gregory", last_name="House")
@@ -56,6 +56,7 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
     log_in(page, "doctor")
     expect(page.locator("h1")).to_have_text("My day")
     expect(page.get_by_text("Checked in and waiting")).to_be_visible()
+    axe("doctor's day with patients waiting")
     page.get_by_role("button", name=re.compile("^Start visit")).first.click()
     expect(page).to_have_url(re.compile(rf"/clinical/visits/{first.pk}/$"))
     expect(page.get_by_test_id("patient-header")).to_contain_text("Ada Lovelace")
@@ -75,6 +76,7 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
     expect(page.get_by_test_id("visit-section-surgery").get_by_role("status")).to_contain_text(
         "Added: Wound suture"
     )
+    axe("visit page with a medication and a procedure added")
 
     # Notes, then complete: the notes travel with the "Complete visit" button.
     page.get_by_label("Concerns (in the patient's words)").fill("Cut on the left hand")
@@ -91,6 +93,7 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
     expect(page.get_by_test_id("visits")).to_contain_text("Cut on the left hand")
     expect(page.get_by_test_id("distinct-medications")).to_have_text("1")
     expect(page.get_by_test_id("distinct-surgeries")).to_have_text("1")
+    axe("chart after the visit")
 
     first.refresh_from_db()
     first.appointment.refresh_from_db()
@@ -109,6 +112,7 @@ def test_it_runs_a_visit_from_the_day_to_the_chart(
     response = page.goto(chart_path)
     assert response is not None and response.status == 403
     expect(page.locator("h1")).to_have_text("Not allowed")
+    axe("a chart refused to the front desk")
     expect(page.get_by_text("Amoxicillin 500 mg")).to_have_count(0)
     # Chromium reports the refused page itself as a failed resource; nothing else went wrong.
     assert [e for e in console_errors if "status of 403" not in e] == []

@@ -85,7 +85,7 @@ def grace_hopper(transactional_db, role_groups):
 
 
 def test_it_registers_books_finds_and_checks_in_a_patient(
-    page, console_errors, live_server, hospital_clock, grace_hopper
+    page, console_errors, live_server, hospital_clock, grace_hopper, axe
 ):
     UserFactory(username="frontdesk", role=roles.FRONT_DESK)
     log_in(page, "frontdesk")
@@ -102,6 +102,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     expect(page.locator("h1")).to_have_text("Ada Byron")
     patient = Patient.objects.get(last_name="Byron")
     expect(page.get_by_test_id("mrn")).to_have_text(patient.mrn)
+    axe("the registered patient's page")
 
     # Book the first free slot with the doctor (the slot picker answers through htmx).
     page.get_by_role("link", name="Book an appointment").click()
@@ -112,6 +113,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     expect(page.get_by_test_id("first-free")).to_be_visible()
     expect(page.locator("input[name=slot]:checked")).to_have_count(1)
     page.get_by_label("Reason for the visit").fill("Palpitations")
+    axe("booking page, the first free slot chosen")
     page.get_by_role("button", name="Book appointment").click()
 
     # The day calendar shows the whole day, the new visit highlighted, the message above it.
@@ -132,6 +134,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     expect(page.get_by_role("columnheader", name=re.compile(r"^Dr "))).to_have_count(
         WIDE_COLUMNS + 1
     )
+    axe("day calendar with the booked visit")
 
     # The patient arrives.
     page.get_by_role("navigation").get_by_role("link", name="Arrivals").click()
@@ -139,6 +142,7 @@ def test_it_registers_books_finds_and_checks_in_a_patient(
     row = page.locator(f"#arrival-{appointment.pk}")
     expect(row).to_contain_text("Checked in")
     expect(page.get_by_role("button", name="Check in Ada Byron")).to_have_count(0)
+    axe("arrivals after a check-in")
 
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
-    page, console_errors, live_server, transactional_db, role_groups, tmp_path
+    page, console_errors, live_server, transactional_db, role_groups, tmp_path, axe
 ):
     clerk = UserFactory(
         username="billing", first_name="Cora", last_name="Cash", role=roles.BILLING_CLERK
@@ -34,6 +34,7 @@ def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
     page.goto(live_server.url + invoice.get_absolute_url())
     expect(page.get_by_test_id("invoice-state")).to_have_text("Paid")
     expect(page.get_by_role("button", name="Void invoice")).to_have_count(0)
+    axe("paid invoice")
 
     # Forgetting the refund method: the page says so and keeps the reason typed.
     page.get_by_label("Reason for the credit note").fill("Billed under the wrong insurer")
@@ -43,6 +44,7 @@ def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
     expect(page.get_by_label("Reason for the credit note")).to_have_value(
         "Billed under the wrong insurer"
     )
+    axe("credit note sent back for its refund method")
 
     page.get_by_label("Refund by").select_option("cash")
     page.get_by_role("button", name="Issue credit note").click()
@@ -51,6 +53,7 @@ def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
     expect(page.get_by_test_id("credit-note")).to_contain_text("-000001")
     expect(page.get_by_test_id("refunds")).to_contain_text("-USD\u00a0480.00")
     expect(page.get_by_test_id("balance")).to_have_text("USD\u00a00.00")
+    axe("credited invoice with its refund")
 
     page.get_by_role("link", name="USD\u00a00.00").click()  # the patient's account, from the totals
     expect(page.locator("h1")).to_contain_text("Account of Ada Byron")
@@ -60,6 +63,7 @@ def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
     page.get_by_role("button", name="Take deposit").click()
     expect(page.get_by_test_id("account-held")).to_have_text("USD\u00a0300.00")
     expect(page.get_by_test_id("account-entries")).to_contain_text("Second surgery")
+    axe("patient's account with a deposit")
 
     page.get_by_role("link", name="Cashier's day").click()
     expect(page.get_by_test_id("expected-cash")).to_have_text("USD\u00a0300.00")  # 480 + 300 - 480
@@ -67,6 +71,7 @@ def test_it_credits_a_paid_invoice_refunds_takes_a_deposit_and_closes_the_day(
     page.get_by_label("Cash counted in the drawer").fill("300.00")
     page.get_by_role("button", name="Close the day and print the sheet").click()
     expect(page.get_by_test_id("day-closed")).to_be_visible()
+    axe("cashier's day, closed")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the close sheet").click()
