@@ -1,14 +1,16 @@
 """An administrator brings in the hospital's workbook in a real browser: upload, read the
 check, confirm, then answer "how busy is each doctor?" on screen and as CSV; then uploads a
 corrected workbook, reads each update field by field (a doctor's old and new name) and
-confirms the updates apart from the new records; then a third, whose update to a patient with
-visits is called out, and confirms its new record only, leaving that patient as they were."""
+confirms the updates apart from the new records; then a third, whose updates to a patient with
+visits and to the administrator's own doctor record are called out, and confirms its new record
+only, leaving both as they were."""
 
 import csv
 import re
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from core import roles
@@ -21,6 +23,8 @@ from tests.imports.helpers import HEADERS, SAMPLE_XLSX, copy_sample, sample_rows
 from tests.jobs.helpers import worker_process
 
 pytestmark = pytest.mark.e2e
+
+User = get_user_model()
 
 
 def _expected_workload() -> dict[str, dict[str, int]]:
@@ -144,9 +148,12 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     assert Doctor.objects.get(code=first["DoctorID"]).first_name == "Lesley"
     assert Patient.objects.filter(mrn="P0999").exists()
 
-    # A third workbook: a new phone for a patient who has visits, and one patient more. The
-    # update is called out; the clerk confirms the new record only, and the patient is left as
-    # they were.
+    # A third workbook: a new phone for a patient who has visits, a new first name for the
+    # doctor's record the administrator signs in as, and one patient more. Both updates are
+    # called out (the second as their own record); the new record only is confirmed, and the
+    # patient and the doctor are left as they were.
+    second = sample_rows("Doctor")[1]
+    Doctor.objects.filter(code=second["DoctorID"]).update(user=User.objects.get(username="admin"))
     seen = sample_rows("PatientsAttendAppointments")[0]["PatientID"]
     visits = sum(1 for row in sample_rows("PatientsAttendAppointments") if row["PatientID"] == seen)
     old_phone = next(row["Contact"] for row in sample_rows("Patient") if row["PatientID"] == seen)
@@ -154,6 +161,8 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
 
     def correct_again(sheet, rows):
         correct(sheet, rows)
+        if sheet == "Doctor":
+            rows[1]["Fname"] = "Morgan"
         if sheet == "Patient":
             next(row for row in rows if row["PatientID"] == seen)["Contact"] = "555-999-0030"
             rows.append(newer)
@@ -165,7 +174,12 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     )
     page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_test_id("outcome")).to_contain_text("The workbook is valid", timeout=60_000)
-    expect(page.get_by_test_id("plan-summary")).to_contain_text("update 1 record")
+    expect(page.get_by_test_id("plan-summary")).to_contain_text("update 2 records")
+    own = page.locator(f'[data-testid=changes] tr[data-change="{second["DoctorID"]}"]')
+    expect(own).to_have_attribute("data-risk", "login")
+    expect(own).to_contain_text("Your own record")
+    expect(own.get_by_test_id("why")).to_contain_text("admin signs in as this doctor")
+    expect(own.locator("td").nth(3)).to_have_text("Morgan")
     change = page.locator(f'[data-testid=changes] tr[data-change="{seen}"]')
     expect(change).to_have_attribute("data-risk", "chart")
     expect(change).to_contain_text("Has visits or history")
@@ -175,12 +189,13 @@ def test_it_imports_the_sample_workbook_and_downloads_the_doctor_workload(
     expect(change.locator("td").nth(2)).to_have_text(old_phone)
     expect(change.locator("td").nth(3)).to_have_text("555-999-0030")
     assert_accessible(page, "import check calling out a patient with visits")
-    expect(page.get_by_label("Also apply 1 update to existing records")).not_to_be_checked()
+    expect(page.get_by_label("Also apply 2 updates to existing records")).not_to_be_checked()
     page.get_by_role("button", name="Confirm and import").click()
 
     expect(page.get_by_test_id("outcome")).to_contain_text("Imported in", timeout=60_000)
     expect(page.get_by_role("heading", name=re.compile("Updates not applied"))).to_be_visible()
     assert_accessible(page, "import done, the new record only")
     assert Patient.objects.get(mrn=seen).phone == old_phone
+    assert Doctor.objects.get(code=second["DoctorID"]).first_name == second["Fname"]
     assert Patient.objects.get(mrn="P0998").first_name == "Newer"
     assert console_errors == []
