@@ -135,7 +135,14 @@ def waitlist_update(*, entry: WaitlistEntry, data: Mapping[str, Any], by: Any) -
 @transaction.atomic
 def waitlist_remove(*, entry: WaitlistEntry, by: Any) -> WaitlistEntry:
     """Take a waiter off the list (kept, as removed, with their offers); an open offer they
-    held is withdrawn and its slot offered to the next waiter."""
+    held is withdrawn and its slot offered to the next waiter.
+
+    Locks as booking an offer does (`offer_book`): the offers first, then the waiter, so a
+    desk removing a waiter while another books their offer waits its turn, never deadlocks."""
+    open_offers = WaitlistOffer.objects.select_for_update().filter(
+        entry_id=entry.pk, status=OfferStatus.OPEN
+    )
+    list(open_offers.order_by("pk"))
     entry = _locked(entry)
     _still_waiting(entry)
     before = audit.snapshot(entry, ("status",))
@@ -149,9 +156,7 @@ def waitlist_remove(*, entry: WaitlistEntry, by: Any) -> WaitlistEntry:
         changes=audit.diff(before, audit.snapshot(entry, ("status",))),
     )
     now = timezone.now()
-    for offer in WaitlistOffer.objects.select_for_update().filter(
-        entry=entry, status=OfferStatus.OPEN
-    ):
+    for offer in open_offers.order_by("pk"):
         offer.status, offer.closed_at, offer.closed_by = OfferStatus.WITHDRAWN, now, acting_user(by)
         offer.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
         slot_freed(doctor_id=offer.doctor_id, start=offer.start, end=offer.end, now=now)

@@ -3,15 +3,20 @@ on the same offer, and a desk booking the offered slot for someone else at the s
 Exactly one booking holds the slot, and the other desk hears why (never a 500)."""
 
 import datetime
+import threading
+import time
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from appointments.models import Appointment
 from appointments.services import SlotUnavailable, appointment_book, appointment_cancel
-from appointments.waitlist.models import OfferStatus, WaitlistEntry
+from appointments.waitlist.entries import waitlist_remove
+from appointments.waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 from appointments.waitlist.services import OfferClosed, offer_book
 from tests.appointments.factories import MONDAY, at, doctor_with_hours
-from tests.concurrency import run_concurrently
+from tests.concurrency import run_concurrently, together
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +68,48 @@ def test_the_offer_and_another_booking_racing_for_the_slot_end_in_one_booking():
     offer.refresh_from_db()
     won = held.patient == entry.patient
     assert offer.status == (OfferStatus.BOOKED if won else OfferStatus.TAKEN)
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_removing_a_waiter_while_a_desk_books_their_offer_waits_its_turn_and_never_deadlocks():
+    """Booking an offer locks the offer, then the waiter; removing the waiter locks in the same
+    order. While the offer is held, the removal waits without holding the waiter, so the
+    booking goes on (in the opposite order both would wait for each other: a deadlock)."""
+    doctor, entry, offer = offered_ten()
+    held, go_on = threading.Event(), threading.Event()
+
+    def desk_booking():
+        with transaction.atomic():
+            WaitlistOffer.objects.select_for_update().get(pk=offer.pk)  # offer_book's first step
+            held.set()
+            assert go_on.wait(60)
+            return offer_book(offer=offer, by=None)
+
+    def desk_removing():
+        assert held.wait(60)
+        return waitlist_remove(entry=entry, by=None)
+
+    def watch():
+        deadline = time.monotonic() + 60
+        while not _waiting_on_a_lock():  # the removal waits for the offer
+            assert time.monotonic() < deadline, "the removal never waited for the offer"
+            time.sleep(0.01)
+        with transaction.atomic():  # … and holds nothing of the waiter meanwhile
+            WaitlistEntry.objects.select_for_update(nowait=True).get(pk=entry.pk)
+        go_on.set()
+
+    booked, removed, watched = together([desk_booking, desk_removing, watch])
+
+    assert watched is None, watched
+    assert isinstance(booked, Appointment), booked
+    assert isinstance(removed, ValidationError) and "no longer waiting (booked)" in str(removed)
+    entry.refresh_from_db()
+    assert entry.status == "booked" and entry.appointment == booked
