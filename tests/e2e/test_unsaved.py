@@ -1,5 +1,6 @@
 """Leaving a page with unsaved changes asks first, on the forms where people type beyond the
-visit page (tests/e2e/test_visit_keeps_typing.py): the desk's cancellation reason, an
+visit page (tests/e2e/test_visit_keeps_typing.py): the desk's cancellation reason, booking
+and registration, an
 administrator's time off (also when the form came back with its errors), and a clerk's new
 price. Staying keeps what was typed; saving never asks. axe-core on each state."""
 
@@ -68,6 +69,23 @@ def test_the_desk_is_asked_before_leaving_a_typed_cancellation_reason(
     assert dialogs.seen == [("confirm", QUESTION)]
     visit.refresh_from_db()
     assert visit.status == AppointmentStatus.CANCELLED
+
+    # The booking page and the registration form ask too, when the menu would leave them.
+    menu = page.get_by_role("navigation", name="Main")
+    page.goto(f"/appointments/book/?patient={visit.patient_id}")
+    page.get_by_label("Reason for the visit").fill("Follow-up of the flu")
+    menu.get_by_role("link", name="Arrivals").click()
+    assert dialogs.seen == [("confirm", QUESTION)] * 2
+    expect(page.get_by_label("Reason for the visit")).to_have_value("Follow-up of the flu")
+    # The address bar: the browser's own question, answered "Leave".
+    dialogs.accept = True
+    page.goto("/patients/new/")
+    dialogs.accept = False
+    assert [kind for kind, _ in dialogs.seen] == ["confirm", "confirm", "beforeunload"]
+    page.get_by_label(re.compile(r"^\s*First name")).fill("Charles")
+    menu.get_by_role("link", name="Arrivals").click()
+    assert [kind for kind, _ in dialogs.seen] == ["confirm", "confirm", "beforeunload", "confirm"]
+    expect(page.get_by_label(re.compile(r"^\s*First name"))).to_have_value("Charles")
     assert console_errors == []
 
 
