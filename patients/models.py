@@ -337,9 +337,19 @@ class MedicalHistory(TimeStampedModel):
             ),
         ]
         indexes = [
-            # The chart: a patient's entries by kind, newest first.
+            # The chart and the history's pages (clinical.chart): a patient's entries of a kind,
+            # newest first with the id breaking ties, so that the latest few of a list of
+            # thousands are the first few rows of the index.
             models.Index(
-                fields=["patient", "kind", "-recorded_on"], name="patients_history_chart_idx"
+                fields=["patient", "kind", "-recorded_on", "-id"],
+                name="patients_history_chart_idx",
+            ),
+            # The chart's current entries (clinical.chart): those of a patient not resolved or
+            # stopped, without reading the ones that were.
+            models.Index(
+                fields=["patient", "kind"],
+                condition=Q(ended_on__isnull=True),
+                name="patients_history_current_idx",
             ),
             # Billing: a patient's billable entries.
             models.Index(
