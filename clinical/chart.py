@@ -196,12 +196,15 @@ def patient_chart(*, patient: Patient, now: datetime.datetime | None = None) -> 
     patient's as many): the latest visits; the entries (the current ones, the latest of each
     growing list, those given at the visits) and the figures; the upcoming appointments."""
     now = now or timezone.now()
-    # The latest visits on the appointments' (patient, start) index: the visit's appointment
-    # is the patient's own, and the appointment breaks ties of start (a visit has one).
+    # The latest visits: their ids first, from the patient's rows of two indexes and no other
+    # join (the visit's appointment is the patient's own, and the appointment breaks ties of
+    # start: a visit has one), then those visits with their doctors.
+    newest = ("-appointment__start", "-appointment_id")
+    latest = Attendance.objects.filter(patient=patient, appointment__patient=patient)
     attendances = list(
-        Attendance.objects.filter(patient=patient, appointment__patient=patient)
+        Attendance.objects.filter(pk__in=latest.order_by(*newest).values("pk")[:LATEST])
         .select_related("appointment__doctor")
-        .order_by("-appointment__start", "-appointment_id")[:LATEST]
+        .order_by(*newest)
     )
     listed, counts = _chart_history(patient, attendances)
     given: dict[int, list[MedicalHistory]] = defaultdict(list)
