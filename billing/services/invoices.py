@@ -69,6 +69,12 @@ class DraftExists(ValidationError):
 
 # Constraints that fail when two clerks draft the same patient at the same moment.
 _DRAFT_RACE = {"billing_invoiceline_source_billed_once", "billing_invoice_one_draft_per_patient"}
+# A visit undone at the desk (its check-in) while its consultation was being billed.
+_VISIT_GONE = "billing_invoiceline_visit_exists"
+_VISIT_GONE_MESSAGE = (
+    "A visit of these items was just undone at the front desk: nothing was billed. "
+    "Try again to bill what is left."
+)
 _RULE_KINDS = (LineKind.MEDICATION, LineKind.SURGERY, LineKind.CONSULTATION)
 _AUDITED = ("patient", "status", "number", "subtotal", "tax", "total", "due_date")
 
@@ -205,6 +211,8 @@ def invoice_draft_for_patient(*, patient: Patient, by: Any) -> Invoice:
             _recompute(invoice, settings_row)
             _save_draft(invoice)
     except IntegrityError as error:
+        if constraint_name(error) == _VISIT_GONE:
+            raise ValidationError(_VISIT_GONE_MESSAGE) from error
         if constraint_name(error) not in _DRAFT_RACE:
             raise
         other = Invoice.objects.filter(patient=patient, status=InvoiceStatus.DRAFT).first()
@@ -238,6 +246,8 @@ def invoice_draft_refresh(*, invoice: Invoice, by: Any) -> Invoice:
         with transaction.atomic():
             _bill_items(invoice, settings_row, items)
     except IntegrityError as error:
+        if constraint_name(error) == _VISIT_GONE:
+            raise ValidationError(_VISIT_GONE_MESSAGE) from error
         if constraint_name(error) not in _DRAFT_RACE:
             raise
         raise ValidationError(
