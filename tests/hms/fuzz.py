@@ -29,6 +29,7 @@ JUNK: tuple[Value, ...] = (
     "",
     "-1",
     HUGE,
+    "²",  # a digit to str.isdigit(), not to int()
     "0001-01-01",
     "9999-12-31T23:59",
     NUL,
@@ -44,13 +45,13 @@ REFUSED: tuple[Value, ...] = (REPEATED,)
 
 # One kind of field at a time (the others as the page filled them): the junk that fits its kind.
 _TEXT = (LONG, BIDI, CONTROL, "\u200b", REPEATED)
-_CHOICE = (HUGE, "-1", "abc", REPEATED)
+_CHOICE = (HUGE, "-1", "abc", "²", REPEATED)  # "²": a digit to str.isdigit(), not to int()
 _DATES = ("0001-01-01", "9999-12-31", "1899-12-31", "2024-02-30", "abc", REPEATED)
 TYPED: dict[str, tuple[Value, ...]] = {
     "date": _DATES,
     "datetime-local": ("0001-01-01T10:00", "9999-12-31T10:00", "2024-02-30T10:00", "24:00"),
     "time": ("24:00", "-1", "23:59:59.9999999", REPEATED),
-    "number": (HUGE, "-" + HUGE, "1e400", "NaN", "-1", "0.0000001", "abc"),
+    "number": (HUGE, "-" + HUGE, "1e400", "NaN", "-1", "0.0000001", "abc", "²"),
     "select": _CHOICE,
     "radio": _CHOICE,
     "checkbox": ("abc", REPEATED),
