@@ -46,7 +46,7 @@ def enter_password(page: Page, username: str) -> None:
 
 
 def test_it_enrols_a_passkey_at_the_first_sign_in_and_signs_in_with_it_next_time(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     user = UserFactory(username="doctor", role=roles.DOCTOR)
     DoctorFactory(user=user, first_name=user.first_name, last_name=user.last_name)
@@ -56,12 +56,14 @@ def test_it_enrols_a_passkey_at_the_first_sign_in_and_signs_in_with_it_next_time
     enter_password(page, "doctor")
     expect(page).to_have_url(re.compile(r"/accounts/two-step/enrol/"))
     expect(page.get_by_role("heading", name="With a passkey")).to_be_visible()
+    axe("enrolment at the first sign-in")
     page.get_by_role("button", name="Add a passkey").click()
 
     # The first passkey comes with recovery codes, shown once.
     expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     expect(page.get_by_role("alert")).to_contain_text("Passkey added")
     assert WebAuthnCredential.objects.filter(user=user, name="Passkey").count() == 1
+    axe("recovery codes, shown once")
     page.get_by_role("link", name=re.compile("continue")).click()
     expect(page.locator("h1")).to_have_text("My day")
 
@@ -72,6 +74,7 @@ def test_it_enrols_a_passkey_at_the_first_sign_in_and_signs_in_with_it_next_time
     enter_password(page, "doctor")
     expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/"))
     expect(page.get_by_text("Or enter one of your recovery codes.")).to_be_visible()
+    axe("second step offering a passkey")
     page.get_by_role("button", name="Use a passkey").click()
 
     expect(page).to_have_url(live_server.url + "/")
@@ -82,7 +85,7 @@ def test_it_enrols_a_passkey_at_the_first_sign_in_and_signs_in_with_it_next_time
 
 
 def test_it_adds_a_passkey_from_the_two_step_page(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     UserFactory(username="frontdesk", role=roles.FRONT_DESK)
     add_virtual_authenticator(page)
@@ -96,4 +99,5 @@ def test_it_adds_a_passkey_from_the_two_step_page(
     page.get_by_role("link", name=re.compile("continue")).click()
     expect(page.get_by_text("On: you sign in with your password and a passkey.")).to_be_visible()
     expect(page.get_by_role("cell", name="Passkey 1", exact=True)).to_be_visible()
+    axe("two-step page with a passkey")
     assert console_errors == []
