@@ -52,7 +52,7 @@ def at_path(live_server, path: str) -> re.Pattern[str]:
     ],
 )
 def test_it_lands_each_role_on_its_home_page(
-    page, console_errors, live_server, transactional_db, role_groups, role, username, heading
+    page, console_errors, live_server, transactional_db, role_groups, role, username, heading, axe
 ):
     make_user(role, username)
 
@@ -61,11 +61,12 @@ def test_it_lands_each_role_on_its_home_page(
     expect(page).to_have_url(live_server.url + "/")
     expect(page.locator("h1")).to_have_text(heading)
     expect(page.get_by_role("navigation").get_by_role("button", name="Log out")).to_be_visible()
+    axe(f"{heading} home page")
     assert console_errors == []
 
 
 def test_it_keeps_a_wrong_password_on_the_login_page_with_an_error(
-    page, console_errors, live_server, transactional_db, role_groups
+    page, console_errors, live_server, transactional_db, role_groups, axe
 ):
     make_user(roles.FRONT_DESK, "frontdesk")
 
@@ -75,6 +76,7 @@ def test_it_keeps_a_wrong_password_on_the_login_page_with_an_error(
     expect(page.get_by_role("alert")).to_contain_text("password")
     expect(page.locator("input[name=password]")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    axe("login page with a wrong password")
     assert console_errors == []
 
 
