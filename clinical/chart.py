@@ -103,10 +103,10 @@ def _newest_first(entries: QuerySet[MedicalHistory]) -> QuerySet[MedicalHistory]
 
 # What the chart reads of the history, in one statement written as SQL because its cost is the
 # page's (the ORM took longer to compile a union of these than the database to run it):
-# - `picked`: the ids of the current entries; of the latest LATEST of each growing list, each
-#   an index range on (patient, kind, recorded on) cut before any join, whatever the
-#   statistics say of the patient's rows; of the medications and surgeries given at the visits
-#   shown;
+# - `picked`: the ids of the current entries (patients_history_current_idx); of the latest
+#   LATEST of each growing list, each the head of an index range on (patient, kind, recorded
+#   on, id), cut before any join whatever the statistics say of the patient's rows; of the
+#   medications and surgeries given at the visits shown;
 # - `figures`, one row: the size of each growing list; the distinct medications (by price-list
 #   name, else description) and surgeries, case- and blank-blind, as the patient-health report
 #   counts them; the number of visits;

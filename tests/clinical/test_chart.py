@@ -228,6 +228,21 @@ def test_a_new_patients_chart_costs_the_queries_of_a_long_record(login, doctor):
     assert len(for_new) == len(for_long)  # nothing read only when there is something to show
 
 
+def test_it_counts_the_visits_of_a_patient_with_no_history_entry(login, doctor, patient):
+    for days in (-30, -20):
+        AttendanceFactory(
+            appointment__patient=patient,
+            appointment__doctor=doctor.doctor,
+            appointment__start=today_at(9, days=days),
+            concerns=f"Concern {-days}",
+        )
+    response = login(doctor).get(chart_url(patient))
+    assert response.context["chart"].visit_count == 2
+    assert 'data-testid="visit-count">2<' in response.text
+    assert "Concern 30" in response.text and "Concern 20" in response.text
+    assert response.context["chart"].distinct_medications == 0
+
+
 def test_the_older_visits_and_entries_page_by_key_each_once(login, doctor):
     patient = PatientFactory()
     _big_record(patient, doctor.doctor, visits=120, entries_per_visit=4, hour=9)
