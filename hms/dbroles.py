@@ -30,6 +30,7 @@ APPEND_ONLY = (
     ("billing", "Refund"),
     ("billing", "AccountEntry"),
     ("billing", "CashierDayClose"),
+    ("clinical", "VitalsReading"),  # a reading is recorded, never edited or taken back
 )
 # The sums and counts the database keeps by triggers for the reports and lists (issue 14).
 # The application reads them and cannot write them: only the functions that keep them do,

@@ -198,11 +198,35 @@ def test_completing_bills_the_prescription_once(doctor, patient, visit, amoxicil
 
 def test_the_database_refuses_a_second_entry_for_a_line(doctor, patient, visit):
     prescribe(visit, doctor, drug="Paracetamol")
-    prescribe(visit, doctor, drug="Ibuprofen")
     services.visit_complete(attendance=visit, by=doctor)
-    first, second = PrescriptionLine.objects.order_by("id")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        PrescriptionLine.objects.filter(pk=second.pk).update(history_entry=first.history_entry)
+    first = PrescriptionLine.objects.get()
+    later = checked_in_visit(
+        doctor=doctor.doctor, patient=patient, start=today_at(11), started=True
+    )
+    still_open = prescribe(later, doctor, drug="Ibuprofen")
+
+    with pytest.raises(IntegrityError, match="duplicate key"), transaction.atomic():
+        PrescriptionLine.objects.filter(pk=still_open.pk).update(history_entry=first.history_entry)
+
+
+def test_a_completed_visits_prescription_is_fixed_for_every_login(doctor, patient, visit):
+    """Printed, numbered and billed: the database refuses to change or delete its lines, for
+    the application's own login (the tests run as it), not only through the services."""
+    line = prescribe(visit, doctor, drug="Paracetamol", quantity=12)
+    services.visit_complete(attendance=visit, by=doctor)
+    line.refresh_from_db()
+    rows = PrescriptionLine.objects.filter(pk=line.pk)
+
+    for change in (
+        lambda: rows.update(quantity=99),
+        lambda: rows.update(history_entry=None),
+        lambda: rows.delete(),
+    ):
+        with pytest.raises(IntegrityError, match="the prescription is fixed"), transaction.atomic():
+            change()
+
+    kept = PrescriptionLine.objects.get(pk=line.pk)
+    assert (kept.quantity, kept.history_entry_id) == (12, line.history_entry_id)
 
 
 def test_a_line_removed_while_open_is_not_billed(doctor, patient, visit):
