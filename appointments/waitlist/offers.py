@@ -137,14 +137,22 @@ def slots_freed(
     now: datetime.datetime | None = None,
 ) -> list[WaitlistOffer]:
     """Offer the free future slots of `doctor` that overlap `spans` (the time just freed),
-    each to its first waiter. Four queries (the engine's three, the open offers of the span),
-    then two per free slot for the match and one per offer made."""
+    each to its first waiter. One query when nobody waits for the doctor or their specialty
+    on those days (the usual cancellation); else five (that one, the engine's three, the open
+    offers of the span), then two per free slot for the match and one per offer made."""
     now = now or timezone.now()
     spans = [(start, end) for start, end in spans if end > now]
     if not spans or not doctor.is_active:
         return []
     first = _local(min(start for start, _ in spans)).date()
     last = _local(max(end for _, end in spans)).date()
+    for_doctor = Q(doctor_id=doctor.pk)
+    if doctor.specialty_id is not None:
+        for_doctor |= Q(specialty_id=doctor.specialty_id)
+    if not WaitlistEntry.objects.filter(
+        for_doctor, status=WaitStatus.WAITING, day_from__lte=last, day_to__gte=first
+    ).exists():
+        return []
     free = available_slots(doctor=doctor, day_from=first, day_to=last, now=now)
     offered = set(
         WaitlistOffer.objects.filter(
