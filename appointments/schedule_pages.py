@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.selectors import appointments_outside_hours
-from appointments.waitlist.offers import hours_opened
 from core.forms import CalendarDateField, add_service_error
 from doctors import selectors, services
 from doctors.access import Need, ScheduleAccess, get_schedule_for_user
@@ -84,13 +83,12 @@ def working_hours_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = WorkingHoursForm(request.POST or None, submit_label="Add hours")
     if request.method == "POST" and form.is_valid():
         try:
-            hours = services.working_hours_create(
+            services.working_hours_create(
                 doctor=access.doctor, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_error(form, error)
-        else:
-            hours_opened(hours=hours)  # new time: offered to the waitlist
+        else:  # the new time is offered to the waitlist (doctors.signals.hours_opened)
             return _done(request, access.doctor, "Added the working hours.")
     context = {"form": form, "doctor": access.doctor, "title": "Add working hours"}
     return render(request, "doctors/workinghours_form.html", context)
@@ -108,8 +106,7 @@ def working_hours_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_error(form, error)
-        else:
-            hours_opened(hours=hours)  # any time it added: offered to the waitlist
+        else:  # any time it added is offered to the waitlist (doctors.signals.hours_opened)
             return _done(request, access.doctor, "Saved the working hours.")
     context = {"form": form, "doctor": access.doctor, "hours": hours, "title": "Change hours"}
     return render(request, "doctors/workinghours_form.html", context)

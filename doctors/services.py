@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from core import audit
+from doctors import signals
 from doctors.models import Doctor, Specialty, TimeOff, WorkingHours
 
 DOCTOR_FIELDS = (
@@ -191,6 +192,7 @@ def working_hours_create(
         obj=hours,
         changes=audit.created(hours, ("doctor", *WORKING_HOURS_FIELDS)),
     )
+    signals.hours_opened.send(sender=WorkingHours, hours=hours)
     return hours
 
 
@@ -206,6 +208,7 @@ def working_hours_update(
         _check_hours_do_not_overlap(hours)
         hours.save()
         audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=hours, changes=changes)
+        signals.hours_opened.send(sender=WorkingHours, hours=hours)
     return hours
 
 
@@ -250,10 +253,14 @@ def time_off_create(
 def time_off_update(*, time_off: TimeOff, data: Mapping[str, Any], by: Any) -> TimeOff:
     _check_fields(data, TIME_OFF_FIELDS, "time off")
     time_off = TimeOff.objects.select_for_update().get(pk=time_off.pk)
+    was = (time_off.start, time_off.end)
     changes = _apply(time_off, data, TIME_OFF_FIELDS)
     if changes:
         time_off.save()
         audit.audit_record(actor=by, action=audit.Action.UPDATE, obj=time_off, changes=changes)
+        signals.time_freed.send(
+            sender=TimeOff, doctor_id=time_off.doctor_id, start=was[0], end=was[1]
+        )
     return time_off
 
 
@@ -266,3 +273,6 @@ def time_off_delete(*, time_off: TimeOff, by: Any) -> None:
         changes=audit.snapshot(time_off, ("doctor", *TIME_OFF_FIELDS)),
     )
     time_off.delete()
+    signals.time_freed.send(
+        sender=TimeOff, doctor_id=time_off.doctor_id, start=time_off.start, end=time_off.end
+    )

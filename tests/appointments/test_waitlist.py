@@ -23,7 +23,12 @@ from appointments.waitlist.models import (
     WaitPriority,
 )
 from appointments.waitlist.offers import hours_opened, slots_freed
-from doctors.services import working_hours_create
+from doctors.services import (
+    time_off_create,
+    time_off_delete,
+    time_off_update,
+    working_hours_create,
+)
 from tests.appointments.factories import MONDAY, TUESDAY, at, doctor_with_hours
 from tests.factories import AppointmentFactory, PatientFactory, SpecialtyFactory
 
@@ -221,6 +226,45 @@ def test_new_working_hours_are_offered(cardiology):
     hours_opened(hours=hours, now=at(8))
 
     assert offered(waiter) == [(at(18, day=wednesday), at(18, 30, day=wednesday))]
+
+
+def _next_week_day() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=7)
+
+
+def test_hours_added_by_any_path_are_offered_without_a_page_asking(cardiology):
+    """The doctors service announces new hours (doctors.signals): the schedule pages, the admin
+    and commands all call it, so the waitlist hears of hours however they were added."""
+    day = _next_week_day()
+    doctor = doctor_with_hours(specialty=cardiology, weekdays=((day.weekday() + 1) % 7,))
+    waiter = wait(doctor=doctor, day_from=day, day_to=day)
+
+    working_hours_create(
+        doctor=doctor,
+        weekday=day.weekday(),
+        start_time=datetime.time(18),
+        end_time=datetime.time(18, 30),
+        valid_from=timezone.localdate(),
+        by=None,
+    )
+
+    assert offered(waiter) == [(at(18, day=day), at(18, 30, day=day))]
+
+
+@pytest.mark.parametrize("how", ["deleted", "shortened"])
+def test_time_off_taken_back_is_offered(cardiology, how):
+    day = _next_week_day()
+    doctor = doctor_with_hours(specialty=cardiology, weekdays=(day.weekday(),))
+    away = time_off_create(doctor=doctor, start=at(9, day=day), end=at(17, day=day), by=None)
+    waiter = wait(doctor=doctor, day_from=day, day_to=day, earliest=datetime.time(9))
+    assert offered(waiter) == []
+
+    if how == "deleted":
+        time_off_delete(time_off=away, by=None)
+    else:
+        time_off_update(time_off=away, data={"start": at(9, 30, day=day)}, by=None)
+
+    assert offered(waiter) == [(at(9, day=day), at(9, 30, day=day))]
 
 
 def test_moves_that_free_nothing_offer_nothing(dr):
