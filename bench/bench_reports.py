@@ -21,12 +21,14 @@ does), every request in autocommit as a server runs it:
   reset just before the request).
 
 Pages are fetched through Django's test client, one after the other (`--rounds` times after one
-warm-up); requests per second are 1 / median time. Printed per size: milliseconds, requests/s,
-the ratio to the baseline's requests/s, queries; then per page the large/small ratio of
-requests/s; then the CSVs. Goals, marked PASS/FAIL: every report page at the largest size at
-least 0.1 of the baseline's requests/s; large/small at least 0.7 for every page (each size's
-requests/s taken as a share of its own baseline, measured between the reports' pages all
-through its run, so a change of the machine's load between the two runs does not count); every CSV
+warm-up), each fetch of a page right after one of the baseline; requests per second are
+1 / median time. A page's ratio to the baseline is the median over its rounds of the baseline's
+time / the page's time, the two a moment apart, so the load of a shared machine, which swings
+by 2x within a minute, weighs on both alike. Printed per size: milliseconds, requests/s,
+that ratio, queries; then per page the large/small ratio of requests/s; then the CSVs. Goals,
+marked PASS/FAIL: every report page at the largest size at least 0.1 of the baseline's
+requests/s; large/small at least 0.7 for every page (each size's ratio to its own baseline, so
+a change of the machine's load between the two runs does not count); every CSV
 under 150 MB of peak memory (the goal names a CSV of a million rows; its row count is shown).
 The exit status is 1 when a goal fails or a page does not answer 200.
 
@@ -40,9 +42,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,14 +116,28 @@ class PageError(Exception):
     """A page that did not answer 200: reported, and the run goes on."""
 
 
-def _measure(client, path: str, rounds: int) -> dict:
+def _measure(client, path: str, rounds: int, paired: list[float] | None = None) -> dict:
+    """The page's figures over `rounds` fetches. With `paired` (a list the baseline's times
+    are added to), each fetch of the page follows one of the baseline, and the page's
+    `share` is the median of the rounds' baseline time / page time: the two taken a moment
+    apart, under the same load of the machine (shared machines swing by 2x in a minute)."""
     try:
         _fetch(client, path)  # warm caches: the first hit reads tables from disk
     except PageError as error:
         print(f"    {path} {error}", file=sys.stderr, flush=True)
         return {"path": path, "error": str(error)}
-    runs = [_fetch(client, path) for _ in range(rounds)]
-    return figures(path, [seconds for seconds, _, _ in runs], runs[-1][1], runs[-1][2])
+    runs, shares = [], []
+    for _ in range(rounds):
+        if paired is not None:
+            base = _fetch(client, "/reports/")[0]
+            paired.append(base)
+        runs.append(_fetch(client, path))
+        if paired is not None:
+            shares.append(base / runs[-1][0])
+    out = figures(path, [seconds for seconds, _, _ in runs], runs[-1][1], runs[-1][2])
+    if shares:
+        out["share"] = statistics.median(shares)
+    return out
 
 
 def _query(filters) -> str:
@@ -189,15 +207,15 @@ def measure(rounds: int, only: frozenset[str] = frozenset(), csv: bool = True) -
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     csv_paths = {}
     client = _admin_client()
-    # The baseline between every report's pages, all its times together: the
-    # machine's load moves while the run lasts, and each ratio is to the same figure.
-    base = [_measure(client, "/reports/", rounds)]
+    # The baseline before every fetch of a page (see _measure), all its times together.
+    base = _measure(client, "/reports/", rounds)
+    paired: list[float] = list(base["times"])
+    measure_page = partial(_measure, client, rounds=rounds, paired=paired)
     for name, report in REPORTS.items():
         if only and name not in only:
             continue
         say(f"  {name}...")
-        base.append(_measure(client, "/reports/", rounds))
-        out["pages"][f"{name} page"] = _measure(client, f"/reports/{name}/", rounds)
+        out["pages"][f"{name} page"] = measure_page(f"/reports/{name}/")
         filters = _page_filters(report)
         query = _query(filters)
         csv_paths[name] = f"/reports/{name}/csv/" + (f"?{query}" if query else "")
@@ -207,17 +225,15 @@ def measure(rounds: int, only: frozenset[str] = frozenset(), csv: bool = True) -
             if token:
                 sep = "&" if query else ""
                 path = f"/reports/{name}/?{query}{sep}after={token}"
-                out["pages"][f"{name} deep page"] = _measure(client, path, rounds)
+                out["pages"][f"{name} deep page"] = measure_page(path)
     if not only or "invoices" in only:
         path, deep, n = _invoice_paths()
         out["lists"]["invoices"] = n
-        out["pages"]["invoice list"] = _measure(client, path, rounds)
+        out["pages"]["invoice list"] = measure_page(path)
         if deep:
-            out["pages"]["invoice list deep page"] = _measure(client, deep, rounds)
-    base.append(_measure(client, "/reports/", rounds))
-    times = [t for b in base for t in b["times"]]
+            out["pages"]["invoice list deep page"] = measure_page(deep)
     out["pages"] = {
-        BASELINE: figures("/reports/", times, base[0]["queries"], int(base[0]["kb"] * 1024)),
+        BASELINE: figures("/reports/", paired, base["queries"], int(base["kb"] * 1024)),
         **out["pages"],
     }
     for name, path in csv_paths.items() if csv else ():

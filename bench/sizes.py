@@ -64,6 +64,12 @@ def measure_each(
     return results
 
 
+def share(page: dict, baseline_rps: float) -> float:
+    """A page's requests/s as a share of the baseline's: its own paired `share` when it was
+    measured beside the baseline round by round, else against the run's baseline."""
+    return page.get("share") or page["rps"] / baseline_rps
+
+
 def pages_tables(
     results: dict[str, dict],
     *,
@@ -94,7 +100,7 @@ def pages_tables(
                 ok = False
                 print(f"{page:34s} {m['error'][:60]}  FAIL")
                 continue
-            ratio = m["rps"] / base
+            ratio = share(m, base)
             goal = ""
             if page not in free and label == largest:
                 goal = mark(ratio >= page_goal)
@@ -109,8 +115,8 @@ def pages_tables(
     base_a = results[small]["pages"][baseline]["rps"]
     base_b = results[largest]["pages"][baseline]["rps"]
     print(
-        f"\nrequests/s at {largest} against {small}: as measured, and each as a share of its "
-        f"run's baseline (goal: the share at {largest} >= {scale_goal} of the share at {small})"
+        f"\nrequests/s at {largest} against {small}: as measured, and each as its share of "
+        f"the baseline (goal: the share at {largest} >= {scale_goal} of the share at {small})"
     )
     print(
         f"{'page':34s} {small + ' req/s':>12s} {largest + ' req/s':>12s} {'ratio':>7s} "
@@ -124,7 +130,9 @@ def pages_tables(
             shown = [f"{x:12.1f}" if x else f"{'error':>12s}" for x in (a, b)]
             print(f"{page:34s} {shown[0]} {shown[1]}  FAIL")
             continue
-        shares = (b / base_b) / (a / base_a)
+        shares = share(results[largest]["pages"][page], base_b) / share(
+            results[small]["pages"][page], base_a
+        )
         goal = "" if page in free else mark(shares >= scale_goal)
         ok &= page in free or shares >= scale_goal
         print(f"{page:34s} {a:12.1f} {b:12.1f} {b / a:7.2f} {shares:13.2f}  {goal}")
