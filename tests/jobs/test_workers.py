@@ -53,10 +53,23 @@ def test_two_workers_never_run_the_same_job(tmp_path):
     assert all(started[job_id] == 1 for job_id in ids)
 
 
+def _listening() -> bool:
+    """A worker listens for new jobs (LISTEN), which its loop does only once it has put its
+    signal handlers in place: procrastinate registers the worker's row before that, so a
+    SIGTERM right after the row appears may still find Python's default (die at once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query ILIKE 'LISTEN %%')"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_stops_cleanly_on_sigterm(tmp_path):
     with worker_process(tmp_path / "worker.log", "--queues", "probe", **PROBE) as worker:
         wait_until(lambda: ProcrastinateWorker.objects.exists(), timeout=60, what="a worker")
+        wait_until(_listening, timeout=60, what=f"a listening worker\n{worker.output()[-2000:]}")
         returncode = worker.stop()
 
     assert returncode == 0, worker.output()[-3000:]
