@@ -36,3 +36,13 @@ def run_concurrently(count: int, work: Callable[[int], Any]) -> tuple[list, list
     outcomes = together([lambda i=i: work(i) for i in range(count)])
     errors = [o for o in outcomes if isinstance(o, Exception)]
     return [o for o in outcomes if not isinstance(o, Exception)], errors
+
+
+def waiting_on_a_lock() -> bool:
+    """Some connection to the test database waits for a lock (another test thread's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0

@@ -6,12 +6,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from appointments.models import Appointment, AppointmentSeries
 from appointments.services import SlotUnavailable, appointment_book, series_book
 from tests.appointments.factories import TUESDAY, at, doctor_with_hours
-from tests.concurrency import together
+from tests.concurrency import together, waiting_on_a_lock
 from tests.factories import PatientFactory
 
 WEEK = TUESDAY.resolution * 7
@@ -50,15 +50,6 @@ def test_one_of_a_series_and_a_single_booking_of_its_slot_wins_at_once():
         assert Appointment.objects.filter(patient=patient).count() == 10
 
 
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_slot_taken_after_the_check_refuses_the_whole_series_naming_it():
     doctor = doctor_with_hours(weekdays=(1,))
@@ -82,7 +73,7 @@ def test_a_slot_taken_after_the_check_refuses_the_whole_series_naming_it():
     def release_once_the_series_waits():
         assert booked.wait(timeout=60)
         deadline = time.monotonic() + 60
-        while not _waiting_on_a_lock():  # the series' INSERT is blocked by the open booking
+        while not waiting_on_a_lock():  # the series' INSERT is blocked by the open booking
             assert time.monotonic() < deadline, "the series never waited for the slot"
             time.sleep(0.01)
         commit.set()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from appointments.models import Appointment
 from appointments.services import SlotUnavailable, appointment_book, appointment_cancel
@@ -16,7 +16,7 @@ from appointments.waitlist.entries import waitlist_remove
 from appointments.waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 from appointments.waitlist.services import OfferClosed, offer_book
 from tests.appointments.factories import MONDAY, at, doctor_with_hours
-from tests.concurrency import run_concurrently, together
+from tests.concurrency import run_concurrently, together, waiting_on_a_lock
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,15 +70,6 @@ def test_the_offer_and_another_booking_racing_for_the_slot_end_in_one_booking():
     assert offer.status == (OfferStatus.BOOKED if won else OfferStatus.TAKEN)
 
 
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 def test_removing_a_waiter_while_a_desk_books_their_offer_waits_its_turn_and_never_deadlocks():
     """Booking an offer locks the offer, then the waiter; removing the waiter locks in the same
     order. While the offer is held, the removal waits without holding the waiter, so the
@@ -99,7 +90,7 @@ def test_removing_a_waiter_while_a_desk_books_their_offer_waits_its_turn_and_nev
 
     def watch():
         deadline = time.monotonic() + 60
-        while not _waiting_on_a_lock():  # the removal waits for the offer
+        while not waiting_on_a_lock():  # the removal waits for the offer
             assert time.monotonic() < deadline, "the removal never waited for the offer"
             time.sleep(0.01)
         with transaction.atomic():  # … and holds nothing of the waiter meanwhile

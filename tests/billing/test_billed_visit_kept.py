@@ -9,14 +9,14 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from appointments.models import Attendance
 from appointments.status_moves import MoveRefused, appointment_undo_check_in
 from billing.models import InvoiceLine
 from billing.services import invoice_draft_for_patient
 from tests.clinical.factories import checked_in_visit, today_at
-from tests.concurrency import together
+from tests.concurrency import together, waiting_on_a_lock
 from tests.factories import AttendanceFactory, DoctorFactory, InvoiceLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,15 +49,6 @@ def test_a_visit_on_no_active_line_can_be_deleted():
     assert not Attendance.objects.filter(pk__in=[billed_then_voided.pk, never_billed.pk]).exists()
 
 
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 def _undo_and_draft_at_once(undo_first: bool):
     """The desk undoes a check-in and a clerk drafts the patient's invoice at the same moment:
     the one that starts first holds the visit until it commits, the other waits."""
@@ -82,7 +73,7 @@ def _undo_and_draft_at_once(undo_first: bool):
 
     def release_once_the_second_waits():
         deadline = time.monotonic() + 60
-        while not _waiting_on_a_lock():
+        while not waiting_on_a_lock():
             assert time.monotonic() < deadline, "the second never waited for the first"
             time.sleep(0.01)
         go_on.set()
