@@ -1,6 +1,7 @@
 """The allergy check's rule: which recorded allergies a drug matches.
 
-One table (`CLASSES`) says which drugs belong to a class a patient can be allergic to; the
+One table (`CLASSES`) says which drugs belong to a class a patient can be allergic to (the
+classes' names are patients.AllergyDrugClass, below the clinical layer); the
 check reads an allergy's drug class, or a class named by its substance ("penicillin allergy"
 reads as the penicillins). A drug matches an allergy when
 
@@ -9,7 +10,8 @@ reads as the penicillins). A drug matches an allergy when
 - the drug is a member of the allergy's class (or is named by the class itself).
 
 Edit the table here (and say why in the commit): it is the one copy the check, the forms'
-choices and the FHIR API read.
+choices and the FHIR API read. A new class is also a new AllergyDrugClass, and a patients
+migration for its database constraint.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from patients.models import AllergyDrugClass
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,10 @@ class DrugClass:
     members: tuple[str, ...]
 
 
-CLASSES: tuple[DrugClass, ...] = (
-    DrugClass(
-        "penicillins",
-        "Penicillins",
+# Per class of patients.AllergyDrugClass (the list of names and labels, which the database
+# holds an allergy's class to): the words a substance names it by, and its members.
+_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    AllergyDrugClass.PENICILLINS: (
         ("penicillins", "penicillin"),
         (
             "amoxicillin",
@@ -52,9 +56,7 @@ CLASSES: tuple[DrugClass, ...] = (
             "augmentin",
         ),
     ),
-    DrugClass(
-        "cephalosporins",
-        "Cephalosporins",
+    AllergyDrugClass.CEPHALOSPORINS: (
         ("cephalosporins", "cephalosporin"),
         (
             "cefalexin",
@@ -73,9 +75,7 @@ CLASSES: tuple[DrugClass, ...] = (
             "ceftaroline",
         ),
     ),
-    DrugClass(
-        "sulfonamides",
-        "Sulfonamide antibiotics",
+    AllergyDrugClass.SULFONAMIDES: (
         ("sulfonamides", "sulfonamide", "sulfa", "sulpha"),
         (
             "sulfamethoxazole",
@@ -88,9 +88,7 @@ CLASSES: tuple[DrugClass, ...] = (
             "septrin",
         ),
     ),
-    DrugClass(
-        "nsaids",
-        "NSAIDs (anti-inflammatory pain relievers)",
+    AllergyDrugClass.NSAIDS: (
         ("nsaids", "nsaid"),
         (
             "ibuprofen",
@@ -109,18 +107,17 @@ CLASSES: tuple[DrugClass, ...] = (
             "mefenamic acid",
         ),
     ),
-    DrugClass(
-        "macrolides",
-        "Macrolides",
+    AllergyDrugClass.MACROLIDES: (
         ("macrolides", "macrolide"),
         ("erythromycin", "azithromycin", "clarithromycin"),
     ),
-    DrugClass(
-        "opioids",
-        "Opioids",
+    AllergyDrugClass.OPIOIDS: (
         ("opioids", "opioid", "opiates", "opiate"),
         ("morphine", "codeine", "tramadol", "oxycodone", "hydrocodone", "fentanyl", "pethidine"),
     ),
+}
+CLASSES: tuple[DrugClass, ...] = tuple(
+    DrugClass(name.value, name.label, *_TABLE[name]) for name in AllergyDrugClass
 )
 BY_KEY = {drug_class.key: drug_class for drug_class in CLASSES}
 CHOICES = [(drug_class.key, drug_class.label) for drug_class in CLASSES]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing.models import MedicationCost, ProcedureFee
 from clinical import drug_classes, selectors
+from clinical.allergy_forms import AllergyOverride, override_fields
 from clinical.code_picker import Icd10Field
 from clinical.models import VisitItem
 from core.forms import BoundedDateField, VisibleTextForm
@@ -197,6 +198,10 @@ class VisitItemForm(VisibleTextForm, forms.Form):
     use_required_attribute = False
     pending = False
 
+    def service_data(self) -> dict[str, Any]:
+        """The service's arguments (a valid form's)."""
+        return dict(self.cleaned_data)
+
     @classmethod
     def typed(cls, data: Mapping[str, Any]) -> VisitItemForm:
         """The form with what was typed into it and not added (no errors: nobody asked to add
@@ -211,11 +216,16 @@ class VisitItemForm(VisibleTextForm, forms.Form):
         return form
 
 
-class MedicationGivenForm(VisitItemForm):
+class MedicationGivenForm(AllergyOverride, VisitItemForm):
+    """A medication given at the visit: checked against the allergies as a prescribed drug is
+    (the service decides), with the same alert and override (clinical.allergy_forms)."""
+
     prefix = "med"
     kind = VisitItem.Kind.MEDICATION
     heading = "Medications given"
     add_label = "Add medication"
+    alert_verb = "giving"
+    go_on_label = "Give despite the allergy"
 
     medication = forms.ModelChoiceField(
         queryset=MedicationCost.objects.none(),
@@ -223,6 +233,10 @@ class MedicationGivenForm(VisitItemForm):
         error_messages={"required": "Choose the medication given."},
     )
     quantity = forms.IntegerField(min_value=1, max_value=10_000, initial=1)
+    override_reason, override_for = override_fields(
+        "Reason to give it despite the allergy",
+        "Kept with the visit's record and in the audit log.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -236,6 +250,15 @@ class MedicationGivenForm(VisitItemForm):
                 css_class="row",
             )
         )
+
+    def alert_for(self) -> str:
+        """The medication picked (its id): the one the allergy alert is shown for."""
+        medication = self.cleaned_data.get("medication")
+        return str(medication.pk) if medication is not None else ""
+
+    def alert_drug(self) -> str:
+        medication = self.cleaned_data.get("medication")
+        return medication.name if medication is not None else ""
 
 
 class ProcedurePerformedForm(VisitItemForm):

@@ -42,6 +42,10 @@ class VisitItem(TimeStampedModel):
         related_name="+",
         verbose_name="ICD-10-CM code",
     )
+    # A medication given that matched an allergy: the allergies as shown to the doctor, and
+    # the reason typed to give it (both also in the audit log), as on a prescription line.
+    allergy_alert = models.TextField(blank=True)
+    override_reason = models.CharField(max_length=500, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -80,6 +84,11 @@ class VisitItem(TimeStampedModel):
                 condition=~Q(description=""),
                 name="%(app_label)s_%(class)s_description_not_blank",
                 violation_error_message="Name the surgery, procedure or condition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(allergy_alert="") | ~Q(override_reason=""),
+                name="%(app_label)s_%(class)s_override_has_reason",
+                violation_error_message="A drug that matches an allergy needs a reason to go on.",
             ),
         ]
         # The visit page lists its items: the attendance foreign key's index serves it.

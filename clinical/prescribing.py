@@ -17,8 +17,10 @@ from django.db import transaction
 
 from appointments.models import Attendance
 from billing.models import MedicationCost
-from clinical import drug_classes, selectors
+from clinical import drug_classes
 from clinical import services as history
+from clinical.allergy_check import AllergyConflict as AllergyConflict
+from clinical.allergy_check import allergy_checked
 from clinical.prescriptions import Prescription, PrescriptionLine
 from core import audit
 from core.actors import acting_user
@@ -37,24 +39,6 @@ _AUDITED_LINE = (
     "allergy_alert",
     "override_reason",
 )
-
-
-def allergy_text(entry: MedicalHistory) -> str:
-    """An allergy as the check shows it: "Penicillin (hives; severe)"."""
-    severity = entry.get_severity_display() if entry.severity else ""
-    details = [d for d in (entry.reaction, severity) if d]
-    return f"{entry.description} ({'; '.join(details)})" if details else entry.description
-
-
-class AllergyConflict(ValidationError):
-    """The drug matches a recorded allergy and no override reason was given."""
-
-    def __init__(self, allergies: list[MedicalHistory]) -> None:
-        self.allergies = allergies
-        named = "; ".join(allergy_text(entry) for entry in allergies)
-        super().__init__(
-            f"Allergy recorded: {named}. Type a reason to prescribe it anyway.", code="allergy"
-        )
 
 
 @transaction.atomic
@@ -83,15 +67,6 @@ def allergy_record(
         is_billable=False,
         by=by,
     )
-
-
-def allergy_conflicts(*, patient: Patient, drug: str) -> list[MedicalHistory]:
-    """The patient's allergies `drug` matches (clinical.drug_classes). One query."""
-    return [
-        entry
-        for entry in selectors.patient_allergies(patient=patient)
-        if drug_classes.matches(drug=drug, substance=entry.description, drug_class=entry.drug_class)
-    ]
 
 
 def _priced(drug: str) -> MedicationCost | None:
@@ -146,10 +121,9 @@ def prescription_create(
     medication = _priced(drug)
     if medication is not None:
         drug = medication.name
-    conflicts = allergy_conflicts(patient=attendance.patient, drug=drug)
-    override_reason = (override_reason or "").strip()
-    if conflicts and not override_reason:
-        raise AllergyConflict(conflicts)
+    allergy_alert, override_reason = allergy_checked(
+        patient=attendance.patient, drug=drug, override_reason=override_reason
+    )
     line = PrescriptionLine(
         prescription=_prescription(attendance, by),
         drug_name=drug,
@@ -161,8 +135,8 @@ def prescription_create(
         duration_days=duration_days,
         quantity=quantity,
         instructions=(instructions or "").strip(),
-        allergy_alert="; ".join(allergy_text(entry) for entry in conflicts),
-        override_reason=override_reason if conflicts else "",
+        allergy_alert=allergy_alert,
+        override_reason=override_reason,
         prescribed_by=acting_user(by),
     )
     line.full_clean()

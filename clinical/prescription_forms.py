@@ -10,11 +10,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
 
+from clinical.allergy_forms import AllergyOverride, override_fields
 from clinical.prescriptions import DoseUnit, Frequency, Route
 from core.forms import VisibleTextForm
 
 
-class PrescriptionForm(VisibleTextForm, forms.Form):
+class PrescriptionForm(AllergyOverride, VisibleTextForm, forms.Form):
     """One drug of the visit's prescription. Like the visit's item forms, it sits in the
     page's one <form>, so nothing is `required` in HTML; `pending` marks typing not yet added.
     `conflicts` holds the allergies the service stopped it on, shown above the reason field."""
@@ -44,18 +45,14 @@ class PrescriptionForm(VisibleTextForm, forms.Form):
     instructions = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    override_reason = forms.CharField(
-        label="Reason to prescribe it despite the allergy",
-        required=False,
-        max_length=500,
-        help_text="Kept on the prescription and in the audit log.",
+    # The allergy check's override (clinical.allergy_forms).
+    override_reason, override_for = override_fields(
+        "Reason to prescribe it despite the allergy",
+        "Kept on the prescription and in the audit log.",
     )
-    # The drug the allergy was shown for: a reason typed for one drug never lets another through.
-    override_for = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conflicts: list = []
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -92,20 +89,9 @@ class PrescriptionForm(VisibleTextForm, forms.Form):
         form.pending = True
         return form
 
-    def alert_was_shown(self) -> bool:
-        """Whether the page already showed the allergy alert for the drug now sent."""
-        shown_for = self.cleaned_data.get("override_for") or ""
-        drug = self.cleaned_data.get("drug") or ""
-        return bool(shown_for) and _same(shown_for, drug)
+    def alert_for(self) -> str:
+        """The drug as typed: the one the allergy alert is shown for."""
+        return self.cleaned_data.get("drug") or ""
 
-    def service_data(self) -> dict[str, Any]:
-        """The service's arguments; the reason only when the alert was shown for this drug."""
-        data = dict(self.cleaned_data)
-        shown_for = data.pop("override_for", "") or ""
-        if not _same(shown_for, data["drug"]):
-            data["override_reason"] = ""
-        return data
-
-
-def _same(one: str, other: str) -> bool:
-    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+    def alert_drug(self) -> str:
+        return self.alert_for()

@@ -20,6 +20,7 @@ from appointments.models import Appointment, AppointmentStatus, Attendance
 from appointments.services import appointment_complete
 from billing.models import MedicationCost, ProcedureFee
 from clinical.access import may_run_visit
+from clinical.allergy_check import allergy_checked
 from clinical.models import VisitItem
 from core import audit
 from core.actors import acting_user
@@ -48,7 +49,16 @@ HISTORY_FIELDS = (
 _AUDITED_HISTORY = (*HISTORY_FIELDS, "version", "correction_reason")
 VISIT_NOTE_FIELDS = ("concerns", "symptoms", "diagnosis", "notes")
 _AUDITED_ATTENDANCE = ("started_at", "completed_at", *VISIT_NOTE_FIELDS)
-_AUDITED_ITEM = ("kind", "medication", "procedure", "description", "quantity", "icd10")
+_AUDITED_ITEM = (
+    "kind",
+    "medication",
+    "procedure",
+    "description",
+    "quantity",
+    "icd10",
+    "allergy_alert",
+    "override_reason",
+)
 
 
 # --- History entries ------------------------------------------------------------------------
@@ -264,10 +274,16 @@ def visit_item_add(
     description: str = "",
     quantity: int = 1,
     icd10: Icd10Code | None = None,
+    override_reason: str = "",
 ) -> VisitItem:
     """Note a medication given (from the price list, with a quantity), a surgery or procedure
     performed (from the procedure list, or described) or a condition found (described) during
     a visit in progress.
+
+    A medication is checked against the patient's allergies as a prescription is: it raises
+    AllergyConflict, naming the allergy, when it matches one and no `override_reason` is
+    given; with one, the item keeps the allergy shown and the reason, and so does its audit
+    row.
     """
     attendance, appointment = _lock_visit(attendance)
     _require_runner(by, appointment)
@@ -279,6 +295,14 @@ def visit_item_add(
         description = procedure.name
     elif kind == VisitItem.Kind.CONDITION and icd10 is not None and not description:
         description = icd10.title
+    allergy_alert = ""
+    if kind == VisitItem.Kind.MEDICATION and description:
+        allergy_alert, override_reason = allergy_checked(
+            patient=attendance.patient,
+            drug=description,
+            override_reason=override_reason,
+            going_on="give it",
+        )
     item = VisitItem(
         attendance=attendance,
         kind=kind,
@@ -287,9 +311,13 @@ def visit_item_add(
         description=description,
         quantity=quantity,
         icd10=icd10,
+        allergy_alert=allergy_alert,
+        override_reason=override_reason if allergy_alert else "",
         added_by=acting_user(by),
     )
-    item.full_clean()
+    # The alert and its reason come together from allergy_checked, and the database's CHECK
+    # holds them together: full_clean spends no query on that constraint.
+    item.full_clean(exclude=["allergy_alert"])
     item.save()
     audit.audit_record(
         actor=by,
@@ -429,8 +457,8 @@ def _record_items(attendance: Attendance, items: list[VisitItem], *, by: Any) ->
     VisitItem.objects.filter(pk__in=[item.pk for item in items]).delete()
 
 
-# Prescriptions and allergies: their own module, named here as the app's services.
-from clinical.prescribing import AllergyConflict as AllergyConflict  # noqa: E402
+# Prescriptions and allergies: their own modules, named here as the app's services.
+from clinical.allergy_check import AllergyConflict as AllergyConflict  # noqa: E402
 from clinical.prescribing import allergy_record as allergy_record  # noqa: E402
 from clinical.prescribing import prescription_create as prescription_create  # noqa: E402
 from clinical.prescribing import (  # noqa: E402

@@ -154,6 +154,19 @@ class AllergySeverity(models.TextChoices):
     LIFE_THREATENING = "life_threatening", "Life-threatening"
 
 
+class AllergyDrugClass(models.TextChoices):
+    """The drug classes an allergy may cover. Only their names live here: which drugs belong
+    to each is clinical.drug_classes' table, which reads this list; the database refuses any
+    other class (patients 0010), so no writer stores one the allergy check would ignore."""
+
+    PENICILLINS = "penicillins", "Penicillins"
+    CEPHALOSPORINS = "cephalosporins", "Cephalosporins"
+    SULFONAMIDES = "sulfonamides", "Sulfonamide antibiotics"
+    NSAIDS = "nsaids", "NSAIDs (anti-inflammatory pain relievers)"
+    MACROLIDES = "macrolides", "Macrolides"
+    OPIOIDS = "opioids", "Opioids"
+
+
 # Kinds whose entries can end: a condition resolves, a medication is stopped.
 ENDING_KINDS = (HistoryKind.CONDITION, HistoryKind.MEDICATION)
 # Kinds that are charged for: a medication, a surgery.
@@ -235,8 +248,8 @@ class MedicalHistory(TimeStampedModel):
     )
     correction_reason = models.CharField(max_length=255, blank=True, default="", db_default="")
     # A structured allergy (kind allergy; `description` is its substance, so a free-text
-    # allergy of before stays valid as it is). The drug class is a key of
-    # clinical.drug_classes (e.g. "penicillins"), which the allergy check reads.
+    # allergy of before stays valid as it is). The drug class is one of AllergyDrugClass
+    # (e.g. "penicillins"), whose members the allergy check reads (clinical.drug_classes).
     reaction = models.CharField(
         max_length=255, blank=True, default="", db_default="", help_text="E.g. hives."
     )
@@ -244,7 +257,12 @@ class MedicalHistory(TimeStampedModel):
         max_length=16, choices=AllergySeverity.choices, blank=True, default="", db_default=""
     )
     drug_class = models.CharField(
-        "drug class", max_length=40, blank=True, default="", db_default=""
+        "drug class",
+        max_length=40,
+        choices=AllergyDrugClass.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
 
     # A condition's ICD-10-CM code; empty for a condition written in words only ("uncoded").
@@ -312,6 +330,11 @@ class MedicalHistory(TimeStampedModel):
                 condition=Q(severity="") | Q(severity__in=AllergySeverity.values),
                 name="%(app_label)s_%(class)s_severity_valid",
                 violation_error_message="Severity is mild, moderate, severe or life-threatening.",
+            ),
+            models.CheckConstraint(
+                condition=Q(drug_class="") | Q(drug_class__in=AllergyDrugClass.values),
+                name="%(app_label)s_%(class)s_drug_class_valid",
+                violation_error_message="Unknown drug class.",
             ),
             models.CheckConstraint(
                 condition=Q(kind=HistoryKind.ALLERGY) | Q(reaction="", severity="", drug_class=""),

@@ -193,8 +193,12 @@ def visit_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             item = services.visit_item_add(
-                attendance=attendance, kind=form.kind, by=request.user, **form.cleaned_data
+                attendance=attendance, kind=form.kind, by=request.user, **form.service_data()
             )
+        except services.AllergyConflict as exc:
+            form.conflicts = exc.allergies  # shown with the reason field, as an alert
+            if form.alert_was_shown():
+                form.add_error("override_reason", "Type the reason to go on, or change the drug.")
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
