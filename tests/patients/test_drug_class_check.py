@@ -1,0 +1,60 @@
+"""patients 0010: an allergy's drug class already stored in another spelling of a known class
+becomes that class; any other is taken off with a reason, the version that had it kept; then
+the database refuses a class the allergy check does not know."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from hms.dbroles import as_owner, grant_app_privileges
+from patients.models import HistoryKind, MedicalHistory
+from tests.factories import MedicalHistoryFactory, PatientFactory
+
+
+@pytest.fixture
+def migrating(transactional_db):
+    with as_owner(connection):
+        executor = MigrationExecutor(connection)
+        try:
+            yield executor
+        finally:
+            executor.loader.build_graph()
+            executor.migrate(executor.loader.graph.leaf_nodes())
+            grant_app_privileges(connection)
+
+
+def test_it_writes_known_classes_as_such_and_takes_unknown_ones_off(migrating):
+    migrating.migrate([("patients", "0009_chart_indexes")])
+    patient = PatientFactory()
+    entries = {
+        spelt: MedicalHistoryFactory(
+            patient=patient, kind=HistoryKind.ALLERGY, description=f"Allergy {n}"
+        )
+        for n, spelt in enumerate(
+            ["Penicillin ", "Sulfonamide antibiotics", "betalactams", "opioids"]
+        )
+    }
+    with connection.cursor() as cursor:
+        for spelt, entry in entries.items():
+            cursor.execute(
+                "UPDATE patients_medicalhistory SET drug_class = %s WHERE id = %s",
+                [spelt, entry.pk],
+            )
+    versions = dict(MedicalHistory.objects.values_list("pk", "version"))
+    migrating.loader.build_graph()
+    migrating.migrate(migrating.loader.graph.leaf_nodes())
+
+    after = {spelt: MedicalHistory.objects.get(pk=entry.pk) for spelt, entry in entries.items()}
+    assert {spelt: e.drug_class for spelt, e in after.items()} == {
+        "Penicillin ": "penicillins",
+        "Sulfonamide antibiotics": "sulfonamides",
+        "betalactams": "",
+        "opioids": "opioids",
+    }
+    stray = after["betalactams"]
+    assert "Unknown drug class “betalactams” taken off" in stray.correction_reason
+    assert stray.version == versions[stray.pk] + 1
+    assert stray.revisions.get(version=versions[stray.pk]).drug_class == "betalactams"
+    assert after["opioids"].version == versions[after["opioids"].pk]
+    with pytest.raises(IntegrityError, match="drug_class_valid"), transaction.atomic():
+        MedicalHistory.objects.filter(pk=stray.pk).update(drug_class="betalactams")
