@@ -141,3 +141,41 @@ def test_a_penicillin_allergy_stops_amoxicillin_until_a_reason_is_typed(
         ("Amoxicillin 500 mg capsules", Decimal("8.40"))
     ]
     assert console_errors == []
+
+
+def test_a_medication_given_at_the_visit_is_stopped_by_the_same_allergy(
+    page: Page, visit, axe, console_errors
+):
+    sign_in_and_open(page, visit)
+    given = page.get_by_test_id("visit-section-medication")
+    field(page, "Concerns (in the patient's words)").fill("Sore throat, fever")
+    field(page, "Drug").fill("Paracetamol 500 mg tablets")  # typed in the prescription
+    given.get_by_role("combobox", name=re.compile(r"^Medication")).select_option(
+        label="Amoxicillin 500 mg capsules"
+    )
+    given.get_by_role("spinbutton", name=re.compile(r"^Quantity")).fill("2")
+    given.get_by_role("button", name="Add medication").click()
+
+    alert = given.get_by_role("alert")
+    expect(alert).to_contain_text("Allergy: check before giving Amoxicillin 500 mg capsules")
+    expect(alert).to_contain_text("Penicillin, reaction: Hives, severity: severe (Penicillins)")
+    expect(given.get_by_role("spinbutton", name=re.compile(r"^Quantity"))).to_have_value("2")
+    expect(field(page, "Concerns (in the patient's words)")).to_have_value("Sore throat, fever")
+    expect(field(page, "Drug")).to_have_value("Paracetamol 500 mg tablets")
+    assert not visit.visit_items.exists()
+    axe("medication given stopped by an allergy, asking for a reason")
+
+    field(page, "Reason to give it despite the allergy").fill(REASON)
+    given.get_by_role("button", name="Give despite the allergy").click()
+    expect(given.get_by_role("status")).to_contain_text("Added: Amoxicillin 500 mg capsules × 2")
+    expect(given.get_by_test_id("visit-items")).to_contain_text(
+        f"Allergy overridden (Penicillin (Hives; Severe)): {REASON}"
+    )
+    expect(given.get_by_role("button", name="Add medication")).to_be_visible()
+    expect(field(page, "Concerns (in the patient's words)")).to_have_value("Sore throat, fever")
+    expect(field(page, "Drug")).to_have_value("Paracetamol 500 mg tablets")
+    axe("medication given with an overridden allergy")
+
+    item = visit.visit_items.get()
+    assert (item.quantity, item.override_reason) == (2, REASON)
+    assert console_errors == []
