@@ -313,6 +313,18 @@ def test_the_database_keeps_one_open_offer_per_slot(dr):
     _offer(second, dr, at(10), status=OfferStatus.PASSED).save()  # closed ones may repeat
 
 
+def test_the_database_keeps_an_offers_outcome(dr):
+    offer = _offer(wait(doctor=dr), dr, at(10), status=OfferStatus.EXPIRED)
+    offer.save()
+    offers = WaitlistOffer.objects.filter(pk=offer.pk)
+
+    for status in (OfferStatus.OPEN, OfferStatus.BOOKED):
+        with pytest.raises(IntegrityError, match="does not change"), transaction.atomic():
+            offers.update(status=status)
+    assert offers.get().status == OfferStatus.EXPIRED
+    offers.update(expires_at=timezone.now())  # what is not its outcome may change
+
+
 def test_the_database_keeps_one_open_offer_per_waiter(dr):
     waiter = wait(doctor=dr)
     _offer(waiter, dr, at(10)).save()
