@@ -21,6 +21,8 @@ from clinical import drug_classes
 from clinical import services as history
 from clinical.allergy_check import AllergyConflict as AllergyConflict
 from clinical.allergy_check import allergy_checked
+from clinical.allergy_check import allergy_conflicts as allergy_conflicts
+from clinical.allergy_check import allergy_text as allergy_text
 from clinical.prescriptions import Prescription, PrescriptionLine
 from core import audit
 from core.actors import acting_user
