@@ -16,3 +16,12 @@ def change_text(change: Any) -> str:
             f"{'∅' if before in (None, '') else before} → {'∅' if after in (None, '') else after}"
         )
     return str(change)
+
+
+@register.filter
+def versions(entries) -> str:
+    """The history entries' ids and versions, "12.1,15.3": with a table's own arguments, the key
+    of its cached fragment. The database bumps an entry's version whenever its content changes,
+    whoever writes (patients migration 0002's corrections trigger), so a changed entry is never
+    shown from an older fragment."""
+    return ",".join(f"{entry.pk}.{entry.version}" for entry in entries)

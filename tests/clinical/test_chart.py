@@ -340,3 +340,22 @@ def test_it_never_marks_an_entry_that_says_nothing_billable(login, doctor, patie
     assert "· billable" not in row(empty)
     assert (drug.bills, empty.bills) == (True, False)
     assert list(MedicalHistory.objects.billable()) == [drug]
+
+
+def test_a_corrected_or_new_entry_shows_at_once_though_the_tables_are_cached(
+    login, doctor, patient
+):
+    """The chart's tables are cached by their entries' versions (the database raises an entry's
+    version on any change, whoever writes): a correction, even one written past the services,
+    and a new entry show on the next read."""
+    asthma = MedicalHistoryFactory(patient=patient, kind="condition", description="Asthma")
+    client = login(doctor)
+    assert "Asthma" in client.get(chart_url(patient)).text
+
+    MedicalHistory.objects.filter(pk=asthma.pk).update(description="Asthma, severe")
+    assert "Asthma, severe" in client.get(chart_url(patient)).text
+
+    MedicalHistoryFactory(patient=patient, kind="condition", description="Eczema")
+    shown = client.get(chart_url(patient)).text
+    assert "Asthma, severe" in shown and "Eczema" in shown
+    assert reverse("clinical:history_correct", args=[asthma.pk]) in shown
