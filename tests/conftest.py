@@ -6,8 +6,11 @@ import hypothesis
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from core import roles
+from hms.dbroles import as_owner, grant_app_privileges
 from tests.factories import NAMES, DoctorFactory, UserFactory
 
 
@@ -229,3 +232,19 @@ def _no_event_loop_left_running(request: pytest.FixtureRequest):
         yield
     finally:
         asyncio.events._set_running_loop(loop)
+
+
+@pytest.fixture
+def migrating(transactional_db):
+    """A migration executor logged in as the owner (only it may change the schema), for tests
+    of a migration on data written before it. Afterwards the schema is brought back to the
+    newest migrations, and, as `migrate` does at its end, the tables and functions made again
+    get the application role's privileges (and the summaries' writers run as the owner)."""
+    with as_owner(connection):
+        executor = MigrationExecutor(connection)
+        try:
+            yield executor
+        finally:
+            executor.loader.build_graph()
+            executor.migrate(executor.loader.graph.leaf_nodes())
+            grant_app_privileges(connection)

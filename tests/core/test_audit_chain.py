@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from core.audit import AuditEntry, audit_record, audit_record_many, batch, chain_head
 from core.audit_chain import GENESIS, ChainHead
@@ -285,19 +284,6 @@ def test_it_reports_an_empty_log_as_intact():
 def test_it_refuses_a_head_that_is_not_position_and_hash():
     with pytest.raises(CommandError, match="not a chain head"):
         verify("--expect-head", "12:abc")
-
-
-@pytest.fixture
-def migrating(transactional_db):
-    """A migration executor logged in as the owner (only it may change the schema); the
-    schema is brought back to the newest migrations afterwards, as the other tests need it."""
-    with as_owner(connection):
-        executor = MigrationExecutor(connection)
-        try:
-            yield executor
-        finally:
-            executor.loader.build_graph()
-            executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_it_chains_the_rows_written_before_the_upgrade_in_id_order(migrating):

@@ -4,14 +4,10 @@ instead of reporting every one as a conflict."""
 
 import datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core import audit
 from doctors.models import Doctor
-from hms.dbroles import as_owner, grant_app_privileges
 from patients.models import Patient
 from tests.factories import (
     AppointmentFactory,
@@ -19,20 +15,6 @@ from tests.factories import (
     MedicalHistoryFactory,
     PatientFactory,
 )
-
-
-@pytest.fixture
-def migrating(transactional_db):
-    with as_owner(connection):
-        executor = MigrationExecutor(connection)
-        try:
-            yield executor
-        finally:
-            executor.loader.build_graph()
-            executor.migrate(executor.loader.graph.leaf_nodes())
-            # As `migrate` does at its end: the tables and functions made again get the
-            # application role's privileges (and the summaries' writers run as the owner).
-            grant_app_privileges(connection)
 
 
 def test_it_marks_what_an_earlier_import_brought_in(migrating):

@@ -4,23 +4,9 @@ the database refuses a class the allergy check does not know."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
-from hms.dbroles import as_owner, grant_app_privileges
 from patients.models import HistoryKind, MedicalHistory
 from tests.factories import MedicalHistoryFactory, PatientFactory
-
-
-@pytest.fixture
-def migrating(transactional_db):
-    with as_owner(connection):
-        executor = MigrationExecutor(connection)
-        try:
-            yield executor
-        finally:
-            executor.loader.build_graph()
-            executor.migrate(executor.loader.graph.leaf_nodes())
-            grant_app_privileges(connection)
 
 
 def test_it_writes_known_classes_as_such_and_takes_unknown_ones_off(migrating):
