@@ -16,7 +16,7 @@ from core.models import AuditEvent
 from patients.models import HistoryKind, MedicalHistory
 from tests.clinical.factories import checked_in_visit, today_at
 from tests.concurrency import together
-from tests.factories import MedicalHistoryFactory, MedicationCostFactory, PatientFactory
+from tests.factories import MedicalHistoryFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +33,6 @@ AMOXICILLIN = {
 
 def prescribe(visit, by, **changes):
     return services.prescription_create(attendance=visit, by=by, **{**AMOXICILLIN, **changes})
-
-
-@pytest.fixture
-def amoxicillin(db):
-    return MedicationCostFactory(name="Amoxicillin 500 mg capsules", unit_cost=Decimal("0.40"))
-
-
-@pytest.fixture
-def penicillin_allergy(doctor, patient):
-    return services.allergy_record(
-        patient=patient,
-        substance="Penicillin",
-        reaction="Hives and facial swelling",
-        severity="severe",
-        drug_class="penicillins",
-        by=doctor,
-    )
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ given only with a reason, kept on the item, in the audit log and in the database
 an allergy's drug class is one the check knows."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,23 +20,6 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ALERT = "Penicillin (Hives and facial swelling; Severe)"
-
-
-@pytest.fixture
-def penicillin_allergy(doctor, patient):
-    return services.allergy_record(
-        patient=patient,
-        substance="Penicillin",
-        reaction="Hives and facial swelling",
-        severity="severe",
-        drug_class="penicillins",
-        by=doctor,
-    )
-
-
-@pytest.fixture
-def amoxicillin(db):
-    return MedicationCostFactory(name="Amoxicillin 500 mg capsules", unit_cost=Decimal("0.40"))
 
 
 def give(visit, by, medication, **more):
