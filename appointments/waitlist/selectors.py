@@ -42,7 +42,7 @@ def parse_key(raw: str | None) -> tuple[int, datetime.datetime, int] | None:
         since = datetime.datetime.fromisoformat(parts[1])
     except ValueError:
         return None
-    if timezone.is_naive(since) or len(parts[2]) > 18 or len(parts[0]) > 4:
+    if timezone.is_naive(since):
         return None
     return int(parts[0]), since, int(parts[2])
 
