@@ -77,3 +77,14 @@ def copy_lines(
             copy.write("".join(chunk))
             count += len(chunk)
     return count
+
+
+def refresh_statistics(cursor, tables: Sequence[str] | None = None) -> None:
+    """ANALYZE `tables` (every table when None) after a bulk load, inside the current
+    transaction, so its new rows count.
+
+    Through `core_refresh_statistics` (core migration 0004), which runs as the schema's owner:
+    the application's role owns no table, and PostgreSQL skips an ANALYZE by anyone else. Takes
+    a Django or a psycopg cursor.
+    """
+    cursor.execute("SELECT core_refresh_statistics(%s)", [None if tables is None else list(tables)])

@@ -45,6 +45,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from core import bulk
 from demo.diaries import PERIOD_DAYS
 from demo.invoices import TABLES as INVOICE_TABLES
 from demo.invoices import billing_cycle, describe, load_invoices
@@ -328,7 +329,7 @@ def seed(
         _bill(plan, look, result, stdout, commit_each=True)
         t = phase("invoices and payments", t)
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {', '.join([*TABLES.values(), *INVOICE_TABLES.values()])}")
+            bulk.refresh_statistics(cursor, [*TABLES.values(), *INVOICE_TABLES.values()])
         with transaction.atomic():
             summaries.rebuild()  # every loader's transaction deferred them
         t = phase("summaries rebuilt", t)
@@ -343,7 +344,7 @@ def seed(
         )
     with connection.cursor() as cursor:
         # Fresh statistics, so the first pages after a big seed get sensible query plans.
-        cursor.execute("ANALYZE")
+        bulk.refresh_statistics(cursor)
     t = phase("analyze", t)
     result.phases["total"] = t - started
     return result
