@@ -11,20 +11,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from appointments.history import AUDITED_FIELDS, record_move
 from appointments.messaging.models import MessageKind
 from appointments.messaging.services import messages_for_change
 from appointments.models import Appointment, AppointmentSeries, AppointmentStatus
 from appointments.series_plan import Occurrence, series_plan
 from appointments.services import (
-    DEADLOCK_DETECTED,
-    RACE_MESSAGES,
     SlotUnavailable,
     appointment_cancel,
     appointment_reschedule,
+    booking_save,
 )
 from core import audit
 from core.actors import acting_user
@@ -106,22 +104,7 @@ def series_book(
     )
     series.full_clean(exclude=["patient", "doctor", "created_by"])
     series.save()
-    appointments = [
-        Appointment(
-            patient=patient,
-            doctor=doctor,
-            start=o.start,
-            end=o.end,
-            status=AppointmentStatus.SCHEDULED,
-            reason=reason,
-            booked_by=series.created_by,
-            series=series,
-            series_index=o.index,
-            series_start=o.wanted,
-        )
-        for o in plan.to_book
-    ]
-    _insert(appointments, plan.to_book, patient=patient, doctor=doctor, rule=rule, length=length)
+    appointments = []
     with audit.batch():
         audit.audit_record(
             actor=by,
@@ -130,63 +113,36 @@ def series_book(
             patient=patient,
             changes=audit.created(series, _SERIES_AUDITED),
         )
-        for appointment in appointments:
-            note = f"Booked: no. {appointment.series_index} of a series"
-            record_move(
-                appointment,
-                by=by,
-                from_status="",
-                note=note,
-                new=(appointment.start, appointment.end),
-            )
-            audit.audit_record(
-                actor=by,
-                action=audit.Action.CREATE,
-                obj=appointment,
+        for occurrence in plan.to_book:
+            appointment = Appointment(
                 patient=patient,
-                changes=audit.created(appointment, AUDITED_FIELDS),
+                doctor=doctor,
+                start=occurrence.start,
+                end=occurrence.end,
+                status=AppointmentStatus.SCHEDULED,
+                reason=reason,
+                booked_by=series.created_by,
+                series=series,
+                series_index=occurrence.index,
+                series_start=occurrence.wanted,
             )
+            try:
+                booking_save(appointment, by=by, note=f"Booked: no. {occurrence.index} of a series")
+            except SlotUnavailable as error:
+                if not error.clash:
+                    raise
+                # Another booking took this time since the plan was checked.
+                raise _raced(occurrence) from error
+            appointments.append(appointment)
     messages_for_change(appointment=appointments[0], kind=MessageKind.BOOKED)
     return appointments
 
 
-def _insert(appointments: list[Appointment], planned: list[Occurrence], **again: Any) -> None:
-    """All occurrences in one INSERT, in a savepoint; the exclusion constraints' verdict on a
-    booking that raced ours becomes SlotUnavailable naming the occurrence it took."""
-    for appointment in appointments:
-        # The database holds the constraints and the foreign keys; no query per occurrence.
-        appointment.full_clean(
-            exclude=["patient", "doctor", "booked_by", "series"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    try:
-        with transaction.atomic():
-            Appointment.objects.bulk_create(appointments)
-    except IntegrityError as error:
-        name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-        if name not in RACE_MESSAGES:
-            raise
-        raise _raced(planned, **again) from error
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
-            raise
-        raise _raced(planned, **again) from error
-
-
-def _raced(planned: list[Occurrence], *, patient, doctor, rule, length) -> SlotUnavailable:
-    """Which occurrence another booking took while this series was being written."""
-    first = planned[0]
-    moves = {o.wanted: o.start for o in planned if o.moved}
-    again = series_plan(
-        patient=patient, doctor=doctor, start=first.wanted, rule=rule, length=length, moves=moves
-    )
-    wanted = {o.wanted for o in planned}
-    lost = [o for o in again.problems if o.wanted in wanted]
-    named = ", ".join(f"{when(o.start)} (no. {o.index})" for o in lost) or "one of its times"
+def _raced(lost: Occurrence) -> SlotUnavailable:
+    """The occurrence another booking took while this series was being written."""
     return SlotUnavailable(
-        f"While this series was being booked, {named} was just taken — nothing was booked; "
-        "check the series again.",
+        f"While this series was being booked, {when(lost.start)} (no. {lost.index}) was just "
+        "taken — nothing was booked; check the series again.",
         clash=True,
     )
 

@@ -211,17 +211,29 @@ def appointment_book(
         reason=reason,
         booked_by=acting_user(by),
     )
+    booking_save(appointment, by=by)
+    messages_for_change(appointment=appointment, kind=MessageKind.BOOKED)
+    return appointment
+
+
+def booking_save(appointment: Appointment, *, by: Any, note: str = "Booked") -> Appointment:
+    """The one write of a new appointment, for a single booking and for each occurrence of a
+    series (appointments.series_services): the model's checks, the insert under the exclusion
+    constraints (a booking that raced ours past the checks becomes SlotUnavailable, `clash`
+    set), the history's first move and the audit row. The caller has checked the slot
+    (`_resolve_and_check_slot`) and tells the patient."""
     _validate(appointment)
     _save(appointment)
-    record_move(appointment, by=by, from_status="", note="Booked", new=(start, end))
+    record_move(
+        appointment, by=by, from_status="", note=note, new=(appointment.start, appointment.end)
+    )
     audit.audit_record(
         actor=by,
         action=audit.Action.CREATE,
         obj=appointment,
-        patient=patient,
+        patient=appointment.patient,
         changes=audit.created(appointment, _AUDITED_FIELDS),
     )
-    messages_for_change(appointment=appointment, kind=MessageKind.BOOKED)
     return appointment
 
 
