@@ -165,3 +165,25 @@ def test_a_finished_visit_leaves_the_queue():
     done.save()
     queue = doctor_queue(doctor=doctor, day=timezone.localdate())
     assert queue.called is None and queue.waiting == []
+
+
+def test_the_database_keeps_a_token_with_its_appointments_doctor():
+    """The doctor who calls a token is its appointment's, for every login (psql included)."""
+    appointment = checked_in_today(DoctorFactory(), 0)
+    ticket = appointment.queue_ticket
+    colleague = DoctorFactory()
+    with (
+        pytest.raises(IntegrityError, match="is not the doctor of appointment"),
+        transaction.atomic(),
+    ):
+        QueueTicket.objects.filter(pk=ticket.pk).update(doctor=colleague)
+    other = booked_today(colleague, 1)
+    with (
+        pytest.raises(IntegrityError, match="is not the doctor of appointment"),
+        transaction.atomic(),
+    ):
+        QueueTicket.objects.create(
+            appointment=other, doctor=ticket.doctor, day=ticket.day, queue=ticket.queue, number=7
+        )
+    ticket.refresh_from_db()
+    assert ticket.doctor == appointment.doctor

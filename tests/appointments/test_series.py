@@ -287,3 +287,41 @@ def test_each_occurrence_gets_its_own_reminder_and_a_cancelled_one_none(patient,
 
     reminded = AppointmentMessage.objects.filter(kind="reminder")
     assert sorted(reminded.values_list("appointment__series_index", flat=True)) == [1, 3]
+
+
+def test_the_database_keeps_each_occurrence_the_series_patients(patient, clinician):
+    """For every login (the application's own, psql, the admin): an occurrence cannot pass to
+    another patient, nor be booked with another doctor than its series'."""
+    from django.db import IntegrityError, transaction
+
+    from appointments.models import AppointmentSeries
+    from tests.factories import DoctorFactory, PatientFactory
+
+    [first, second] = book(patient, clinician, rule="FREQ=WEEKLY;COUNT=2")
+    someone_else = PatientFactory()
+    with pytest.raises(IntegrityError, match="is its patient's"), transaction.atomic():
+        Appointment.objects.filter(pk=second.pk).update(patient=someone_else)
+    with pytest.raises(IntegrityError, match="is its patient's"), transaction.atomic():
+        Appointment.objects.create(
+            patient=someone_else,
+            doctor=clinician,
+            start=tuesday(6),
+            end=tuesday(6, 10, 30),
+            series=first.series,
+            series_index=3,
+            series_start=tuesday(6),
+        )
+    with pytest.raises(IntegrityError, match="its patient does not change"), transaction.atomic():
+        AppointmentSeries.objects.filter(pk=first.series_id).update(patient=someone_else)
+    with pytest.raises(IntegrityError, match="booked with its doctor"), transaction.atomic():
+        Appointment.objects.create(
+            patient=patient,
+            doctor=DoctorFactory(),
+            start=tuesday(5),
+            end=tuesday(5, 10, 30),
+            series=first.series,
+            series_index=9,
+            series_start=tuesday(5),
+        )
+    second.refresh_from_db()
+    assert (second.patient, second.series_id) == (patient, first.series_id)
