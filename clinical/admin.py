@@ -29,6 +29,7 @@ _ADD_FIELDS = (
     "ended_on",
     "attendance",
     "is_billable",
+    "override_reason",
 )
 # Shown on an entry, never edited here: fixed once recorded, or written by the database.
 _FIXED_FIELDS = (
@@ -40,6 +41,8 @@ _FIXED_FIELDS = (
     "corrected_at",
     "corrected_by",
     "correction_reason",
+    "allergy_alert",
+    "override_reason",
     "created_at",
     "updated_at",
 )
@@ -49,6 +52,10 @@ class MedicalHistoryAdminForm(forms.ModelForm):
     class Meta:
         model = MedicalHistory
         fields = ("patient", "kind", *_ADD_FIELDS)
+        help_texts = {
+            "override_reason": "Only for a medication that matches one of the patient's "
+            "allergies: why it is recorded anyway (kept with the entry and in the audit log)."
+        }
 
     def _post_clean(self):
         # Only copy the values onto the instance: history_entry_create/_correct validate the

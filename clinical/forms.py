@@ -58,8 +58,13 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-class HistoryEntryForm(VisibleTextForm, forms.Form):
-    """Add a history entry of one kind, or (with `entry`) correct one, with a reason."""
+class HistoryEntryForm(AllergyOverride, VisibleTextForm, forms.Form):
+    """Add a history entry of one kind, or (with `entry`) correct one, with a reason. A
+    medication added is checked against the allergies as a prescribed drug is (the service
+    decides), with the same alert and override (clinical.allergy_forms)."""
+
+    alert_verb = "recording"
+    go_on_label = "Record despite the allergy"
 
     medication = forms.ModelChoiceField(
         queryset=MedicationCost.objects.none(), required=False, empty_label="— not on the list —"
@@ -94,6 +99,10 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
         max_length=255,
         help_text="Kept with the earlier version, e.g. “wrong dose recorded”.",
     )
+    override_reason, override_for = override_fields(
+        "Reason to record it despite the allergy",
+        "Kept with the history entry and in the audit log.",
+    )
 
     def __init__(
         self, *args: Any, kind: str, entry: MedicalHistory | None = None, **kwargs: Any
@@ -119,8 +128,10 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
             # A medication given at a visit carries the quantity that is billed.
             self.content_fields = (*self.content_fields[:2], "quantity", *self.content_fields[2:])
         shown = self.content_fields + (("reason",) if entry is not None else ())
+        # The override's fields are shown by the allergy alert (clinical/_allergy_alert.html).
+        checked = ("override_reason", "override_for") if self.checks_allergies else ()
         for name in list(self.fields):
-            if name not in shown:
+            if name not in shown + checked:
                 del self.fields[name]
         for name, label in _LABELS[kind].items():
             self.fields[name].label = label
@@ -158,7 +169,28 @@ class HistoryEntryForm(VisibleTextForm, forms.Form):
 
     def entry_data(self) -> dict[str, Any]:
         """The entry's content from the form: what the service stores or corrects."""
-        return {name: self.cleaned_data.get(name) for name in self.content_fields}
+        data = {name: self.cleaned_data.get(name) for name in self.content_fields}
+        if self.checks_allergies:
+            # The reason only when the alert was shown for this drug (AllergyOverride).
+            data["override_reason"] = self.service_data()["override_reason"]
+        return data
+
+    @property
+    def checks_allergies(self) -> bool:
+        """A medication added (not corrected) is checked against the patient's allergies."""
+        return self.kind == HistoryKind.MEDICATION and self.entry is None
+
+    def stopped_by(self, allergies: list[MedicalHistory]) -> None:
+        """Show the allergy alert the service stopped the entry on, the button to go on."""
+        self.conflicts = allergies
+        self.helper.inputs[0].value = self.go_on_label
+
+    def alert_for(self) -> str:
+        """The medication as it would be recorded: the drug the allergy alert is shown for."""
+        return self.cleaned_data.get("description") or ""
+
+    def alert_drug(self) -> str:
+        return self.alert_for()
 
 
 class VisitNotesForm(VisibleTextForm, forms.Form):

@@ -196,6 +196,9 @@ def prescription_lines_record(*, attendance: Attendance, by: Any) -> list[Medica
             recorded_on=history._visit_day(attendance),
             attendance=attendance,
             is_billable=True,
+            # Checked when it was prescribed (prescription_create): kept, not checked again.
+            allergy_alert=line.allergy_alert,
+            override_reason=line.override_reason,
             by=by,
         )
         line.history_entry = entry

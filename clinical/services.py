@@ -45,6 +45,8 @@ HISTORY_FIELDS = (
     *CORRECTABLE_FIELDS,
     "attendance",
     "is_billable",
+    "allergy_alert",
+    "override_reason",
 )
 _AUDITED_HISTORY = (*HISTORY_FIELDS, "version", "correction_reason")
 VISIT_NOTE_FIELDS = ("concerns", "symptoms", "diagnosis", "notes")
@@ -96,17 +98,36 @@ def history_entry_create(
     reaction: str = "",
     severity: str = "",
     drug_class: str = "",
+    override_reason: str = "",
+    allergy_alert: str | None = None,
 ) -> MedicalHistory:
     """Add a condition, surgery, medication or allergy to a patient's history.
 
     `recorded_on` defaults to today in hospital time. Entries added from the chart are not
     billable by default: they record what happened elsewhere or before. What is given or done
     at a visit is billed through `visit_complete`, which records it here with its `attendance`.
+
+    A medication is checked against the patient's allergies as a prescription is: it raises
+    AllergyConflict, naming the allergy, when it matches one and no `override_reason` is
+    given; with one, the entry keeps the allergy shown and the reason, and so does its audit
+    row. A medication already checked where it was given (a visit item, a prescription line,
+    recorded by `visit_complete`) passes the `allergy_alert` it kept (empty when none matched)
+    and its reason, and is not checked again.
     """
+    description = (description or "").strip()
+    if allergy_alert is None:
+        allergy_alert = ""
+        if kind == HistoryKind.MEDICATION and description:
+            allergy_alert, override_reason = allergy_checked(
+                patient=patient,
+                drug=description,
+                override_reason=override_reason,
+                going_on="record it",
+            )
     entry = MedicalHistory(
         patient=patient,
         kind=kind,
-        description=(description or "").strip(),
+        description=description,
         recorded_on=recorded_on or timezone.localdate(),
         ended_on=ended_on,
         medication=medication,
@@ -119,9 +140,13 @@ def history_entry_create(
         reaction=(reaction or "").strip(),
         severity=severity or "",
         drug_class=drug_class or "",
+        allergy_alert=allergy_alert,
+        override_reason=(override_reason or "").strip() if allergy_alert else "",
     )
     _check_kind_fields(entry)
-    entry.full_clean()
+    # The alert and its reason come together (allergy_checked, or the visit's row that kept
+    # them), and the database's CHECK holds them together: full_clean spends no query on it.
+    entry.full_clean(exclude=["allergy_alert"])
     entry.save()
     audit.audit_record(
         actor=by,
@@ -452,6 +477,9 @@ def _record_items(attendance: Attendance, items: list[VisitItem], *, by: Any) ->
             recorded_on=_visit_day(attendance),
             attendance=attendance,
             is_billable=True,
+            # Checked when it was given (visit_item_add): what it kept, not a second refusal.
+            allergy_alert=item.allergy_alert,
+            override_reason=item.override_reason,
             by=by,
         )
     VisitItem.objects.filter(pk__in=[item.pk for item in items]).delete()

@@ -276,6 +276,11 @@ class MedicalHistory(TimeStampedModel):
         help_text="The condition's code; empty while it is described in words only.",
     )
 
+    # A medication recorded though it matched an allergy (clinical.allergy_check): the
+    # allergies as shown and the reason typed to go on, as on a visit item or a prescription.
+    allergy_alert = models.TextField(blank=True, default="", db_default="")
+    override_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+
     objects = MedicalHistoryQuerySet.as_manager()
 
     class Meta:
@@ -345,6 +350,11 @@ class MedicalHistory(TimeStampedModel):
                 condition=Q(icd10__isnull=True) | Q(kind=HistoryKind.CONDITION),
                 name="%(app_label)s_%(class)s_icd10_only_for_conditions",
                 violation_error_message="Only a condition carries an ICD-10-CM code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(allergy_alert="") | ~Q(override_reason=""),
+                name="%(app_label)s_%(class)s_override_has_reason",
+                violation_error_message="A drug that matches an allergy needs a reason to go on.",
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1),

@@ -91,6 +91,10 @@ def history_create(request: HttpRequest, pk: int) -> HttpResponse:
             services.history_entry_create(
                 patient=patient, kind=kind, by=request.user, **form.entry_data()
             )
+        except services.AllergyConflict as exc:
+            form.stopped_by(exc.allergies)  # shown with the reason field, as an alert
+            if form.alert_was_shown():
+                form.add_error("override_reason", "Type the reason to go on, or change the drug.")
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
