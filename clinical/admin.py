@@ -17,7 +17,7 @@ from core.admin import (
     form_values,
 )
 from core.forms import form_changes
-from patients.models import MedicalHistory, MedicalHistoryRevision
+from patients.models import HistoryKind, MedicalHistory, MedicalHistoryRevision
 
 # What the admin may give when adding an entry, besides its patient and kind.
 _ADD_FIELDS = (
@@ -69,13 +69,22 @@ class MedicalHistoryAdminForm(forms.ModelForm):
 
 
 class MedicalHistoryCorrectionForm(MedicalHistoryAdminForm):
-    """A correction asks why, as the chart does; the database keeps the version before."""
+    """A correction asks why, as the chart does; the database keeps the version before. A
+    medication corrected to a drug matching an allergy asks for the reason to go on."""
 
     reason = forms.CharField(
         label="Reason for the correction",
         max_length=255,
         help_text="Kept with the earlier version of the entry, and in the audit log.",
         error_messages={"required": "Say why the entry is corrected."},
+    )
+    # The entry's own `override_reason` is shown as it stands (read-only, _FIXED_FIELDS).
+    correction_override_reason = forms.CharField(
+        label="Reason to record the corrected drug despite the allergy",
+        max_length=500,
+        required=False,
+        help_text="Only for a medication corrected to a drug that matches one of the "
+        "patient's allergies (kept with the entry and in the audit log).",
     )
 
 
@@ -96,7 +105,9 @@ class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("patient", "kind", *_ADD_FIELDS)
-        return ("patient", "kind", *services.CORRECTABLE_FIELDS, "reason", *_FIXED_FIELDS)
+        # A medication corrected to another drug is checked against the allergies.
+        checked = ("correction_override_reason",) if obj.kind == HistoryKind.MEDICATION else ()
+        return ("patient", "kind", *services.CORRECTABLE_FIELDS, "reason", *checked, *_FIXED_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
         # The patient and kind of an entry stay fixed; only its content is corrected.
@@ -132,6 +143,7 @@ class MedicalHistoryAdmin(AuditedViewMixin, ServiceModelAdmin):
             entry=obj,
             data=form_changes(form, services.CORRECTABLE_FIELDS),
             reason=form.cleaned_data["reason"],
+            override_reason=form.cleaned_data.get("correction_override_reason", ""),
             by=request.user,
         )
 

@@ -1,6 +1,6 @@
 """The allergy check, written once for whatever reaches the patient: a drug prescribed
-(clinical.prescribing), a medication given at the visit and one added to the history from the
-chart (clinical.services).
+(clinical.prescribing), a medication given at the visit (clinical.services) and one added to
+the history from the chart or corrected to another drug (clinical.history_services).
 
 A drug matching one of the patient's allergies (clinical.drug_classes) is stopped with the
 allergy shown, and goes on only with a reason typed; the written row keeps the allergy as

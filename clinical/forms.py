@@ -60,8 +60,9 @@ _LABELS: dict[str, dict[str, str]] = {
 
 class HistoryEntryForm(AllergyOverride, VisibleTextForm, forms.Form):
     """Add a history entry of one kind, or (with `entry`) correct one, with a reason. A
-    medication added is checked against the allergies as a prescribed drug is (the service
-    decides), with the same alert and override (clinical.allergy_forms)."""
+    medication added, or corrected to another drug, is checked against the allergies as a
+    prescribed drug is (the service decides), with the same alert and override
+    (clinical.allergy_forms)."""
 
     alert_verb = "recording"
     go_on_label = "Record despite the allergy"
@@ -168,22 +169,32 @@ class HistoryEntryForm(AllergyOverride, VisibleTextForm, forms.Form):
         return data
 
     def entry_data(self) -> dict[str, Any]:
-        """The entry's content from the form: what the service stores or corrects."""
+        """The entry's content from the form: what the service stores or corrects (a
+        correction's override reason goes apart: `override_reason_given`)."""
         data = {name: self.cleaned_data.get(name) for name in self.content_fields}
-        if self.checks_allergies:
-            # The reason only when the alert was shown for this drug (AllergyOverride).
-            data["override_reason"] = self.service_data()["override_reason"]
+        if self.checks_allergies and self.entry is None:
+            data["override_reason"] = self.override_reason_given()
         return data
+
+    def override_reason_given(self) -> str:
+        """The reason typed to go on despite the allergy: only when the alert was shown for
+        this drug (AllergyOverride), else empty."""
+        if not self.checks_allergies:
+            return ""
+        return self.service_data()["override_reason"]
 
     @property
     def checks_allergies(self) -> bool:
-        """A medication added (not corrected) is checked against the patient's allergies."""
-        return self.kind == HistoryKind.MEDICATION and self.entry is None
+        """A medication added or corrected is checked against the patient's allergies (a
+        correction only when it changes the drug: the service decides)."""
+        return self.kind == HistoryKind.MEDICATION
 
     def stopped_by(self, allergies: list[MedicalHistory]) -> None:
         """Show the allergy alert the service stopped the entry on, the button to go on."""
         self.conflicts = allergies
-        self.helper.inputs[0].value = self.go_on_label
+        self.helper.inputs[0].value = (
+            self.go_on_label if self.entry is None else "Save correction despite the allergy"
+        )
 
     def alert_for(self) -> str:
         """The medication as it would be recorded: the drug the allergy alert is shown for."""

@@ -79,6 +79,14 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/patient_chart.html", context)
 
 
+def _show_allergy_alert(form: HistoryEntryForm, exc: services.AllergyConflict) -> None:
+    """The allergy the service stopped the entry on, shown with the reason field as an alert;
+    pressed again without a reason, the field asks for one."""
+    form.stopped_by(exc.allergies)
+    if form.alert_was_shown():
+        form.add_error("override_reason", "Type the reason to go on, or change the drug.")
+
+
 @require_http_methods(["GET", "POST"])
 def history_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_chart_patient_for_user(request, pk, need=Need.HISTORY_ADD)
@@ -92,9 +100,7 @@ def history_create(request: HttpRequest, pk: int) -> HttpResponse:
                 patient=patient, kind=kind, by=request.user, **form.entry_data()
             )
         except services.AllergyConflict as exc:
-            form.stopped_by(exc.allergies)  # shown with the reason field, as an alert
-            if form.alert_was_shown():
-                form.add_error("override_reason", "Type the reason to go on, or change the drug.")
+            _show_allergy_alert(form, exc)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -121,8 +127,11 @@ def history_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 entry=entry,
                 data=form.entry_data(),
                 reason=form.cleaned_data["reason"],
+                override_reason=form.override_reason_given(),
                 by=request.user,
             )
+        except services.AllergyConflict as exc:
+            _show_allergy_alert(form, exc)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
