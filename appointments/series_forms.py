@@ -119,3 +119,74 @@ class SeriesChangeForm(forms.Form):
         if data.get("action") == "move" and not data.get("start"):
             self.add_error("start", "Give the new date and time.")
         return data
+
+
+FREQUENCY_CHOICES = [("WEEKLY", "week(s)"), ("DAILY", "day(s)"), ("MONTHLY", "month(s)")]
+WEEKDAY_CHOICES = [
+    ("MO", "Monday"),
+    ("TU", "Tuesday"),
+    ("WE", "Wednesday"),
+    ("TH", "Thursday"),
+    ("FR", "Friday"),
+    ("SA", "Saturday"),
+    ("SU", "Sunday"),
+]
+
+
+class SeriesRuleForm(forms.Form):
+    """A new repeat rule for a series from one of its appointments on: its first date and
+    time, every N days, weeks (on some weekdays) or months, a number of times or until a day
+    (rendered by appointments/series_rule.html)."""
+
+    start = BoundedDateTimeField(
+        label="First appointment of the new rule",
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Its weekday and time are the series' from then on.",
+    )
+    interval = forms.IntegerField(label="Every", min_value=1, max_value=52, initial=1)
+    frequency = forms.ChoiceField(label="Unit", choices=FREQUENCY_CHOICES, initial="WEEKLY")
+    weekdays = forms.MultipleChoiceField(
+        label="On (weekly only)",
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: the first appointment's weekday.",
+    )
+    end = forms.ChoiceField(label="Ends", choices=END_CHOICES, initial="count")
+    count = forms.IntegerField(
+        label="Number of appointments",
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        required=False,
+        help_text=f"From the first one of the new rule; at most {MAX_OCCURRENCES}.",
+    )
+    until = CalendarDateField(label="Last day")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("end") == "until":
+            if not data.get("until"):
+                self.add_error("until", "Give the series' last day.")
+            elif data.get("start") and data["until"] < data["start"].date():
+                self.add_error("until", "The last day comes after the first appointment.")
+        elif data.get("end") == "count" and not data.get("count"):
+            self.add_error("count", "Give the number of appointments.")
+        if data.get("weekdays") and data.get("frequency") != "WEEKLY":
+            self.add_error("weekdays", "Weekdays go with a weekly rule only.")
+        return data
+
+    def rule(self) -> str:
+        """The RFC 5545 rule of the valid form."""
+        data = self.cleaned_data
+        parts = [f"FREQ={data['frequency']}"]
+        if data["interval"] != 1:
+            parts.append(f"INTERVAL={data['interval']}")
+        if data.get("weekdays"):
+            order = [code for code, _ in WEEKDAY_CHOICES]
+            parts.append("BYDAY=" + ",".join(sorted(data["weekdays"], key=order.index)))
+        if data["end"] == "until":
+            parts.append(f"UNTIL={data['until']:%Y%m%d}T235959")
+        else:
+            parts.append(f"COUNT={data['count']}")
+        return ";".join(parts)

@@ -65,6 +65,7 @@ def series_book(
     skip: Iterable[datetime.datetime] = (),
     moves: Mapping[datetime.datetime, datetime.datetime] | None = None,
     length: datetime.timedelta | None = None,
+    continues: AppointmentSeries | None = None,
 ) -> list[Appointment]:
     """Book every occurrence of the RFC 5545 `rule` from `start` (each `length` long, default
     the doctor's slot), except those in `skip` (their start datetimes), those in `moves` at
@@ -74,7 +75,8 @@ def series_book(
     rules), raises SlotUnavailable naming every one and writes nothing; a booking that takes
     one of the slots meanwhile is caught by the exclusion constraints, and the whole series is
     refused with the occurrence named. The patient hears once (the first occurrence's booked
-    message lists the series); each occurrence gets its own reminder.
+    message lists the series); each occurrence gets its own reminder. `continues`: the series
+    this one replaces from a date on (a change of rule), named in its audit row and history.
     """
     if not patient.is_active:
         raise ValidationError("This patient's record is deactivated; reactivate it to book.")
@@ -105,13 +107,14 @@ def series_book(
     series.full_clean(exclude=["patient", "doctor", "created_by"])
     series.save()
     appointments = []
+    changes = audit.created(series, _SERIES_AUDITED)
+    link = ""
+    if continues is not None:
+        changes["continues_series"] = {"before": None, "after": continues.pk}
+        link = f", continuing series #{continues.pk}"
     with audit.batch():
         audit.audit_record(
-            actor=by,
-            action=audit.Action.CREATE,
-            obj=series,
-            patient=patient,
-            changes=audit.created(series, _SERIES_AUDITED),
+            actor=by, action=audit.Action.CREATE, obj=series, patient=patient, changes=changes
         )
         for occurrence in plan.to_book:
             appointment = Appointment(
@@ -127,7 +130,9 @@ def series_book(
                 series_start=occurrence.wanted,
             )
             try:
-                booking_save(appointment, by=by, note=f"Booked: no. {occurrence.index} of a series")
+                booking_save(
+                    appointment, by=by, note=f"Booked: no. {occurrence.index} of a series{link}"
+                )
             except SlotUnavailable as error:
                 if not error.clash:
                     raise

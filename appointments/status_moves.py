@@ -106,8 +106,12 @@ def _move(
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, reason: str, by: Any) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, reason: str, by: Any, tell_patient: bool = True
+) -> Appointment:
     """Cancel a scheduled appointment, or a checked-in one whose patient left; frees the slot.
+    `tell_patient` False when the caller tells the patient once for many (a series whose
+    rule changed: its new booking message lists the new dates).
 
     Raises ValidationError without a reason, MoveRefused from any other status.
     """
@@ -117,7 +121,7 @@ def appointment_cancel(*, appointment: Appointment, reason: str, by: Any) -> App
     appointment = _locked(appointment)
     _check_move(appointment, AppointmentStatus.CANCELLED)
     # The patient is told unless they are here already (checked in, then left).
-    tell_patient = appointment.status == AppointmentStatus.SCHEDULED
+    tell_patient = tell_patient and appointment.status == AppointmentStatus.SCHEDULED
     appointment.cancel_reason = reason[:255]
     _move(
         appointment,

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from appointments import day_list_pages, drag_pages, queue_pages, series_pages, views
+from appointments import (
+    day_list_pages,
+    drag_pages,
+    queue_pages,
+    series_pages,
+    series_rule_pages,
+    views,
+)
 from appointments.messaging import views as messaging_views
 from appointments.waitlist import views as waitlist_views
 
@@ -31,6 +38,7 @@ urlpatterns = [
     path("queue/<int:pk>/call/", queue_pages.queue_call_next, name="queue_call_next"),
     path("queue/<int:pk>/recall/<int:ticket_pk>/", queue_pages.queue_recall, name="queue_recall"),
     path("<int:pk>/series/", series_pages.series_change, name="series_change"),
+    path("<int:pk>/series/rule/", series_rule_pages.series_rule, name="series_rule"),
     path("<int:pk>/messages/resend/", messaging_views.message_resend, name="message_resend"),
     path("waitlist/", waitlist_views.waitlist, name="waitlist"),
     path("waitlist/new/", waitlist_views.waitlist_add, name="waitlist_add"),

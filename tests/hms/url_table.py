@@ -295,6 +295,22 @@ ROWS: list[Row] = [
         post=expect(**allowed(DESK, FOUND)),
         data={"action": "cancel", "scope": "one", "reason": "Patient called"},
     ),
+    # A new repeat rule from an occurrence on (on an appointment of no series: sent back to it
+    # with a message, the redirect, for the page and its preview alike).
+    Row(
+        "appointments:series_rule",
+        expect(**allowed(DESK, FOUND)),
+        args=("appointment",),
+        post=expect(**allowed(DESK, FOUND)),
+        data={
+            "start": "2030-03-05T10:00",
+            "interval": "1",
+            "frequency": "WEEKLY",
+            "end": "count",
+            "count": "3",
+            "action": "series_rule_preview",
+        },
+    ),
     # Messages to patients: the desk sends an appointment's details again.
     Row(
         "appointments:message_resend",
