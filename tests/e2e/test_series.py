@@ -138,3 +138,49 @@ def test_the_desk_books_a_series_resolving_two_clashes_then_cancels_some(page: P
     cancelled = {i for i, status in statuses.items() if status == AppointmentStatus.CANCELLED}
     assert cancelled == {4, 7, 8, 9, 10}
     assert set(statuses) == {1, 2, 3, 4, 5, 7, 8, 9, 10}
+
+
+def test_the_desk_changes_the_repeat_rule_from_an_appointment_on(page: Page, axe, desk):
+    """Wednesdays at 10:00, four times; from the second on, Tuesdays at 10:00 three times: the
+    third Tuesday is taken, its proposed time accepted, and the change made at once."""
+    from appointments.services import series_book
+
+    physio, patient = desk
+    wednesday = datetime.timedelta(days=1)
+    booked = series_book(
+        patient=patient,
+        doctor=physio,
+        start=on(0, 10) + wednesday,
+        rule="FREQ=WEEKLY;COUNT=4",
+        by=None,
+    )
+    log_in(page, "desk")
+    page.goto(f"/appointments/{booked[1].pk}/")
+    page.get_by_test_id("series-rule-link").click()
+
+    page.get_by_label("First appointment of the new rule").fill(f"{on(1, 10):%Y-%m-%dT%H:%M}")
+    page.get_by_label("Number of appointments").fill("3")
+    page.get_by_role("button", name="Check the new dates").click()
+    summary = page.get_by_test_id("series-summary")
+    expect(summary).to_have_text(re.compile(r"Every Tuesday at 10:00, 3 times: 2 to book, 1 to"))
+    taken = page.locator("tr[data-occurrence='2']")
+    expect(taken).to_contain_text("already has an appointment from 10:00 to 10:30")
+    expect(page.get_by_label("Number of appointments")).to_have_value("3")
+    axe("series rule change: a clash in the new dates")
+
+    taken.get_by_label(re.compile(r"^Book .* instead$")).check()
+    page.get_by_role("button", name="Check again with these choices").click()
+    expect(summary).to_have_text(re.compile(r"3 times: 3 to book$"))
+    page.get_by_test_id("confirm-series-rule").click()
+
+    expect(page.get_by_role("alert").first).to_contain_text("The series changed from")
+    expect(page.get_by_test_id("series-panel")).to_contain_text("This is no. 1 of 3.")
+    axe("the new series' first appointment")
+    old = dict(
+        Appointment.objects.filter(series=booked[0].series).values_list("series_index", "status")
+    )
+    assert old == {1: "scheduled", 2: "cancelled", 3: "cancelled", 4: "cancelled"}
+    new = Appointment.objects.filter(patient=patient, status="scheduled").exclude(
+        series=booked[0].series
+    )
+    assert new.count() == 3 and new.order_by("start").first().start == on(1, 10)
