@@ -274,3 +274,16 @@ def test_the_old_rule_ends_before_the_chosen_one():
     assert ended_rule("RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=9", last=start) == (
         f"FREQ=WEEKLY;INTERVAL=2;UNTIL={TUESDAY + 3 * WEEK:%Y%m%d}T100000"
     )
+
+
+def test_from_the_first_appointment_the_whole_series_is_replaced(weekly, front_desk):
+    old = weekly[0].series
+
+    booked = series_change_rule(
+        appointment=weekly[0], start=tuesday(0, 11), rule="FREQ=WEEKLY;COUNT=2", by=front_desk
+    )
+
+    assert [a.start for a in booked] == [tuesday(0, 11), tuesday(1, 11)]
+    assert set(statuses(old.pk).values()) == {AppointmentStatus.CANCELLED}
+    old.refresh_from_db()
+    assert "COUNT" not in old.rule and "UNTIL=" in old.rule
