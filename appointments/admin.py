@@ -214,12 +214,27 @@ class AppointmentMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What was told to patients; written and sent by appointments.messaging only (the desk
     sends again from the appointment's page)."""
 
-    list_display = ("created_at", "appointment", "kind", "channel", "status", "sent_at")
+    list_display = ("created_at", "about", "kind", "channel", "status", "sent_at")
     list_filter = ("status", "kind", "channel")
-    list_select_related = ("appointment__patient", "appointment__doctor")
-    search_fields = ("appointment__patient__mrn", "appointment__patient__last_name")
-    raw_id_fields = ("appointment", "requested_by")
+    # A message is about an appointment or (kind "offered") a waitlist offer, never both.
+    list_select_related = (
+        "appointment__patient",
+        "appointment__doctor",
+        "offer__entry__patient",
+        "offer__doctor",
+    )
+    search_fields = (
+        "appointment__patient__mrn",
+        "appointment__patient__last_name",
+        "offer__entry__patient__mrn",
+        "offer__entry__patient__last_name",
+    )
+    raw_id_fields = ("appointment", "offer", "requested_by")
     date_hierarchy = "created_at"
+
+    @admin.display(description="about")
+    def about(self, message: AppointmentMessage):
+        return message.appointment if message.appointment_id is not None else message.offer
 
 
 # The check-in queue's rooms and tokens (appointments.queue_admin); series, the waitlist and

@@ -4,7 +4,9 @@ that carries them.
 `templates/appointments/messages/<kind>.txt` holds an e-mail: its first line is the subject,
 the rest the body; `<kind>_sms.txt` holds the text message. They are rendered without HTML
 escaping (plain text). Their context: `patient`, `doctor`, `start` and `end` (in the
-hospital's zone), `hospital` (the display name of HMS_EMAIL_FROM), `kind`, `resent`.
+hospital's zone), `hospital` (the display name of HMS_EMAIL_FROM), `kind`, `resent`; for a
+waitlist offer (kind "offered", no appointment and no calendar file) also `expires` (when the
+offer ends, in the hospital's zone).
 """
 
 from __future__ import annotations
@@ -38,18 +40,23 @@ def hospital_name() -> str:
 
 
 def _context(message: AppointmentMessage) -> dict:
-    appointment = message.appointment
     zone = timezone.get_default_timezone()
-    return {
-        "patient": appointment.patient,
-        "doctor": appointment.doctor,
-        "start": timezone.localtime(appointment.start, zone),
-        "end": timezone.localtime(appointment.end, zone),
+    about = message.appointment if message.appointment_id is not None else message.offer
+    context = {
+        "patient": message.patient,
+        "doctor": about.doctor,
+        "start": timezone.localtime(about.start, zone),
+        "end": timezone.localtime(about.end, zone),
         "hospital": hospital_name(),
         "kind": message.kind,
         "resent": message.copy > 0,
-        "series": _series_starts(message),
+        "series": [],
     }
+    if message.offer_id is not None:
+        context["expires"] = timezone.localtime(message.offer.expires_at, zone)
+    else:
+        context["series"] = _series_starts(message)
+    return context
 
 
 def _series_starts(message: AppointmentMessage) -> list:
@@ -81,12 +88,15 @@ def is_cancellation(message: AppointmentMessage) -> bool:
 class Email:
     subject: str
     body: str
-    ics: bytes
+    ics: bytes | None  # None for a waitlist offer: there is no appointment to put in a calendar
 
 
 def compose_email(message: AppointmentMessage, *, to: str) -> Email:
     context = _context(message)
     subject, _, body = _render(f"{message.kind}.txt", context).partition("\n")
+    subject = " ".join(subject.split())
+    if message.appointment_id is None:
+        return Email(subject=subject, body=body.strip() + "\n", ics=None)
     summary = _render("calendar_summary.txt", context)
     ics = appointment_ics(
         appointment_id=message.appointment_id,
@@ -101,12 +111,13 @@ def compose_email(message: AppointmentMessage, *, to: str) -> Email:
         attendee_name=message.appointment.patient.full_name,
         attendee_email=to,
     )
-    return Email(subject=" ".join(subject.split()), body=body.strip() + "\n", ics=ics)
+    return Email(subject=subject, body=body.strip() + "\n", ics=ics)
 
 
 def email_message(message: AppointmentMessage, *, to: str, connection=None) -> EmailMessage:
     """The e-mail with its .ics attached as text/calendar with the iTIP method, which is what
-    makes mail apps offer "add to calendar" (or remove it, for a cancellation)."""
+    makes mail apps offer "add to calendar" (or remove it, for a cancellation); a waitlist
+    offer's has none (nothing is booked yet)."""
     composed = compose_email(message, to=to)
     email = EmailMessage(
         subject=composed.subject,
@@ -115,6 +126,8 @@ def email_message(message: AppointmentMessage, *, to: str, connection=None) -> E
         to=[to],
         connection=connection,
     )
+    if composed.ics is None:
+        return email
     part = MIMEText(composed.ics.decode("utf-8"), "calendar", "utf-8")
     part.set_param("method", "CANCEL" if is_cancellation(message) else "REQUEST")
     part.add_header("Content-Disposition", "attachment", filename="appointment.ics")

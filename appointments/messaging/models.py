@@ -1,6 +1,7 @@
-"""What the hospital told a patient about an appointment: one row per message, written before
-it is sent (appointments.messaging.services), so a retried job, a second worker or a restart
-finds the row and never sends it twice."""
+"""What the hospital told a patient about an appointment, or about a waitlist offer of a freed
+slot: one row per message, written before it is sent (appointments.messaging.services), so a
+retried job, a second worker or a restart finds the row and never sends it twice. A message
+names exactly one of the two (a CHECK, migration 0012)."""
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ class MessageKind(models.TextChoices):
     RESCHEDULED = "rescheduled", "New time"
     CANCELLED = "cancelled", "Cancellation"
     REMINDER = "reminder", "Reminder"
+    OFFERED = "offered", "Waitlist offer"
 
 
 # The kinds that follow a change of the appointment; each raises the calendar's SEQUENCE.
@@ -43,7 +45,19 @@ OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.RETRYING)
 
 class AppointmentMessage(TimeStampedModel):
     appointment = models.ForeignKey(
-        "appointments.Appointment", on_delete=models.CASCADE, related_name="messages"
+        "appointments.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    # A freed slot offered to a waiter (kind "offered"): there is no appointment yet.
+    offer = models.ForeignKey(
+        "appointments.WaitlistOffer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
     kind = models.CharField(max_length=12, choices=MessageKind.choices)
     channel = models.CharField(max_length=8, choices=MessageChannel.choices)
@@ -82,6 +96,19 @@ class AppointmentMessage(TimeStampedModel):
                 name="%(app_label)s_%(class)s_once",
                 violation_error_message="This message about the appointment already exists.",
             ),
+            # An offer is told once per channel (and per resend); a new offer, a new message.
+            models.UniqueConstraint(
+                fields=["offer", "kind", "channel", "copy"],
+                condition=Q(offer__isnull=False),
+                name="%(app_label)s_%(class)s_offer_once",
+                violation_error_message="This message about the offer already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment__isnull=False, offer__isnull=True)
+                | Q(appointment__isnull=True, offer__isnull=False),
+                name="%(app_label)s_%(class)s_appointment_or_offer",
+                violation_error_message="A message is about one appointment or one offer.",
+            ),
             models.CheckConstraint(
                 condition=~Q(status=MessageStatus.SENT) | Q(sent_at__isnull=False),
                 name="%(app_label)s_%(class)s_sent_has_time",
@@ -104,10 +131,26 @@ class AppointmentMessage(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} by {self.get_channel_display()} "
-            f"for appointment {self.appointment_id}"
+        about = (
+            f"appointment {self.appointment_id}"
+            if self.appointment_id is not None
+            else f"waitlist offer {self.offer_id}"
         )
+        return f"{self.get_kind_display()} by {self.get_channel_display()} for {about}"
 
     def get_absolute_url(self) -> str:
+        if self.appointment_id is None:
+            return reverse("appointments:waitlist") + f"#offer-{self.offer_id}"
         return reverse("appointments:appointment_detail", args=[self.appointment_id])
+
+    @property
+    def patient(self):
+        """Whom it is for: the appointment's patient, or the offer's waiter (load them with
+        select_related, as the senders do)."""
+        if self.appointment_id is not None:
+            return self.appointment.patient
+        return self.offer.entry.patient
+
+    @property
+    def doctor(self):
+        return self.appointment.doctor if self.appointment_id is not None else self.offer.doctor

@@ -8,8 +8,10 @@ outcome; a second worker, a retried job or a restarted one finds the row taken o
 sends nothing. A worker that dies between taking and recording leaves the row "sending": the
 sweep marks it failed (it may have left) rather than risk a second copy.
 
-The appointment services call `messages_for_change` (booking, moving, cancelling); the
-periodic job calls `reminders_queue` and `messages_sweep`; the desk calls `message_resend`.
+The appointment services call `messages_for_change` (booking, moving, cancelling), the
+waitlist's match `messages_for_offer` (a freed slot offered to a waiter: a row per channel
+unique per offer, channel and copy, with no appointment yet); the periodic job calls
+`reminders_queue` and `messages_sweep`; the desk calls `message_resend`.
 """
 
 from __future__ import annotations
@@ -95,16 +97,24 @@ def current_sequence(*, appointment_id: int) -> int:
 
 
 def _write(
-    appointment: Appointment, *, kind: str, sequence: int, copy: int = 0, by: Any = None
+    appointment: Appointment | None,
+    *,
+    kind: str,
+    sequence: int,
+    copy: int = 0,
+    by: Any = None,
+    offer: Any = None,
 ) -> list[AppointmentMessage]:
     """One row per channel, and the jobs that send the pending ones (queued in the same
-    transaction: a worker sees them only once it commits)."""
-    patient = appointment.patient
+    transaction: a worker sees them only once it commits). About `appointment`, or about a
+    waitlist `offer` (then `appointment` is None)."""
+    patient = appointment.patient if appointment is not None else offer.entry.patient
     rows = []
     for channel in channels():
         status = _initial_status(patient, channel)
         row = AppointmentMessage(
             appointment=appointment,
+            offer=offer,
             kind=kind,
             channel=channel,
             sequence=sequence,
@@ -115,7 +125,7 @@ def _write(
         )
         # The database holds the unique and foreign-key rules; no query per check.
         row.full_clean(
-            exclude=["appointment", "requested_by"],
+            exclude=["appointment", "offer", "requested_by"],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -142,6 +152,15 @@ def messages_for_change(*, appointment: Appointment, kind: str) -> list[Appointm
     if kind != MessageKind.BOOKED:
         sequence = current_sequence(appointment_id=appointment.pk) + 1
     return _write(appointment, kind=kind, sequence=sequence)
+
+
+def messages_for_offer(*, offer: Any) -> list[AppointmentMessage]:
+    """Tell the waiter of a new open waitlist `offer` that its slot is free and until when
+    they may call to take it: one row per channel, as for a change of an appointment (the
+    same channels, opt-out and missing addresses), in the caller's transaction, so an offer
+    rolled back sends nothing. The offer's entry and patient should come loaded (the match
+    selects them): then one INSERT, and one for the jobs."""
+    return _write(None, offer=offer, kind=MessageKind.OFFERED, sequence=0)
 
 
 def _last_change_kind(appointment: Appointment) -> str:
@@ -266,6 +285,13 @@ def messages_sweep(*, now: datetime.datetime | None = None) -> list[int]:
 
 def _skip_reason(message: AppointmentMessage, now: datetime.datetime) -> str:
     """Why a taken message need not leave any more, or ""."""
+    if message.offer_id is not None:
+        offer = message.offer
+        if offer.status != "open":
+            return f"The offer is closed ({offer.get_status_display().lower()})."
+        if offer.expires_at <= now:
+            return "The offer expired before the message could leave."
+        return ""
     appointment = message.appointment
     newer = AppointmentMessage.objects.filter(
         appointment_id=appointment.pk, channel=message.channel, sequence__gt=message.sequence
@@ -288,7 +314,12 @@ def _take(message_id: int, now: datetime.datetime) -> AppointmentMessage | None:
     with transaction.atomic():
         message = (
             AppointmentMessage.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("appointment__patient", "appointment__doctor")
+            .select_related(
+                "appointment__patient",
+                "appointment__doctor",
+                "offer__entry__patient",
+                "offer__doctor",
+            )
             .filter(pk=message_id, status__in=OPEN_STATUSES)
             .first()
         )
@@ -299,7 +330,7 @@ def _take(message_id: int, now: datetime.datetime) -> AppointmentMessage | None:
             seconds=5
         ):
             return None
-        patient = message.appointment.patient
+        patient = message.patient
         reason = _skip_reason(message, now)
         status = MessageStatus.SKIPPED if reason else _initial_status(patient, message.channel)
         message.status = MessageStatus.SENDING if status == MessageStatus.PENDING else status

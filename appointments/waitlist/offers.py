@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from appointments.messaging.services import messages_for_offer
 from appointments.models import Appointment
 from appointments.selectors.availability import available_slots
 from appointments.waitlist.models import (
@@ -99,9 +100,11 @@ def first_waiter(
 
 
 def _offer(slot: FreedSlot, now: datetime.datetime) -> WaitlistOffer | None:
-    """Offer `slot` to the first waiter; None when nobody waits for it. In a savepoint each:
-    a concurrent match that gave the same waiter another offer (one open offer per waiter)
-    or offered the same slot (one open offer per slot) is met by the unique indexes."""
+    """Offer `slot` to the first waiter, and tell them (appointments.messaging: a message per
+    channel, queued in this transaction, so an offer rolled back sends nothing); None when
+    nobody waits for it. In a savepoint each: a concurrent match that gave the same waiter
+    another offer (one open offer per waiter) or offered the same slot (one open offer per
+    slot) is met by the unique indexes."""
     for _ in range(_TRIES):
         entry = first_waiter(doctor=slot.doctor, start=slot.start, end=slot.end)
         if entry is None:
@@ -119,6 +122,7 @@ def _offer(slot: FreedSlot, now: datetime.datetime) -> WaitlistOffer | None:
         try:
             with transaction.atomic():
                 offer.save()
+                messages_for_offer(offer=offer)
         except IntegrityError as exc:
             name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
             if name == "appointments_waitlistoffer_one_open_per_slot":
@@ -139,7 +143,8 @@ def slots_freed(
     """Offer the free future slots of `doctor` that overlap `spans` (the time just freed),
     each to its first waiter. One query when nobody waits for the doctor or their specialty
     on those days (the usual cancellation); else five (that one, the engine's three, the open
-    offers of the span), then two per free slot for the match and one per offer made."""
+    offers of the span), then two per free slot for the match and, per offer made, its INSERT,
+    its messages' and (when one is pending) their jobs'."""
     now = now or timezone.now()
     spans = [(start, end) for start, end in spans if end > now]
     if not spans or not doctor.is_active:

@@ -8,10 +8,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, QuerySet, Value
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Value
 from django.db.models.functions import Concat, JSONObject
 from django.utils import timezone
 
+from appointments.messaging.models import AppointmentMessage
 from appointments.selectors.lists import _day_bounds
 from appointments.waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitStatus
 from core.pagination import RowCompare
@@ -86,8 +87,8 @@ def open_offers(
     specialty: Specialty | None = None,
     now: datetime.datetime | None = None,
 ) -> list[WaitlistOffer]:
-    """The live offers (open, not expired), soonest slot first, at most OFFERS_SHOWN. One
-    query."""
+    """The live offers (open, not expired), soonest slot first, at most OFFERS_SHOWN, each
+    with the messages that tell its waiter. Two queries (one when there is none)."""
     offers = WaitlistOffer.objects.filter(
         status=OfferStatus.OPEN, expires_at__gt=now or timezone.now()
     )
@@ -96,9 +97,11 @@ def open_offers(
     elif specialty is not None:
         offers = offers.filter(doctor__specialty=specialty)
     return list(
-        offers.select_related("entry__patient", "doctor__specialty").order_by("start", "id")[
-            :OFFERS_SHOWN
-        ]
+        offers.select_related("entry__patient", "doctor__specialty")
+        .prefetch_related(
+            Prefetch("messages", queryset=AppointmentMessage.objects.order_by("channel", "pk"))
+        )
+        .order_by("start", "id")[:OFFERS_SHOWN]
     )
 
 
