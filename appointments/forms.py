@@ -138,6 +138,7 @@ class BookingForm(VisibleTextForm, SlotFilterForm):
                 ),
                 _SHOW_BUTTONS,
                 Fieldset("Free slots", _PICKER),
+                HTML('{% include "appointments/_booking_waitlist.html" %}'),
             ),
             "time",
             Div("reason", css_class="col-md-8"),

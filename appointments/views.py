@@ -33,6 +33,7 @@ from appointments.forms import (
 from appointments.messaging.selectors import appointment_messages
 from appointments.messaging.services import channels
 from appointments.models import Appointment, AppointmentStatus
+from appointments.waitlist import views as waitlist_views
 from core.params import record_id
 from doctors.selectors import week_start
 from patients.models import Patient
@@ -213,6 +214,8 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     require(request, Need.BOOK)
     form = BookingForm(request.POST if request.method == "POST" else request.GET)
     action = request.POST.get("action") or ("first" if request.GET.get("first") else "show")
+    if request.method == "POST" and action == "waitlist":  # no time suits: the waitlist
+        return waitlist_views.from_booking(request, form)
     # "Repeat": a series' preview or booking (appointments.series_pages), the rest kept.
     booked_series, series_context = series_pages.booking_series(request, form, action)
     if booked_series is not None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from appointments.waitlist.models import EVERY_DAY, WEEKDAY_NAMES, WaitPriority
 from core.forms import BoundedDateField, VisibleTextForm
+from core.params import record_id
 from doctors.models import Doctor, Specialty
 from patients.models import Patient
 
@@ -150,3 +151,33 @@ class WaitlistEntryForm(VisibleTextForm, forms.Form):
             "priority": entry.priority,
             "note": entry.note,
         }
+
+
+class _PrefillDay(forms.Form):
+    day = BoundedDateField(required=False)
+
+
+def prefill_initial(query, *, note: str = "") -> dict:
+    """The add form's first values from a link's query (the booking page's "Put on the
+    waitlist"): `patient`, `doctor` or `specialty` (ids), `day` (ISO date: the first day
+    wanted, today or later) and `note`. Each is checked as the form would; a bad or unknown one
+    is left out, never an error. Up to three queries (patient, doctor, specialty)."""
+    initial: dict = {}
+    if (pk := record_id(query.get("patient"))) is not None:
+        patient = Patient.objects.filter(pk=pk).only("mrn").first()
+        if patient is not None:
+            initial["patient"] = patient.mrn
+    if (pk := record_id(query.get("doctor"))) is not None and _doctors().filter(pk=pk).exists():
+        initial["doctor"] = pk
+    elif (pk := record_id(query.get("specialty"))) is not None:
+        if Specialty.objects.filter(pk=pk).exists():
+            initial["specialty"] = pk
+    day_form = _PrefillDay({"day": query.get("day", "")})
+    day = day_form.cleaned_data["day"] if day_form.is_valid() else None
+    if day is not None and day >= timezone.localdate():
+        initial["day_from"] = day
+        initial["day_to"] = day + datetime.timedelta(weeks=DEFAULT_WEEKS)
+    note = " ".join((note or "").split())[:255]
+    if note:
+        initial["note"] = note
+    return initial

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from appointments.access import Need, require
 from appointments.waitlist import entries, selectors, services
-from appointments.waitlist.forms import WaitlistEntryForm, WaitlistFilterForm
+from appointments.waitlist.forms import WaitlistEntryForm, WaitlistFilterForm, prefill_initial
 from appointments.waitlist.models import WaitlistEntry, WaitlistOffer, WaitStatus
 from core.forms import add_service_error
-from core.params import record_id
-from patients.models import Patient
+
+# The reason typed on the booking page, kept in the session (not in the address, which logs
+# keep) for the add form it opens (appointments.views.appointment_book "Put on the waitlist").
+BOOKING_REASON = "waitlist_booking_reason"
 
 
 def _entry_for_user(request: HttpRequest, pk: int) -> WaitlistEntry:
@@ -64,12 +66,13 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 
 
 def waitlist_add(request: HttpRequest) -> HttpResponse:
+    """A new waiter. A link may fill in the patient, the doctor (or specialty) and the first
+    day (`?patient=&doctor=&day=`, each checked, a bad one ignored); from the booking page
+    (`?from=booking`) also the reason typed there, as the note. Once added: the waitlist."""
     require(request, Need.BOOK)
-    initial = {}
-    chosen = request.GET.get("patient", "")
-    if (chosen_id := record_id(chosen)) is not None:
-        patient = Patient.objects.filter(pk=chosen_id).first()
-        initial = {"patient": patient.mrn} if patient else {}
+    from_booking = request.GET.get("from") == "booking"
+    note = request.session.pop(BOOKING_REASON, "") if from_booking else ""
+    initial = prefill_initial(request.GET, note=note) if request.method == "GET" else {}
     form = WaitlistEntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,7 +82,28 @@ def waitlist_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{entry.patient} now waits for {entry.wanted}.")
             return redirect("appointments:waitlist")
-    return render(request, "appointments/waitlist_form.html", {"form": form, "entry": None})
+    context = {"form": form, "entry": None, "from_booking": from_booking}
+    return render(request, "appointments/waitlist_form.html", context)
+
+
+def from_booking(request: HttpRequest, form) -> HttpResponse:
+    """The booking page's "Put on the waitlist" (a submit of its form, so nothing typed is
+    left behind unasked): the add form, filled in with the patient, the doctor or specialty
+    and the day chosen there, the reason typed becoming the note. What is not valid on the
+    booking form (yet) is left out."""
+    require(request, Need.BOOK)
+    form.is_valid()
+    filters = form.filters()
+    patient = form.cleaned_data.get("patient")
+    query: dict = {"from": "booking", "day": filters["from_date"].isoformat()}
+    if patient is not None:
+        query["patient"] = patient.pk
+    if filters["doctor"] is not None:
+        query["doctor"] = filters["doctor"].pk
+    elif filters["specialty"] is not None:
+        query["specialty"] = filters["specialty"].pk
+    request.session[BOOKING_REASON] = form.cleaned_data.get("reason", "")
+    return redirect(reverse("appointments:waitlist_add") + "?" + urlencode(query))
 
 
 def waitlist_edit(request: HttpRequest, pk: int) -> HttpResponse:

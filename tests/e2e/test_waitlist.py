@@ -105,6 +105,8 @@ def test_a_cancellation_is_offered_to_the_first_waiter_and_booked_in_one_click(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Firstinline, Ada")
     expect(row).to_contain_text("10:00–10:30")
+    # The waiter is told by e-mail (queued with the offer; no address on file here).
+    expect(row.get_by_test_id("offer-told")).to_contain_text("Told: E-mail")
     axe("waitlist page with an open offer")
     row.get_by_role("button", name=re.compile("^Book")).click()
     page.wait_for_load_state()
@@ -137,3 +139,41 @@ def test_a_cancellation_is_offered_to_the_first_waiter_and_booked_in_one_click(
     page.get_by_role("button", name="Add to the waitlist").click()  # nothing filled in
     expect(page.get_by_text("Pick a doctor or a specialty.")).to_be_visible()
     axe("waitlist form with its errors")
+
+
+def test_the_booking_pages_waitlist_button_fills_in_the_add_form(page: Page, clinic, axe):
+    """No free time suits: "Put on the waitlist" opens the add form with the patient, the
+    doctor and the day chosen on the booking page, the reason typed there as the note, and
+    without the unsaved-changes guard asking (the booking form itself goes there)."""
+    visit, _waiters = clinic
+    patient = PatientFactory(first_name="Dee", last_name="Nofreetime")
+    log_in(page, "frontdesk")
+    page.goto(
+        f"/appointments/book/?patient={patient.pk}&doctor={visit.doctor.pk}"
+        f"&from_date={DAY.isoformat()}"
+    )
+    page.get_by_label("Reason for the visit").fill("Palpitations at night")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.get_by_role("button", name="Put on the waitlist").click()
+    page.wait_for_load_state()
+
+    expect(page.locator("h1")).to_have_text("Add a patient to the waitlist")
+    assert dialogs == []
+    expect(page.get_by_label("Patient's MRN")).to_have_value(patient.mrn)
+    expect(page.get_by_label("Doctor")).to_have_value(str(visit.doctor.pk))
+    expect(page.get_by_label("From")).to_have_value(DAY.isoformat())
+    expect(page.get_by_label("Note")).to_have_value("Palpitations at night")
+    axe("waitlist form filled in from the booking page")
+    page.get_by_role("button", name="Add to the waitlist").click()
+    page.wait_for_load_state()
+
+    expect(page.locator("h1")).to_have_text("Waitlist")
+    expect(page.get_by_role("alert")).to_contain_text("Dee Nofreetime")
+    entry = WaitlistEntry.objects.get(patient=patient)
+    assert (entry.doctor_id, entry.day_from, entry.note) == (
+        visit.doctor.pk,
+        DAY,
+        "Palpitations at night",
+    )
