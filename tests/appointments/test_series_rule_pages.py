@@ -125,6 +125,11 @@ def test_confirming_with_a_clash_refuses_then_books_with_the_desks_choice(
         {"frequency": "DAILY", "weekdays": ["MO"]},
         {"occurrence-1": "alt|garbage|more garbage"},
         {"occurrence-1": "other|2030-01-01T10:00", "occurrence-1-other": "0001-01-01T00:00"},
+        {
+            "occurrence-1": f"other|{tuesday(2).isoformat()}",
+            "occurrence-1-other": "0001-01-01T00:00",
+        },
+        {"occurrence-2": f"alt|{tuesday(3).isoformat()}|9999-12-31T23:59"},
         {"start": "2999-12-31T10:00"},
         {"action": "series_rule_confirm", "start": "2000-01-01T10:00"},
     ],
