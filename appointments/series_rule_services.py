@@ -23,6 +23,7 @@ from appointments.models import Appointment, AppointmentSeries
 from appointments.series_plan import Plan, clean_rule, describe, occurrence_starts, series_plan
 from appointments.series_services import FOLLOWING, _occurrences, series_book, when
 from appointments.services import appointment_cancel
+from appointments.waitlist.offers import freeing_deferred
 from core import audit
 
 _ENDS = ("COUNT", "UNTIL")
@@ -114,19 +115,22 @@ def series_change_rule(
     reason "Series changed: <the new rule in words>"; the patient gets the new series'
     booking message only."""
     start = _aware(start)
-    series = _replace_from(appointment=appointment, start=start, rule=rule, by=by)
-    return series_book(
-        patient=series.patient,
-        doctor=series.doctor,
-        start=start,
-        rule=rule,
-        by=by,
-        reason=series.reason,
-        skip=skip,
-        moves=moves,
-        length=series.length,
-        continues=series,
-    )
+    # The replaced occurrences' times reach the waitlist once the new ones are booked: a
+    # waiter is offered only what the new series leaves free.
+    with freeing_deferred():
+        series = _replace_from(appointment=appointment, start=start, rule=rule, by=by)
+        return series_book(
+            patient=series.patient,
+            doctor=series.doctor,
+            start=start,
+            rule=rule,
+            by=by,
+            reason=series.reason,
+            skip=skip,
+            moves=moves,
+            length=series.length,
+            continues=series,
+        )
 
 
 class _Undo(Exception):
@@ -147,7 +151,8 @@ def series_change_plan(
     start = _aware(start)
     found: list[Plan] = []
     try:
-        with transaction.atomic():
+        # The rollback takes the cancellations back: the waitlist hears of nothing.
+        with freeing_deferred(), transaction.atomic():
             series = _replace_from(appointment=appointment, start=start, rule=rule, by=None)
             found.append(
                 series_plan(

@@ -24,6 +24,7 @@ from appointments.services import (
     appointment_reschedule,
     booking_save,
 )
+from appointments.waitlist.offers import freeing_deferred
 from core import audit
 from core.actors import acting_user
 from doctors.models import Doctor
@@ -180,14 +181,15 @@ def series_cancel(
     """Cancel `appointment` alone, with the following occurrences, or the whole series' future
     ones, each through `appointment_cancel` (its rules, history and message), all or none."""
     done = []
-    for occurrence in _occurrences(appointment, scope):
-        try:
-            done.append(appointment_cancel(appointment=occurrence, reason=reason, by=by))
-        except ValidationError as refused:
-            raise ValidationError(
-                f"{when(occurrence.start)} (no. {occurrence.series_index}): "
-                f"{' '.join(refused.messages)} Nothing was cancelled."
-            ) from refused
+    with freeing_deferred():  # the waitlist hears of the freed times once, together
+        for occurrence in _occurrences(appointment, scope):
+            try:
+                done.append(appointment_cancel(appointment=occurrence, reason=reason, by=by))
+            except ValidationError as refused:
+                raise ValidationError(
+                    f"{when(occurrence.start)} (no. {occurrence.series_index}): "
+                    f"{' '.join(refused.messages)} Nothing was cancelled."
+                ) from refused
     if not done:
         raise ValidationError("No appointment of the series is left to cancel.")
     return done
@@ -211,19 +213,22 @@ def series_reschedule(
     # Later first when moving later (earlier first when earlier): one never steps on another.
     targets.sort(key=lambda a: a.start, reverse=shift > datetime.timedelta(0))
     moved = []
-    for occurrence in targets:
-        local = timezone.localtime(occurrence.start, zone).replace(tzinfo=None) + shift
-        try:
-            moved.append(
-                appointment_reschedule(
-                    appointment=occurrence, start=timezone.make_aware(local, zone), by=by
+    # A time one occurrence leaves is often the next one's new time: the waitlist hears only
+    # of what is still free once every occurrence has moved.
+    with freeing_deferred():
+        for occurrence in targets:
+            local = timezone.localtime(occurrence.start, zone).replace(tzinfo=None) + shift
+            try:
+                moved.append(
+                    appointment_reschedule(
+                        appointment=occurrence, start=timezone.make_aware(local, zone), by=by
+                    )
                 )
-            )
-        except ValidationError as refused:
-            raise SlotUnavailable(
-                f"{when(occurrence.start)} (no. {occurrence.series_index}) cannot move to "
-                f"{when(timezone.make_aware(local, zone))}: {' '.join(refused.messages)} "
-                "Nothing was moved.",
-                clash=getattr(refused, "clash", False),
-            ) from refused
+            except ValidationError as refused:
+                raise SlotUnavailable(
+                    f"{when(occurrence.start)} (no. {occurrence.series_index}) cannot move to "
+                    f"{when(timezone.make_aware(local, zone))}: {' '.join(refused.messages)} "
+                    "Nothing was moved.",
+                    clash=getattr(refused, "clash", False),
+                ) from refused
     return sorted(moved, key=lambda a: a.start)

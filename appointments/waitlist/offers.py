@@ -16,6 +16,9 @@ partial index until one fits the slot's date, weekday and times.
 from __future__ import annotations
 
 import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -179,6 +182,35 @@ def slots_freed(
     return offers
 
 
+# The spans freed inside `freeing_deferred`, by doctor; None outside one (per thread: a
+# request or a job runs on one).
+_held = threading.local()
+
+
+@contextmanager
+def freeing_deferred() -> Iterator[None]:
+    """Offer the time freed inside the block only at its end, once, after the block's own
+    bookings: a write that frees times and takes some of them again in one transaction (a
+    series whose rule changes: its old occurrences cancelled, the new ones booked, often at
+    the same times) offers a waiter only what is still free then, not a slot that is taken a
+    moment later. Nested blocks offer at the outermost one's end; an exception offers
+    nothing (the transaction it leaves is rolled back)."""
+    if getattr(_held, "spans", None) is not None:
+        yield
+        return
+    _held.spans = {}
+    try:
+        yield
+        held, _held.spans = _held.spans, None
+        now = timezone.now()
+        for doctor_id, spans in held.items():
+            doctor = Doctor.objects.filter(pk=doctor_id).first()
+            if doctor is not None:
+                slots_freed(doctor=doctor, spans=spans, now=now)
+    finally:
+        _held.spans = None
+
+
 def slot_freed(
     *,
     doctor_id: int,
@@ -187,9 +219,13 @@ def slot_freed(
     now: datetime.datetime | None = None,
 ) -> list[WaitlistOffer]:
     """THE hook: `doctor_id`'s time [start, end) was just freed (see the module's doc).
-    Returns the offers made."""
+    Returns the offers made (none yet inside `freeing_deferred`, which offers at its end)."""
     now = now or timezone.now()
     if end <= now:
+        return []
+    held = getattr(_held, "spans", None)
+    if held is not None:
+        held.setdefault(doctor_id, []).append((start, end))
         return []
     doctor = Doctor.objects.filter(pk=doctor_id).first()
     if doctor is None:
