@@ -18,6 +18,11 @@ from django.urls import reverse
 
 from core.models import TimeStampedModel
 
+# How the reason of an occurrence cancelled by a change of its series' repeat rule begins
+# ("Series changed: every 2 weeks on Tuesday at 10:00, 4 times"); the new series' booking
+# message finds the ones it replaced by it.
+SERIES_CHANGED = "Series changed"
+
 
 class AppointmentSeries(TimeStampedModel):
     patient = models.ForeignKey(
@@ -33,6 +38,16 @@ class AppointmentSeries(TimeStampedModel):
     reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The series this one replaces from its first appointment on (the desk changed that one's
+    # repeat rule: appointments.series_rule_services); empty for a series booked afresh.
+    continues = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="continued_by",
+        help_text="The series whose repeat rule changed: this one replaces it from its start.",
     )
 
     class Meta:

@@ -4,8 +4,11 @@ page itself), and changing or cancelling a series from one of its appointments."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_POST
 from appointments import series_services
 from appointments.access import Need, get_appointment_for_user, has_need, require
 from appointments.forms import BookingForm
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentSeries, AppointmentStatus
 from appointments.series_forms import RepeatForm, SeriesChangeForm, occurrence_decisions
 from appointments.series_plan import describe, series_plan
 from appointments.series_services import SCOPES, when
@@ -78,26 +81,70 @@ def series_preview(request: HttpRequest) -> HttpResponse:
 
 def series_context(appointment: Appointment, user) -> dict:
     """What an occurrence's page shows of its series: the rule in words, every occurrence
-    (number, time, status, where the rule had put a moved one), and the change form when
-    the user may. One query; nothing for an appointment of no series."""
+    (number, time, status, where the rule had put a moved one), the series it continues and
+    those continuing it (a change of repeat rule), each with a link to one of its
+    occurrences, and the change form when the user may. One query; nothing for an
+    appointment of no series."""
     if appointment.series_id is None:
         return {}
-    occurrences = list(
-        Appointment.objects.filter(series_id=appointment.series_id)
+    series_id = appointment.series_id
+    continued = AppointmentSeries.objects.filter(pk=series_id).values("continues_id")[:1]
+    # Its own occurrences and those of the series linked to it, in the one query.
+    rows = list(
+        Appointment.objects.filter(
+            Q(series_id=series_id)
+            | Q(series_id=Subquery(continued))
+            | Q(series__continues_id=series_id)
+        )
         .select_related("series")
-        .order_by("series_index")
+        .order_by("series_index", "series_id")
     )
+    occurrences = [o for o in rows if o.series_id == series_id]
     series = occurrences[0].series if occurrences else None
     start = appointment.start.astimezone(timezone.get_default_timezone())
     return {
         "series": series,
         "series_words": describe(series.rule, series.first_start) if series else "",
         "occurrences": occurrences,
+        "series_continues": _continues(series, rows),
+        "series_continued_by": _continued_by(series_id, rows),
         "series_form": SeriesChangeForm(
             initial={"scope": series_services.ONE, "start": start.replace(tzinfo=None)}
         ),
         "can_change_series": has_need(user, Need.CANCEL) and has_need(user, Need.RESCHEDULE),
     }
+
+
+@dataclass(frozen=True)
+class SeriesLink:
+    """Another series of the same appointments and the occurrence of it a link opens."""
+
+    series: AppointmentSeries
+    occurrence: Appointment
+
+
+def _continues(series: AppointmentSeries | None, rows: list[Appointment]) -> SeriesLink | None:
+    """The series `series` replaces, linked by its last appointment not cancelled (the last
+    one kept before the change), else its first."""
+    if series is None or series.continues_id is None:
+        return None
+    earlier = [o for o in rows if o.series_id == series.continues_id]
+    if not earlier:
+        return None
+    kept = [o for o in earlier if o.status != AppointmentStatus.CANCELLED]
+    occurrence = kept[-1] if kept else earlier[0]
+    return SeriesLink(series=occurrence.series, occurrence=occurrence)
+
+
+def _continued_by(series_id: int, rows: list[Appointment]) -> list[SeriesLink]:
+    """The series replacing this one from a date on, each linked by its first appointment,
+    in the order they start."""
+    firsts: dict[int, Appointment] = {}
+    for o in rows:
+        if o.series.continues_id == series_id and o.series_id != series_id:
+            firsts.setdefault(o.series_id, o)
+    links = [SeriesLink(series=o.series, occurrence=o) for o in firsts.values()]
+    return sorted(links, key=lambda link: (link.series.first_start, link.series.pk))
 
 
 @require_POST

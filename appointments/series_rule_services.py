@@ -4,9 +4,10 @@ are cancelled through `appointment_cancel`, the series ends before it (its rule 
 UNTIL), and a new series with the new rule is booked through `series_book`, continuing the
 old one; all in one transaction, so when any new occurrence clashes nothing is cancelled.
 
-The patient hears once: the new series' booking message lists its dates; the replaced
-occurrences are cancelled without a message each (the waitlist hears of each freed slot as
-for any cancellation).
+The patient hears once: the new series' booking message (it `continues` the old series) says
+what changed, the replaced dates and the new ones, with a calendar file cancelling the replaced
+ones (appointments.messaging.compose); the replaced occurrences are cancelled without a message
+each (the waitlist hears of the freed slots as for any cancellation).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentSeries
+from appointments.series import SERIES_CHANGED
 from appointments.series_plan import Plan, clean_rule, describe, occurrence_starts, series_plan
 from appointments.series_services import FOLLOWING, _occurrences, series_book, when
 from appointments.services import appointment_cancel
@@ -66,7 +68,7 @@ def _replace_from(
                 "start the new rule after it."
             }
         )
-    reason = f"Series changed: {describe(rule, start)}"[:255]
+    reason = f"{SERIES_CHANGED}: {describe(rule, start)}"[:255]
     for occurrence in replaced:
         appointment_cancel(appointment=occurrence, reason=reason, by=by, tell_patient=False)
     kept = (

@@ -77,7 +77,8 @@ def series_book(
     one of the slots meanwhile is caught by the exclusion constraints, and the whole series is
     refused with the occurrence named. The patient hears once (the first occurrence's booked
     message lists the series); each occurrence gets its own reminder. `continues`: the series
-    this one replaces from a date on (a change of rule), named in its audit row and history.
+    this one replaces from a date on (a change of rule): its `continues` link, named in its
+    audit row and history too.
     """
     if not patient.is_active:
         raise ValidationError("This patient's record is deactivated; reactivate it to book.")
@@ -104,8 +105,9 @@ def series_book(
         length=plan.length,
         reason=reason,
         created_by=acting_user(by),
+        continues=continues,
     )
-    series.full_clean(exclude=["patient", "doctor", "created_by"])
+    series.full_clean(exclude=["patient", "doctor", "created_by", "continues"])
     series.save()
     appointments = []
     changes = audit.created(series, _SERIES_AUDITED)

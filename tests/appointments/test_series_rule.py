@@ -232,7 +232,10 @@ def test_the_patient_hears_once_with_the_new_dates(weekly, patient):
     assert [(m.kind, m.appointment_id) for m in new_messages] == [("booked", booked[0].pk)]
     send_all()
     [email] = mail.outbox
-    assert "This is the first of 3 appointments booked for you as a series" in email.body
+    # What changed, then the new dates (test_series_rule_message has the rest).
+    assert f"Your appointments from {timezone.localtime(weekly[2].start):%A %-d %B} on" in (
+        email.body
+    )
     for appointment in booked:
         assert f"{timezone.localtime(appointment.start):%A %-d %B %Y}, 10:00" in email.body
 
