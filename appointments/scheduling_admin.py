@@ -17,7 +17,7 @@ class AppointmentSeriesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("patient", "doctor", "rule", "first_start", "created_at")
     list_select_related = ("patient", "doctor")
     search_fields = ("patient__mrn", "patient__last_name", "doctor__code", "doctor__last_name")
-    raw_id_fields = ("patient", "doctor", "created_by")
+    raw_id_fields = ("patient", "doctor", "created_by", "continues")
 
 
 @admin.register(WaitlistEntry)

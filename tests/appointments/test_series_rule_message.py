@@ -141,6 +141,22 @@ def test_the_links_cost_the_appointment_page_no_query(client, front_desk, weekly
     assert len(linked) == len(alone)
 
 
+def test_the_migration_links_the_series_changed_before_it_from_their_audit_row(weekly):
+    """A series changed before 0013 named the one it continues only in its audit row."""
+    import importlib
+
+    migration = importlib.import_module("appointments.migrations.0013_series_continues")
+    booked = change_to_wednesdays(weekly)
+    AppointmentSeries.objects.filter(pk=booked[0].series_id).update(continues=None)
+
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+
+    new = AppointmentSeries.objects.get(pk=booked[0].series_id)
+    assert new.continues_id == weekly[0].series_id
+    assert AppointmentSeries.objects.get(pk=weekly[0].series_id).continues_id is None
+
+
 # --- The patient's message -----------------------------------------------------------------
 
 
