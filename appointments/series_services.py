@@ -22,7 +22,7 @@ from appointments.services import (
     SlotUnavailable,
     appointment_cancel,
     appointment_reschedule,
-    booking_save,
+    bookings_save,
 )
 from appointments.waitlist.offers import freeing_deferred
 from core import audit
@@ -109,48 +109,59 @@ def series_book(
     )
     series.full_clean(exclude=["patient", "doctor", "created_by", "continues"])
     series.save()
-    appointments = []
     changes = audit.created(series, _SERIES_AUDITED)
     link = ""
     if continues is not None:
         changes["continues_series"] = {"before": None, "after": continues.pk}
         link = f", continuing series #{continues.pk}"
-    with audit.batch():
-        audit.audit_record(
-            actor=by, action=audit.Action.CREATE, obj=series, patient=patient, changes=changes
+    appointments = [
+        Appointment(
+            patient=patient,
+            doctor=doctor,
+            start=occurrence.start,
+            end=occurrence.end,
+            status=AppointmentStatus.SCHEDULED,
+            reason=reason,
+            booked_by=series.created_by,
+            series=series,
+            series_index=occurrence.index,
+            series_start=occurrence.wanted,
         )
-        for occurrence in plan.to_book:
-            appointment = Appointment(
-                patient=patient,
-                doctor=doctor,
-                start=occurrence.start,
-                end=occurrence.end,
-                status=AppointmentStatus.SCHEDULED,
-                reason=reason,
-                booked_by=series.created_by,
-                series=series,
-                series_index=occurrence.index,
-                series_start=occurrence.wanted,
-            )
-            try:
-                booking_save(
-                    appointment, by=by, note=f"Booked: no. {occurrence.index} of a series{link}"
-                )
-            except SlotUnavailable as error:
-                if not error.clash:
-                    raise
-                # Another booking took this time since the plan was checked.
-                raise _raced(occurrence) from error
-            appointments.append(appointment)
+        for occurrence in plan.to_book
+    ]
+    notes = [f"Booked: no. {o.index} of a series{link}" for o in plan.to_book]
+    try:
+        bookings_save(appointments, by=by, notes=notes)
+    except SlotUnavailable as error:
+        if not error.clash:
+            raise
+        # Another booking took one of the times since the plan was checked.
+        raise _raced(
+            plan.to_book, patient=patient, doctor=doctor, rule=rule, length=length
+        ) from error
+    # After the appointments: the audit chain's lock is taken last, as a single booking does,
+    # so a booking racing one of the occurrences never waits on it while holding its time.
+    audit.audit_record(
+        actor=by, action=audit.Action.CREATE, obj=series, patient=patient, changes=changes
+    )
     messages_for_change(appointment=appointments[0], kind=MessageKind.BOOKED)
     return appointments
 
 
-def _raced(lost: Occurrence) -> SlotUnavailable:
-    """The occurrence another booking took while this series was being written."""
+def _raced(planned: list[Occurrence], *, patient, doctor, rule, length) -> SlotUnavailable:
+    """Which occurrences another booking took while this series was being written (its
+    insert was rolled back whole: the plan again names them)."""
+    first = planned[0]
+    moves = {o.wanted: o.start for o in planned if o.moved}
+    again = series_plan(
+        patient=patient, doctor=doctor, start=first.wanted, rule=rule, length=length, moves=moves
+    )
+    wanted = {o.wanted for o in planned}
+    lost = [o for o in again.problems if o.wanted in wanted]
+    named = ", ".join(f"{when(o.start)} (no. {o.index})" for o in lost) or "one of its times"
     return SlotUnavailable(
-        f"While this series was being booked, {when(lost.start)} (no. {lost.index}) was just "
-        "taken — nothing was booked; check the series again.",
+        f"While this series was being booked, {named} was just taken — nothing was booked; "
+        "check the series again.",
         clash=True,
     )
 

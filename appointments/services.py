@@ -211,30 +211,66 @@ def appointment_book(
         reason=reason,
         booked_by=acting_user(by),
     )
-    booking_save(appointment, by=by)
+    bookings_save([appointment], by=by)
     messages_for_change(appointment=appointment, kind=MessageKind.BOOKED)
     return appointment
 
 
-def booking_save(appointment: Appointment, *, by: Any, note: str = "Booked") -> Appointment:
-    """The one write of a new appointment, for a single booking and for each occurrence of a
-    series (appointments.series_services): the model's checks, the insert under the exclusion
-    constraints (a booking that raced ours past the checks becomes SlotUnavailable, `clash`
-    set), the history's first move and the audit row. The caller has checked the slot
-    (`_resolve_and_check_slot`) and tells the patient."""
-    _validate(appointment)
-    _save(appointment)
-    record_move(
-        appointment, by=by, from_status="", note=note, new=(appointment.start, appointment.end)
-    )
-    audit.audit_record(
-        actor=by,
-        action=audit.Action.CREATE,
-        obj=appointment,
-        patient=appointment.patient,
-        changes=audit.created(appointment, _AUDITED_FIELDS),
-    )
-    return appointment
+def bookings_save(
+    appointments: list[Appointment], *, by: Any, notes: list[str] | None = None
+) -> list[Appointment]:
+    """The one write of new appointments: a single booking (`appointment_book`) and every
+    occurrence of a series (appointments.series_services), whose slots the caller has checked
+    (`_resolve_and_check_slot`, the series plan) and whose patient it tells.
+
+    Each appointment's fields are validated; the database holds its foreign keys and
+    constraints, so no query is spent per appointment on them. All are inserted in one
+    statement in a savepoint: a booking that raced ours past the checks (the exclusion
+    constraints' verdict, or the deadlock two such inserts can meet) becomes SlotUnavailable
+    with `clash` set, and nothing is written. Then each gets its history's first move (with
+    its `notes` entry, default "Booked") and its audit row."""
+    notes = notes or ["Booked"] * len(appointments)
+    for appointment in appointments:
+        appointment.full_clean(
+            exclude=["patient", "doctor", "booked_by", "series"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                Appointment.objects.bulk_create(appointments)
+            break
+        except IntegrityError as exc:
+            name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+            if name in RACE_MESSAGES:
+                raise SlotUnavailable(_race_message(name), clash=True) from exc
+            raise
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            if attempt:
+                raise SlotUnavailable(_race_message(None), clash=True) from exc
+            # PostgreSQL cancelled our insert to let the other one on: once more, it waits
+            # for that transaction's end and meets its appointment, committed (a clash the
+            # caller can name), or none, rolled back (then the time is ours after all).
+    with audit.batch():
+        for appointment, note in zip(appointments, notes, strict=True):
+            record_move(
+                appointment,
+                by=by,
+                from_status="",
+                note=note,
+                new=(appointment.start, appointment.end),
+            )
+            audit.audit_record(
+                actor=by,
+                action=audit.Action.CREATE,
+                obj=appointment,
+                patient=appointment.patient,
+                changes=audit.created(appointment, _AUDITED_FIELDS),
+            )
+    return appointments
 
 
 @transaction.atomic
