@@ -17,6 +17,19 @@ def at(hour: int, minute: int = 0, day: datetime.date = MONDAY) -> datetime.date
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
+WEEK = datetime.timedelta(days=7)
+
+
+def tuesday(week: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """`week` weeks after TUESDAY, at `hour`:`minute` local time: the series tests' days."""
+    return at(hour, minute, day=TUESDAY + week * WEEK)
+
+
+def wednesday(week: int, hour: int = 10) -> datetime.datetime:
+    """The day after `tuesday(week)`, at `hour`."""
+    return tuesday(week, hour) + datetime.timedelta(days=1)
+
+
 def doctor_with_hours(
     *,
     weekdays=(0,),

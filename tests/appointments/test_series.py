@@ -13,16 +13,10 @@ from appointments.models import Appointment, AppointmentSeries, AppointmentStatu
 from appointments.series_plan import MAX_OCCURRENCES, occurrence_starts, series_plan, weekly_rule
 from appointments.series_services import series_cancel, series_reschedule
 from appointments.services import SlotUnavailable, appointment_book, series_book
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import TUESDAY, WEEK, at, doctor_with_hours, tuesday
 from tests.factories import PatientFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
-
-WEEK = datetime.timedelta(days=7)
-
-
-def tuesday(week: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return at(hour, minute, day=TUESDAY + week * WEEK)
 
 
 @pytest.fixture

@@ -8,16 +8,10 @@ import pytest
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import appointment_book, series_book
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import TUESDAY, WEEK, doctor_with_hours, tuesday
 from tests.factories import PatientFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
-
-WEEK = datetime.timedelta(days=7)
-
-
-def tuesday(week: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return at(hour, minute, day=TUESDAY + week * WEEK)
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ from django.db import transaction
 
 from appointments.models import Appointment, AppointmentSeries
 from appointments.services import SlotUnavailable, appointment_book, series_book
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import doctor_with_hours, tuesday
 from tests.concurrency import together, waiting_on_a_lock
 from tests.factories import PatientFactory
-
-WEEK = TUESDAY.resolution * 7
-
-
-def tuesday(week: int):
-    return at(10, day=TUESDAY + week * WEEK)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,8 +3,6 @@
 place, all or nothing; the earlier ones and the past stay; the history, the audit and the
 patient's single message say so."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -24,20 +22,10 @@ from appointments.series_rule_services import (
 )
 from appointments.services import SlotUnavailable, appointment_book, series_book
 from core.models import AuditEvent
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import TUESDAY, WEEK, doctor_with_hours, tuesday, wednesday
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
-
-WEEK = datetime.timedelta(days=7)
-
-
-def tuesday(week: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return at(hour, minute, day=TUESDAY + week * WEEK)
-
-
-def wednesday(week: int, hour: int = 10) -> datetime.datetime:
-    return tuesday(week, hour) + datetime.timedelta(days=1)
 
 
 @pytest.fixture

@@ -17,21 +17,11 @@ from appointments.messaging.services import message_resend
 from appointments.models import AppointmentSeries
 from appointments.series_rule_services import series_change_rule
 from appointments.services import appointment_reschedule, series_book
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import doctor_with_hours, tuesday, wednesday
 from tests.appointments.messaging import send_all
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
-
-WEEK = datetime.timedelta(days=7)
-
-
-def tuesday(week: int, hour: int = 10) -> datetime.datetime:
-    return at(hour, day=TUESDAY + week * WEEK)
-
-
-def wednesday(week: int, hour: int = 10) -> datetime.datetime:
-    return tuesday(week, hour) + datetime.timedelta(days=1)
 
 
 def local(moment: datetime.datetime) -> datetime.datetime:

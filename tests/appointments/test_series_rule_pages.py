@@ -2,26 +2,14 @@
 preview (the new dates, each clash with an alternative), the change confirmed; what was typed
 kept on every refusal; bad input never a 500; only the desk."""
 
-import datetime
-
 import pytest
 
 from appointments.models import Appointment, AppointmentSeries, AppointmentStatus
 from appointments.services import appointment_book, series_book
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import doctor_with_hours, tuesday, wednesday
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
-
-WEEK = datetime.timedelta(days=7)
-
-
-def tuesday(week: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return at(hour, minute, day=TUESDAY + week * WEEK)
-
-
-def wednesday(week: int, hour: int = 10) -> datetime.datetime:
-    return tuesday(week, hour) + datetime.timedelta(days=1)
 
 
 @pytest.fixture

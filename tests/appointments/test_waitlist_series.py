@@ -13,17 +13,12 @@ from appointments.services import series_book
 from appointments.waitlist.entries import waitlist_add
 from appointments.waitlist.models import OfferStatus, WaitlistOffer
 from appointments.waitlist.offers import freeing_deferred, slot_freed
-from tests.appointments.factories import TUESDAY, at, doctor_with_hours
+from tests.appointments.factories import TUESDAY, WEEK, doctor_with_hours, tuesday
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
-WEEK = datetime.timedelta(days=7)
 HALF_HOUR = datetime.timedelta(minutes=30)
-
-
-def tuesday(week: int) -> datetime.datetime:
-    return at(10, day=TUESDAY + week * WEEK)
 
 
 @pytest.fixture
