@@ -34,7 +34,8 @@ class AllergyOverride:
         raise NotImplementedError
 
     def alert_drug(self) -> str:
-        raise NotImplementedError
+        """The drug's name as the alert shows it: by default as typed (`alert_for`)."""
+        return self.alert_for()
 
     def alert_was_shown(self) -> bool:
         """Whether the page already showed the allergy alert for the drug now sent."""

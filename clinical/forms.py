@@ -200,9 +200,6 @@ class HistoryEntryForm(AllergyOverride, VisibleTextForm, forms.Form):
         """The medication as it would be recorded: the drug the allergy alert is shown for."""
         return self.cleaned_data.get("description") or ""
 
-    def alert_drug(self) -> str:
-        return self.alert_for()
-
 
 class VisitNotesForm(VisibleTextForm, forms.Form):
     concerns = forms.CharField(

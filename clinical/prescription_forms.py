@@ -92,6 +92,3 @@ class PrescriptionForm(AllergyOverride, VisibleTextForm, forms.Form):
     def alert_for(self) -> str:
         """The drug as typed: the one the allergy alert is shown for."""
         return self.cleaned_data.get("drug") or ""
-
-    def alert_drug(self) -> str:
-        return self.alert_for()

@@ -39,6 +39,7 @@ from appointments.messaging.models import (
     MessageStatus,
 )
 from appointments.models import Appointment, AppointmentStatus
+from appointments.waitlist.models import OfferStatus
 from core import audit, sms
 from core.actors import acting_user
 
@@ -287,7 +288,7 @@ def _skip_reason(message: AppointmentMessage, now: datetime.datetime) -> str:
     """Why a taken message need not leave any more, or ""."""
     if message.offer_id is not None:
         offer = message.offer
-        if offer.status != "open":
+        if offer.status != OfferStatus.OPEN:
             return f"The offer is closed ({offer.get_status_display().lower()})."
         if offer.expires_at <= now:
             return "The offer expired before the message could leave."
